@@ -1,0 +1,62 @@
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/max';
+import { ConfigurationError } from './errors.js';
+import {
+  channelQueues,
+  fanoutFailureQueue,
+  secretEnv,
+  tables,
+  type Channel,
+  type TableKey,
+} from './resources.js';
+
+/**
+ * Configuration comes from environment variables (documented in README.md). Secrets may also
+ * come from one Secrets Manager JSON secret named by CONFIG_SECRET_ARN, whose keys are the same
+ * names as the environment variables; an environment variable wins, so a local run needs no AWS.
+ */
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new ConfigurationError(`${name} is not set.`);
+  return value;
+}
+
+export function tableName(table: TableKey): string {
+  return required(tables[table].env);
+}
+
+export function queueUrl(channel: Channel): string {
+  return required(channelQueues[channel].env);
+}
+
+export function fanoutFailureQueueUrl(): string | undefined {
+  return process.env[fanoutFailureQueue.env] || undefined;
+}
+
+/** Region used to read phone numbers written without a country code. */
+export function defaultPhoneRegion(): CountryCode {
+  const region = (process.env.DEFAULT_PHONE_REGION ?? 'US').toUpperCase();
+  if (!isSupportedCountry(region)) throw new ConfigurationError(`DEFAULT_PHONE_REGION "${region}" is not a known region.`);
+  return region;
+}
+
+/** The base URL providers were told to call, which is what they sign. */
+export function publicBaseUrl(): string | undefined {
+  return process.env.PUBLIC_BASE_URL || undefined;
+}
+
+export type SecretName = 'TWILIO_AUTH_TOKEN' | 'API_KEYS';
+
+const SECRET_CACHE_SECONDS = 300;
+
+/** A secret by name, or undefined when neither the environment nor the secret holds it. */
+export async function secret(name: SecretName): Promise<string | undefined> {
+  const fromEnv = process.env[name];
+  if (fromEnv) return fromEnv;
+  const arn = process.env[secretEnv];
+  if (!arn) return undefined;
+  const values = await getSecret<Record<string, unknown>>(arn, { transform: 'json', maxAge: SECRET_CACHE_SECONDS });
+  const value = values?.[name];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}

@@ -1,0 +1,34 @@
+import middy, { type MiddyfiedHandler } from '@middy/core';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
+import { logger } from '../logger.js';
+import { problemResponse, toProblem } from './problem.js';
+
+export type HttpEvent = APIGatewayProxyEventV2;
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+export type HttpHandler = MiddyfiedHandler<HttpEvent, HttpResult, Error, Context>;
+
+/** Turns whatever a handler throws into a problem+json response, logging 5xx causes. */
+export function problemErrors(): middy.MiddlewareObj<HttpEvent, HttpResult> {
+  return {
+    onError: async (request) => {
+      const problem = toProblem(request.error, request.event.rawPath);
+      if (problem.status >= 500) {
+        logger.error('request failed', { route: request.event.routeKey, error: request.error as Error });
+      } else {
+        logger.warn('request refused', { route: request.event.routeKey, problem: problem.type, status: problem.status });
+      }
+      request.response = problemResponse(problem);
+    },
+  };
+}
+
+/** Every HTTP handler: the function body plus the shared edge behaviour. */
+export function httpHandler(
+  fn: (event: HttpEvent, context: Context) => Promise<HttpResult>,
+): HttpHandler {
+  return middy<HttpEvent, HttpResult, Error, Context>(fn).use(problemErrors());
+}

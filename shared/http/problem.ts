@@ -1,0 +1,50 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { ProblemError } from '../errors.js';
+
+export const PROBLEM_TYPE_BASE = 'https://optout-hub.dev/problems/';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  [extension: string]: unknown;
+}
+
+/** The only place a failure becomes an HTTP response. */
+export function toProblem(error: unknown, instance?: string): Problem {
+  if (error instanceof ProblemError) {
+    return {
+      type: PROBLEM_TYPE_BASE + error.slug,
+      title: error.title,
+      status: error.status,
+      detail: error.detail,
+      ...(instance ? { instance } : {}),
+      ...error.extensions,
+    };
+  }
+  return {
+    type: PROBLEM_TYPE_BASE + 'internal',
+    title: 'Internal error',
+    status: 500,
+    detail: 'The request could not be completed; it was not acknowledged and may be retried.',
+    ...(instance ? { instance } : {}),
+  };
+}
+
+export function problemResponse(problem: Problem): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode: problem.status,
+    headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store' },
+    body: JSON.stringify(problem),
+  };
+}
+
+export function jsonResponse(statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+    body: JSON.stringify(body),
+  };
+}

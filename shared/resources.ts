@@ -1,0 +1,142 @@
+/**
+ * The one declaration of what optout-hub is made of: channels, tables, queues, functions and
+ * routes. The CDK stack (infra/stack.ts) and the local runtime (infra/local) both read this file,
+ * so what runs on a laptop and what is deployed cannot drift apart.
+ */
+
+export const channels = ['sms', 'email', 'voice', 'mail'] as const;
+export type Channel = (typeof channels)[number];
+
+export function isChannel(value: string): value is Channel {
+  return (channels as readonly string[]).includes(value);
+}
+
+export interface TableDeclaration {
+  /** Logical name; the physical name is generated on AWS and `${prefix}${name}` locally. */
+  name: string;
+  /** Environment variable through which a function learns the physical name. */
+  env: string;
+  partitionKey: string;
+  sortKey?: string;
+  /** The stream is what fan-out reads; only tables whose changes are distributed have one. */
+  stream?: 'NEW_AND_OLD_IMAGES';
+}
+
+export const tables = {
+  /** The master record: people, identities, immutable events and channel states. */
+  preferences: {
+    name: 'preferences',
+    env: 'PREFERENCES_TABLE',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+  },
+  /** One item per (channel, normalized address): what the pre-send check reads. */
+  suppressions: {
+    name: 'suppressions',
+    env: 'SUPPRESSIONS_TABLE',
+    partitionKey: 'pk',
+    stream: 'NEW_AND_OLD_IMAGES',
+  },
+} as const satisfies Record<string, TableDeclaration>;
+
+export type TableKey = keyof typeof tables;
+
+export interface QueueDeclaration {
+  name: string;
+  env: string;
+  /** Messages received this many times without being deleted move to the queue's DLQ. */
+  maxReceiveCount: number;
+}
+
+/** One suppression queue per channel; every integration of that channel consumes it. */
+export const channelQueues: Record<Channel, QueueDeclaration> = Object.fromEntries(
+  channels.map((channel) => [
+    channel,
+    {
+      name: `suppressions-${channel}`,
+      env: `SUPPRESSIONS_${channel.toUpperCase()}_QUEUE_URL`,
+      maxReceiveCount: 5,
+    },
+  ]),
+) as Record<Channel, QueueDeclaration>;
+
+/** Where the stream event source puts records that fan-out could not deliver after its retries. */
+export const fanoutFailureQueue = {
+  name: 'fanout-failures',
+  env: 'FANOUT_FAILURE_QUEUE_URL',
+} as const;
+
+export function dlqName(queueName: string): string {
+  return `${queueName}-dlq`;
+}
+
+export type Access = 'read' | 'readWrite';
+
+export interface FunctionDeclaration {
+  /** Path of the handler module, relative to the repository root. */
+  entry: string;
+  description: string;
+  /** Least privilege: the tables this function touches and how. */
+  tables: Partial<Record<TableKey, Access>>;
+  /** Channel queues this function sends to. */
+  sendsTo?: readonly Channel[];
+  /** Needs describe/attributes access to every table and queue (health checks only). */
+  inspectsResources?: boolean;
+  /** Reads provider secrets and API keys. */
+  readsSecrets?: boolean;
+}
+
+export const functions = {
+  'sms-inbound': {
+    entry: 'functions/sms-inbound.ts',
+    description: 'Verifies inbound SMS webhooks and records opt-out and opt-in keywords',
+    tables: { preferences: 'readWrite', suppressions: 'readWrite' },
+    readsSecrets: true,
+  },
+  check: {
+    entry: 'functions/check.ts',
+    description: 'Answers whether an address may be contacted on a channel',
+    tables: { suppressions: 'read' },
+    readsSecrets: true,
+  },
+  health: {
+    entry: 'functions/health.ts',
+    description: 'Reports whether the store and the queues answer',
+    tables: {},
+    inspectsResources: true,
+  },
+  fanout: {
+    entry: 'functions/fanout.ts',
+    description: 'Turns each changed suppression into one versioned message on its channel queue',
+    tables: {},
+    sendsTo: channels,
+  },
+} as const satisfies Record<string, FunctionDeclaration>;
+
+export type FunctionName = keyof typeof functions;
+
+export type RouteAuth = 'provider-signature' | 'api-key' | 'none';
+
+export interface RouteDeclaration {
+  method: 'GET' | 'POST';
+  /** API Gateway path syntax: `{name}` is a path parameter. */
+  path: string;
+  function: FunctionName;
+  /** Who the caller proves to be; the handler enforces it, this records the contract. */
+  auth: RouteAuth;
+}
+
+export const routes: readonly RouteDeclaration[] = [
+  { method: 'POST', path: '/webhooks/sms/{provider}', function: 'sms-inbound', auth: 'provider-signature' },
+  { method: 'GET', path: '/v1/suppressions/{channel}/{address}', function: 'check', auth: 'api-key' },
+  { method: 'GET', path: '/v1/health', function: 'health', auth: 'none' },
+];
+
+/** The DynamoDB stream consumers: the suppressions stream feeds fan-out. */
+export const streamConsumers = [{ table: 'suppressions', function: 'fanout' }] as const satisfies readonly {
+  table: TableKey;
+  function: FunctionName;
+}[];
+
+/** Environment variable naming the Secrets Manager secret that holds provider secrets and API keys. */
+export const secretEnv = 'CONFIG_SECRET_ARN';

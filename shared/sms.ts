@@ -1,0 +1,48 @@
+import { createHash } from 'node:crypto';
+import type { CountryCode } from 'libphonenumber-js/max';
+import { normalizePhone } from './addresses.js';
+import { classify, type Classification, type KeywordLists } from './keywords.js';
+import type { InboundSms } from './providers/twilio.js';
+import { signalSchema, type Signal } from './signal.js';
+
+export interface InboundContext {
+  receivedAt: Date;
+  defaultRegion: CountryCode;
+  rawBody: string;
+  keywords?: KeywordLists;
+}
+
+/**
+ * How an inbound text is read. Our keywords and the provider's own opt-out detection are both
+ * heard; if either says opt-out, it is an opt-out (a missed STOP is the costly mistake).
+ */
+export function readIntent(message: InboundSms, keywords?: KeywordLists): Classification {
+  const ours = classify(message.text, keywords);
+  if (ours.intent === 'opt-out') return ours;
+  if (message.providerIntent === 'opt-out') return { intent: 'opt-out', match: { kind: 'provider', provider: message.provider } };
+  if (ours.intent !== 'none') return ours;
+  if (message.providerIntent) return { intent: message.providerIntent, match: { kind: 'provider', provider: message.provider } };
+  return ours;
+}
+
+/** The canonical signal for an inbound text, or undefined when it asks for nothing. */
+export function signalFromSms(message: InboundSms, context: InboundContext): Signal | undefined {
+  const address = normalizePhone(message.from, context.defaultRegion);
+  const reading = readIntent(message, context.keywords);
+  if (reading.intent === 'none') return undefined;
+  const receivedAt = context.receivedAt.toISOString();
+  return signalSchema.parse({
+    id: `sms.${message.provider}.${message.messageId}`,
+    kind: reading.intent,
+    channel: 'sms',
+    address,
+    purpose: 'all',
+    scope: 'address',
+    // SMS webhooks carry no time of sending; the person acted at most moments before arrival.
+    occurredAt: receivedAt,
+    receivedAt,
+    source: { type: 'sms-keyword', provider: message.provider, messageId: message.messageId },
+    match: reading.match,
+    evidence: { payloadSha256: createHash('sha256').update(context.rawBody).digest('hex') },
+  });
+}
