@@ -11,17 +11,29 @@ export const dynamodb = new DynamoDBClient({});
 export const documents = DynamoDBDocumentClient.from(dynamodb, {
   marshallOptions: { removeUndefinedValues: true },
 });
-export const sqs = new SQSClient({});
+// Send to the configured endpoint, not the host inside the queue URL: on AWS they agree, and
+// an emulator's queue URLs may name a host that does not resolve.
+export const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
 
 export interface StoreContext {
   documents: DynamoDBDocumentClient;
   tables: { preferences: string; suppressions: string };
 }
 
-/** The store as configured by the environment; tests build their own context instead. */
+/**
+ * The store as configured by the environment; tests build their own context instead. Table
+ * names are read on use, so a function is only given the tables its declaration grants.
+ */
 export function storeFromEnvironment(): StoreContext {
   return {
     documents,
-    tables: { preferences: tableName('preferences'), suppressions: tableName('suppressions') },
+    tables: {
+      get preferences() {
+        return tableName('preferences');
+      },
+      get suppressions() {
+        return tableName('suppressions');
+      },
+    },
   };
 }

@@ -1,0 +1,97 @@
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  ResourceNotFoundException,
+  waitUntilTableExists,
+  type DynamoDBClient,
+  type KeySchemaElement,
+} from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  channelQueues,
+  channels,
+  dlqName,
+  fanoutFailureQueue,
+  tables,
+  type Channel,
+  type TableDeclaration,
+  type TableKey,
+} from '../../shared/resources.js';
+
+/**
+ * Creates, from the shared declaration, the tables and queues the CDK stack would deploy.
+ * Idempotent: running it against existing resources changes nothing.
+ */
+
+export interface LocalResources {
+  tables: Record<TableKey, { name: string; streamArn?: string }>;
+  queues: Record<Channel, { url: string; dlqUrl: string }>;
+  fanoutFailureQueueUrl: string;
+}
+
+async function ensureTable(dynamodb: DynamoDBClient, name: string, table: TableDeclaration): Promise<string | undefined> {
+  try {
+    const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: name }));
+    return Table?.LatestStreamArn;
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
+  const keySchema: KeySchemaElement[] = [{ AttributeName: table.partitionKey, KeyType: 'HASH' }];
+  if (table.sortKey) keySchema.push({ AttributeName: table.sortKey, KeyType: 'RANGE' });
+  const created = await dynamodb.send(
+    new CreateTableCommand({
+      TableName: name,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: keySchema,
+      AttributeDefinitions: keySchema.map(({ AttributeName }) => ({ AttributeName, AttributeType: 'S' })),
+      ...(table.stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: table.stream } } : {}),
+    }),
+  );
+  await waitUntilTableExists({ client: dynamodb, maxWaitTime: 60, minDelay: 1 }, { TableName: name });
+  return created.TableDescription?.LatestStreamArn;
+}
+
+async function ensureQueue(sqs: SQSClient, name: string, deadLetterArn?: string, maxReceiveCount?: number) {
+  const { QueueUrl } = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: name,
+      Attributes: deadLetterArn
+        ? { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterArn, maxReceiveCount: String(maxReceiveCount) }) }
+        : {},
+    }),
+  );
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+  return { url: QueueUrl!, arn: Attributes!.QueueArn! };
+}
+
+export async function provision(clients: { dynamodb: DynamoDBClient; sqs: SQSClient }, prefix = ''): Promise<LocalResources> {
+  const tableEntries = await Promise.all(
+    (Object.keys(tables) as TableKey[]).map(async (key) => {
+      const name = `${prefix}${tables[key].name}`;
+      const streamArn = await ensureTable(clients.dynamodb, name, tables[key]);
+      return [key, { name, streamArn }] as const;
+    }),
+  );
+  const queueEntries = await Promise.all(
+    channels.map(async (channel) => {
+      const declaration = channelQueues[channel];
+      const dlq = await ensureQueue(clients.sqs, `${prefix}${dlqName(declaration.name)}`);
+      const queue = await ensureQueue(clients.sqs, `${prefix}${declaration.name}`, dlq.arn, declaration.maxReceiveCount);
+      return [channel, { url: queue.url, dlqUrl: dlq.url }] as const;
+    }),
+  );
+  const failures = await ensureQueue(clients.sqs, `${prefix}${fanoutFailureQueue.name}`);
+  return {
+    tables: Object.fromEntries(tableEntries) as LocalResources['tables'],
+    queues: Object.fromEntries(queueEntries) as LocalResources['queues'],
+    fanoutFailureQueueUrl: failures.url,
+  };
+}
+
+/** The environment a function sees on AWS, pointing at the local resources instead. */
+export function resourceEnvironment(resources: LocalResources): Record<string, string> {
+  const env: Record<string, string> = { [fanoutFailureQueue.env]: resources.fanoutFailureQueueUrl };
+  for (const key of Object.keys(tables) as TableKey[]) env[tables[key].env] = resources.tables[key].name;
+  for (const channel of channels) env[channelQueues[channel].env] = resources.queues[channel].url;
+  return env;
+}

@@ -1,0 +1,152 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { Server } from 'node:http';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { functions, routes, streamConsumers, type FunctionName } from '../../shared/resources.js';
+import { createGateway, type HttpFunction } from './gateway.js';
+import { provision, resourceEnvironment, type LocalResources } from './provision.js';
+import { claimPort, localAwsEnvironment, localClientOptions, startDynamoDbLocal, startQueueEmulator, type RunningService } from './services.js';
+import { startStreamPoller, type StreamFunction, type StreamPoller } from './stream-poller.js';
+
+/**
+ * The whole system on one machine: emulators, the declared tables and queues, an HTTP server
+ * serving the declared routes with the real handlers, and the suppressions stream feeding
+ * fan-out. `npm start` and the end-to-end tests both run this.
+ */
+
+const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Development-only secrets, used when the environment does not provide them. */
+export const localDefaults = {
+  TWILIO_AUTH_TOKEN: 'local-twilio-auth-token',
+  API_KEY: 'local-dev-key',
+  DEFAULT_PHONE_REGION: 'US',
+} as const;
+
+export interface LocalRuntimeOptions {
+  port: number;
+  dynamodbPort: number;
+  sqsPort: number;
+  /** Where DynamoDB Local keeps its tables; in memory when absent. */
+  dataDir?: string;
+  /** Called when an emulator dies underneath the running system. */
+  onFatal?: (message: string) => void;
+  log?: (message: string) => void;
+}
+
+export interface LocalRuntime {
+  url: string;
+  port: number;
+  endpoints: { dynamodb: string; sqs: string };
+  resources: LocalResources;
+  stop(): Promise<void>;
+}
+
+function applyEnvironment(values: Record<string, string>, options: { override: boolean }): void {
+  for (const [name, value] of Object.entries(values)) {
+    if (options.override || !process.env[name]) process.env[name] = value;
+  }
+}
+
+async function loadHandler<T>(name: FunctionName): Promise<T> {
+  const module = (await import(pathToFileURL(resolve(repositoryRoot, functions[name].entry)).href)) as { handler: T };
+  return module.handler;
+}
+
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const log = options.log ?? (() => undefined);
+  const started: { stop(): Promise<void> }[] = [];
+  const stopAll = async () => {
+    for (const service of started.reverse()) await service.stop().catch(() => undefined);
+    started.length = 0;
+  };
+  try {
+    const port = await claimPort(options.port, 'the HTTP API', 'PORT');
+    const dynamodb: RunningService = await startDynamoDbLocal({
+      port: options.dynamodbPort,
+      dataDir: options.dataDir,
+      onExit: (message) => options.onFatal?.(message),
+    });
+    started.push(dynamodb);
+    const queues = await startQueueEmulator({ port: options.sqsPort });
+    started.push(queues);
+
+    const clients = {
+      dynamodb: new DynamoDBClient(localClientOptions(dynamodb.endpoint)),
+      sqs: new SQSClient(localClientOptions(queues.endpoint)),
+      streams: new DynamoDBStreamsClient(localClientOptions(dynamodb.endpoint)),
+    };
+    // Stopped in reverse order: pollers and the server go before the clients they use.
+    started.push({
+      stop: async () => {
+        for (const client of Object.values(clients)) client.destroy();
+      },
+    });
+    const resources = await provision(clients);
+
+    // Handlers create their AWS clients when imported, so the environment is set first.
+    const url = `http://localhost:${port}`;
+    applyEnvironment(
+      {
+        ...localAwsEnvironment,
+        AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+        AWS_ENDPOINT_URL_SQS: queues.endpoint,
+        ...resourceEnvironment(resources),
+      },
+      { override: true },
+    );
+    applyEnvironment(
+      {
+        TWILIO_AUTH_TOKEN: localDefaults.TWILIO_AUTH_TOKEN,
+        API_KEYS: `local:${localDefaults.API_KEY}:ingest+check+ack+admin`,
+        DEFAULT_PHONE_REGION: localDefaults.DEFAULT_PHONE_REGION,
+        PUBLIC_BASE_URL: url,
+      },
+      { override: false },
+    );
+
+    const httpHandlers = new Map<FunctionName, HttpFunction>();
+    for (const route of routes) {
+      if (!httpHandlers.has(route.function)) httpHandlers.set(route.function, await loadHandler<HttpFunction>(route.function));
+    }
+    const server: Server = createGateway(routes, (route) => httpHandlers.get(route.function)!);
+    await new Promise<void>((resolveListen, reject) => {
+      server.once('error', reject);
+      server.listen(port, resolveListen);
+    });
+    started.push({
+      stop: () =>
+        new Promise<void>((resolveClose) => {
+          server.close(() => resolveClose());
+          server.closeAllConnections();
+        }),
+    });
+
+    for (const consumer of streamConsumers) {
+      const streamArn = resources.tables[consumer.table].streamArn;
+      if (!streamArn) throw new Error(`The ${consumer.table} table has no stream.`);
+      const poller: StreamPoller = startStreamPoller({
+        streams: clients.streams,
+        streamArn,
+        handler: await loadHandler<StreamFunction>(consumer.function),
+        functionName: consumer.function,
+        region: localAwsEnvironment.AWS_REGION,
+        onFailure: { sqs: clients.sqs, queueUrl: resources.fanoutFailureQueueUrl },
+        log,
+      });
+      started.push(poller);
+    }
+    return {
+      url,
+      port,
+      endpoints: { dynamodb: dynamodb.endpoint, sqs: queues.endpoint },
+      resources,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

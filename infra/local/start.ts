@@ -1,0 +1,63 @@
+import { channelQueues, channels, routes } from '../../shared/resources.js';
+import { localDefaults, startLocalRuntime, type LocalRuntime } from './runtime.js';
+import { LocalServiceError } from './services.js';
+
+/** `npm start`: the whole system on this machine, until Ctrl-C. */
+
+function portFrom(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`${name} must be a port number (0-65535), not "${raw}".`);
+    process.exit(1);
+  }
+  return port;
+}
+
+const dataDir = process.env.DATA_DIR ?? '.data/dynamodb';
+let runtime: LocalRuntime | undefined;
+let stopping = false;
+
+async function shutdown(code: number, message?: string): Promise<never> {
+  if (message) console.error(message);
+  if (!stopping) {
+    stopping = true;
+    console.log('Stopping optout-hub…');
+    await runtime?.stop();
+  }
+  process.exit(code);
+}
+
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+try {
+  runtime = await startLocalRuntime({
+    port: portFrom('PORT', 3000),
+    dynamodbPort: portFrom('DYNAMODB_PORT', 8000),
+    sqsPort: portFrom('SQS_PORT', 4566),
+    dataDir,
+    onFatal: (message) => void shutdown(1, `${message} optout-hub cannot run without it and is stopping.`),
+    log: (message) => console.error(message),
+  });
+} catch (error) {
+  const message = error instanceof LocalServiceError ? error.message : `optout-hub could not start: ${(error as Error).message}`;
+  await shutdown(1, message);
+}
+
+const { url, endpoints } = runtime!;
+const sample = encodeURIComponent('+14155550100');
+console.log(`
+optout-hub is running locally.
+
+  HTTP API        ${url}
+${routes.map((route) => `                    ${route.method.padEnd(5)}${route.path}`).join('\n')}
+  DynamoDB Local  ${endpoints.dynamodb}   (tables kept in ${dataDir})
+  SQS (fauxqs)    ${endpoints.sqs}   (queues ${channels.map((c) => channelQueues[c].name).join(', ')}; in memory)
+  API key         ${process.env.API_KEYS === `local:${localDefaults.API_KEY}:ingest+check+ack+admin` ? `${localDefaults.API_KEY} (local default)` : 'from API_KEYS'}
+
+Send a signed sample STOP:   npm run demo
+Ask about a number:          curl -H 'x-api-key: ${localDefaults.API_KEY}' ${url}/v1/suppressions/sms/${sample}
+Stop everything:             Ctrl-C
+`);

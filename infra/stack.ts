@@ -1,0 +1,411 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, type HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct, IConstruct } from 'constructs';
+import {
+  channelQueues,
+  channels,
+  dlqName,
+  fanoutFailureQueue,
+  functions,
+  routes,
+  secretEnv,
+  streamConsumers,
+  tables,
+  type Channel,
+  type FunctionDeclaration,
+  type FunctionName,
+  type RouteAuth,
+  type TableDeclaration,
+  type TableKey,
+} from '../shared/resources.js';
+import { HandlerFunction } from './constructs/handler-function.js';
+
+export interface OptoutHubStackProps extends StackProps {
+  /** The base URL providers were told to call (they sign it); without it the request's own URL is used. */
+  readonly publicBaseUrl?: string;
+  /** Region for phone numbers written without a country code; the handlers default to US. */
+  readonly defaultPhoneRegion?: string;
+  /** Who is told when a dead-letter queue fills up or fan-out falls behind. */
+  readonly alarmEmail?: string;
+}
+
+/** A channel's suppression queue and the dead-letter queue behind it. */
+export interface ChannelQueue {
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+}
+
+/** Both the queues and their DLQs only ever hold suppression changes; 14 days is SQS's maximum. */
+const QUEUE_RETENTION = Duration.days(14);
+
+/** Fan-out retries a failing batch this often (halving it each time) before parking it. */
+const FANOUT_RETRY_ATTEMPTS = 10;
+/**
+ * A suppression change older than this is parked on the failure queue rather than retried:
+ * by then something is broken and an operator must look, and the stream keeps records 24 h.
+ */
+const FANOUT_MAX_RECORD_AGE = Duration.hours(6);
+/** Fan-out this far behind the stream means channels are sending to people who opted out. */
+const FANOUT_ITERATOR_AGE_ALARM_MS = 60_000;
+
+/**
+ * Why each kind of route has no API Gateway authorizer: the contract is recorded per route in
+ * shared/resources.ts and enforced inside the handler.
+ */
+const unauthorizedRouteReasons: Record<RouteAuth, string> = {
+  'provider-signature':
+    'Provider webhooks cannot send AWS credentials or tokens; the handler verifies the provider signature (e.g. X-Twilio-Signature) over the public URL and body and refuses anything unsigned.',
+  'api-key':
+    'Callers authenticate with an API key (x-api-key or Bearer) that the handler checks, in constant time and per scope, against the keys held in the config secret.',
+  none: 'Health is deliberately public so load balancers and uptime monitors can probe it; it reveals only ok/unavailable per dependency.',
+};
+
+const pascal = (name: string) =>
+  name
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part[0]!.toUpperCase() + part.slice(1))
+    .join('');
+
+const entries = <K extends string, V>(record: Partial<Record<K, V>>) => Object.entries(record) as [K, V][];
+
+/**
+ * optout-hub on AWS, generated from shared/resources.ts: every table, queue, function, route and
+ * stream consumer declared there, and nothing that is not.
+ */
+export class OptoutHubStack extends Stack {
+  readonly tables: Record<TableKey, dynamodb.Table>;
+  readonly channelQueues: Record<Channel, ChannelQueue>;
+  readonly fanoutFailureQueue: sqs.Queue;
+  readonly configSecret: secretsmanager.Secret;
+  readonly handlers: Record<FunctionName, HandlerFunction>;
+  readonly api: HttpApi;
+  readonly apiStage: HttpStage;
+  readonly alarmTopic: sns.Topic;
+
+  constructor(scope: Construct, id: string, props: OptoutHubStackProps = {}) {
+    super(scope, id, props);
+
+    this.tables = this.createTables();
+    this.channelQueues = Object.fromEntries(channels.map((channel) => [channel, this.createChannelQueue(channel)])) as Record<
+      Channel,
+      ChannelQueue
+    >;
+    this.fanoutFailureQueue = this.createFanoutFailureQueue();
+    this.configSecret = this.createConfigSecret();
+    this.handlers = this.createHandlers(props);
+    const { api, stage } = this.createApi();
+    this.api = api;
+    this.apiStage = stage;
+    this.connectStreamConsumers();
+    this.alarmTopic = this.createAlarms(props.alarmEmail);
+
+    new CfnOutput(this, 'ApiUrl', { value: this.apiStage.url, description: 'Base URL of the HTTP API' });
+    for (const channel of channels) {
+      new CfnOutput(this, `${pascal(channelQueues[channel].name)}QueueUrl`, {
+        value: this.channelQueues[channel].queue.queueUrl,
+        description: `Queue every ${channel} integration consumes suppression changes from`,
+      });
+    }
+    new CfnOutput(this, 'ConfigSecretArn', {
+      value: this.configSecret.secretArn,
+      description: 'Secret holding TWILIO_AUTH_TOKEN and API_KEYS; set real values after the first deploy',
+    });
+  }
+
+  private createTables(): Record<TableKey, dynamodb.Table> {
+    return Object.fromEntries(
+      entries<TableKey, TableDeclaration>(tables).map(([key, declaration]) => {
+        const table = new dynamodb.Table(this, `${pascal(declaration.name)}Table`, {
+          partitionKey: { name: declaration.partitionKey, type: dynamodb.AttributeType.STRING },
+          sortKey: declaration.sortKey ? { name: declaration.sortKey, type: dynamodb.AttributeType.STRING } : undefined,
+          stream: declaration.stream ? dynamodb.StreamViewType[declaration.stream] : undefined,
+          /** Opt-out traffic is spiky (campaign replies) and small; on-demand needs no capacity planning. */
+          billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+          /** The opt-out record is the legal evidence; it must be restorable to any second of the last 35 days. */
+          pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+          encryption: dynamodb.TableEncryption.AWS_MANAGED,
+          /** Losing the master record means contacting people who said stop; never delete it with the stack. */
+          removalPolicy: RemovalPolicy.RETAIN,
+          deletionProtection: true,
+        });
+        return [key, table];
+      }),
+    ) as Record<TableKey, dynamodb.Table>;
+  }
+
+  private createChannelQueue(channel: Channel): ChannelQueue {
+    const declaration = channelQueues[channel];
+    const deadLetterQueue = new sqs.Queue(this, pascal(dlqName(declaration.name)), { ...secureQueueDefaults });
+    const queue = new sqs.Queue(this, pascal(declaration.name), {
+      ...secureQueueDefaults,
+      deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: declaration.maxReceiveCount },
+    });
+    return { queue, deadLetterQueue };
+  }
+
+  private createFanoutFailureQueue(): sqs.Queue {
+    const queue = new sqs.Queue(this, pascal(fanoutFailureQueue.name), { ...secureQueueDefaults });
+    acknowledge(
+      queue,
+      'AwsSolutions-SQS3',
+      'This queue is itself a dead-letter destination: the stream event source parks records here after its bounded retries (an on-failure destination, which cdk-nag does not recognise as a DLQ), and an alarm fires on the first message.',
+    );
+    return queue;
+  }
+
+  private createConfigSecret(): secretsmanager.Secret {
+    const secret = new secretsmanager.Secret(this, 'ConfigSecret', {
+      description: 'optout-hub provider secrets and API keys (JSON; keys named like the environment variables)',
+      /**
+       * Nothing real is ever in the template. TWILIO_AUTH_TOKEN starts as a random value no
+       * provider knows (so webhooks are refused until the real token is set) and API_KEYS starts
+       * empty (so every API call is refused until keys are issued).
+       */
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ API_KEYS: '' }),
+        generateStringKey: 'TWILIO_AUTH_TOKEN',
+        excludePunctuation: true,
+        passwordLength: 32,
+      },
+      /** Operators put issued API keys here; deleting the stack must not revoke every integration. */
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    acknowledge(
+      secret,
+      'AwsSolutions-SMG4',
+      'The values are issued by others: the Twilio auth token is rotated in the Twilio console and API keys are rotated with the integrators holding them, so rotation is an operator procedure that no rotation Lambda could perform alone.',
+    );
+    return secret;
+  }
+
+  /** Deployment settings go to every function: they are configuration, not access. */
+  private createHandlers(props: OptoutHubStackProps): Record<FunctionName, HandlerFunction> {
+    const sharedEnvironment: Record<string, string> = {};
+    if (props.defaultPhoneRegion) sharedEnvironment.DEFAULT_PHONE_REGION = props.defaultPhoneRegion;
+    if (props.publicBaseUrl) sharedEnvironment.PUBLIC_BASE_URL = props.publicBaseUrl;
+
+    const handlers = {} as Record<FunctionName, HandlerFunction>;
+    for (const [name, declaration] of entries<FunctionName, FunctionDeclaration>(functions)) {
+      const handler = new HandlerFunction(this, pascal(name), {
+        entry: declaration.entry,
+        description: declaration.description,
+        environment: sharedEnvironment,
+      });
+      this.grantDeclaredAccess(handler, declaration);
+      handlers[name] = handler;
+    }
+    return handlers;
+  }
+
+  /** Exactly the access a function's declaration asks for, and the environment that names it. */
+  private grantDeclaredAccess(handler: HandlerFunction, declaration: FunctionDeclaration): void {
+    for (const [key, access] of entries(declaration.tables)) {
+      const table = this.tables[key];
+      handler.addEnvironment(tables[key].env, table.tableName);
+      if (access === 'readWrite') table.grantReadWriteData(handler);
+      else table.grantReadData(handler);
+    }
+
+    for (const channel of declaration.sendsTo ?? []) {
+      const { queue } = this.channelQueues[channel];
+      handler.addEnvironment(channelQueues[channel].env, queue.queueUrl);
+      queue.grantSendMessages(handler);
+    }
+
+    if (declaration.inspectsResources) {
+      for (const key of Object.keys(tables) as TableKey[]) {
+        handler.addEnvironment(tables[key].env, this.tables[key].tableName);
+      }
+      for (const channel of channels) {
+        handler.addEnvironment(channelQueues[channel].env, this.channelQueues[channel].queue.queueUrl);
+      }
+      // Describe only: a health probe must not be able to read a single suppression or message.
+      handler.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:DescribeTable'],
+          resources: Object.values(this.tables).map((table) => table.tableArn),
+        }),
+      );
+      handler.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['sqs:GetQueueAttributes'],
+          resources: channels.map((channel) => this.channelQueues[channel].queue.queueArn),
+        }),
+      );
+    }
+
+    if (declaration.readsSecrets) {
+      handler.addEnvironment(secretEnv, this.configSecret.secretArn);
+      this.configSecret.grantRead(handler);
+    }
+  }
+
+  private createApi(): { api: HttpApi; stage: HttpStage } {
+    const api = new HttpApi(this, 'Api', {
+      description: 'optout-hub: provider webhooks and the pre-send suppression check',
+      // The stage is created below so it can carry access logging and throttling.
+      createDefaultStage: false,
+    });
+
+    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
+      retention: logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const stage = new HttpStage(this, 'ApiDefaultStage', {
+      httpApi: api,
+      autoDeploy: true,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        // routeKey, never the raw path: the check route's path carries the phone number or email.
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            requestTime: '$context.requestTime',
+            sourceIp: '$context.identity.sourceIp',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            protocol: '$context.protocol',
+            responseLength: '$context.responseLength',
+            responseLatency: '$context.responseLatency',
+            integrationLatency: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
+      },
+      /**
+       * A ceiling against floods and runaway callers, well above what SMS providers and pre-send
+       * checks need; raise it per deployment if a dialer checks at higher rates.
+       */
+      throttle: { rateLimit: 200, burstLimit: 400 },
+    });
+
+    const integrations = new Map<FunctionName, HttpLambdaIntegration>();
+    const integrationFor = (name: FunctionName) => {
+      let integration = integrations.get(name);
+      if (!integration) {
+        integration = new HttpLambdaIntegration(`${pascal(name)}Integration`, this.handlers[name].lambda);
+        integrations.set(name, integration);
+      }
+      return integration;
+    };
+
+    for (const route of routes) {
+      const created: HttpRoute[] = api.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration: integrationFor(route.function),
+      });
+      for (const httpRoute of created) acknowledge(httpRoute, 'AwsSolutions-APIG4', unauthorizedRouteReasons[route.auth]);
+    }
+    return { api, stage };
+  }
+
+  private connectStreamConsumers(): void {
+    for (const consumer of streamConsumers) {
+      const handler = this.handlers[consumer.function];
+      acknowledge(
+        handler.role,
+        'AwsSolutions-IAM5[Resource::*]',
+        'The stream event source needs dynamodb:ListStreams, which has no resource-level permissions (the DynamoEventSource grant uses "*"); reading records stays scoped to the stream ARN.',
+      );
+      handler.lambda.addEventSource(
+        new DynamoEventSource(this.tables[consumer.table], {
+          // Everything still in the stream after a (re)deploy is distributed, never skipped.
+          startingPosition: StartingPosition.TRIM_HORIZON,
+          batchSize: 100,
+          reportBatchItemFailures: true,
+          bisectBatchOnError: true,
+          retryAttempts: FANOUT_RETRY_ATTEMPTS,
+          maxRecordAge: FANOUT_MAX_RECORD_AGE,
+          onFailure: new SqsDlq(this.fanoutFailureQueue),
+          // One batch per shard at a time: changes to one address must reach the channel in order.
+          parallelizationFactor: 1,
+        }),
+      );
+    }
+  }
+
+  private createAlarms(alarmEmail: string | undefined): sns.Topic {
+    const key = new kms.Key(this, 'AlarmTopicKey', {
+      description: 'Encrypts optout-hub alarm notifications',
+      enableKeyRotation: true,
+    });
+    // CloudWatch publishes alarm state changes to the topic and so must use its key.
+    key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    const topic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: 'optout-hub alarms',
+      masterKey: key,
+      enforceSSL: true,
+    });
+    if (alarmEmail) topic.addSubscription(new EmailSubscription(alarmEmail));
+    const action = new SnsAction(topic);
+
+    const deadLetterQueues: [string, sqs.Queue][] = [
+      ...channels.map((channel): [string, sqs.Queue] => [dlqName(channelQueues[channel].name), this.channelQueues[channel].deadLetterQueue]),
+      [fanoutFailureQueue.name, this.fanoutFailureQueue],
+    ];
+    for (const [name, queue] of deadLetterQueues) {
+      queue
+        .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM })
+        .createAlarm(this, `${pascal(name)}NotEmptyAlarm`, {
+          alarmDescription: `${name} holds messages: suppression changes are not reaching a channel. Inspect and redrive.`,
+          threshold: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        })
+        .addAlarmAction(action);
+    }
+
+    for (const consumer of streamConsumers) {
+      const fn = this.handlers[consumer.function].lambda;
+      const id = pascal(consumer.function);
+      fn.metric('IteratorAge', { statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(1) })
+        .createAlarm(this, `${id}IteratorAgeAlarm`, {
+          alarmDescription: `${consumer.function} is more than a minute behind the ${consumer.table} stream: channels see opt-outs late.`,
+          threshold: FANOUT_ITERATOR_AGE_ALARM_MS,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 5,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        })
+        .addAlarmAction(action);
+      fn.metricErrors({ statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5) })
+        .createAlarm(this, `${id}ErrorsAlarm`, {
+          alarmDescription: `${consumer.function} invocations are failing; its batches are being retried and may end on ${fanoutFailureQueue.name}.`,
+          threshold: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        })
+        .addAlarmAction(action);
+    }
+    return topic;
+  }
+}
+
+/** Every queue: TLS only, encrypted at rest, messages kept as long as SQS allows. */
+const secureQueueDefaults = {
+  enforceSSL: true,
+  encryption: sqs.QueueEncryption.SQS_MANAGED,
+  retentionPeriod: QUEUE_RETENTION,
+} satisfies sqs.QueueProps;
+
+/** Records why a cdk-nag rule does not apply to `scope` (and everything under it). */
+function acknowledge(scope: IConstruct, id: string, reason: string): void {
+  Validations.of(scope).acknowledge({ id, reason });
+}

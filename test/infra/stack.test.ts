@@ -1,0 +1,483 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { App, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repositoryRoot } from '../../infra/constructs/handler-function.js';
+import { OptoutHubStack } from '../../infra/stack.js';
+import {
+  channelQueues,
+  channels,
+  fanoutFailureQueue,
+  functions,
+  routes,
+  secretEnv,
+  streamConsumers,
+  tables,
+  type Channel,
+  type FunctionDeclaration,
+  type FunctionName,
+  type TableKey,
+} from '../../shared/resources.js';
+
+/**
+ * The stack as `cdk synth` builds it: same feature flags (cdk.json context), no env. Assertions
+ * find resources through the declaration (descriptions, environment variables, references),
+ * never through logical IDs, so renaming a construct cannot silently break them.
+ */
+
+interface Resource {
+  Type: string;
+  Properties: Record<string, any>;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+}
+
+const cdkContext = JSON.parse(readFileSync(join(repositoryRoot, 'cdk.json'), 'utf8')).context as Record<string, unknown>;
+
+const functionNames = Object.keys(functions) as FunctionName[];
+const tableKeys = Object.keys(tables) as TableKey[];
+const declarationOf = (name: FunctionName): FunctionDeclaration => functions[name];
+
+/** The logical ID a `{ Ref }` or `{ Fn::GetAtt }` points at. */
+const target = (value: any): string | undefined => value?.Ref ?? value?.['Fn::GetAtt']?.[0];
+const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+
+/**
+ * Assembled under node_modules so the handler bundles, which leave @aws-sdk to the Lambda
+ * runtime, can resolve it from the project's own node_modules in the start-up test below.
+ */
+const cacheDir = join(repositoryRoot, 'node_modules', '.cache');
+mkdirSync(cacheDir, { recursive: true });
+const outdir = mkdtempSync(join(cacheDir, 'optout-hub-infra-'));
+
+let app: App;
+let stack: OptoutHubStack;
+let template: Template;
+
+const resources = (type: string) => Object.entries(template.findResources(type)) as [string, Resource][];
+const resource = (logicalId: string) => template.toJSON().Resources[logicalId] as Resource;
+
+const functionId = (name: FunctionName): string => {
+  const found = resources('AWS::Lambda::Function').filter(([, fn]) => fn.Properties.Description === declarationOf(name).description);
+  expect(found, `exactly one Lambda function for ${name}`).toHaveLength(1);
+  return found[0]![0];
+};
+const environmentOf = (name: FunctionName): Record<string, unknown> =>
+  resource(functionId(name)).Properties.Environment?.Variables ?? {};
+
+/** Every action that any policy attached to the function's role allows, with its resources. */
+const statementsOf = (name: FunctionName): { actions: string[]; resources: unknown[] }[] => {
+  const roleId = target(resource(functionId(name)).Properties.Role);
+  return resources('AWS::IAM::Policy')
+    .filter(([, policy]) => policy.Properties.Roles.some((role: unknown) => target(role) === roleId))
+    .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement)
+    .filter((statement: any) => statement.Effect === 'Allow')
+    .map((statement: any) => ({ actions: asArray<string>(statement.Action), resources: asArray(statement.Resource) }));
+};
+const actionsOf = (name: FunctionName) => new Set(statementsOf(name).flatMap((statement) => statement.actions));
+
+/** Logical IDs of tables and channel queues, learnt from the environment the functions receive. */
+const tableId = (key: TableKey): string => {
+  const ids = new Set(functionNames.map((name) => target(environmentOf(name)[tables[key].env])).filter(Boolean));
+  expect(ids.size, `${tables[key].env} names one table`).toBe(1);
+  return [...ids][0]!;
+};
+const queueId = (channel: Channel): string => {
+  const ids = new Set(functionNames.map((name) => target(environmentOf(name)[channelQueues[channel].env])).filter(Boolean));
+  expect(ids.size, `${channelQueues[channel].env} names one queue`).toBe(1);
+  return [...ids][0]!;
+};
+const deadLetterQueueId = (channel: Channel): string => target(resource(queueId(channel)).Properties.RedrivePolicy.deadLetterTargetArn)!;
+
+/** Every cdk-nag acknowledgment recorded in the construct tree: where, which rule, and why. */
+function acknowledgments(root: IConstruct): { path: string; id: string; reason: unknown }[] {
+  const all = [root, ...root.node.findAll().slice(1)];
+  return all.flatMap((construct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) =>
+        Object.entries(entry.data as Record<string, unknown>).map(([id, reason]) => ({
+          path: construct.node.path,
+          // Validations stores unprefixed ids as annotation ids; cdk-nag strips the prefix the same way.
+          id: id.replace(/^annotation::/i, ''),
+          reason,
+        })),
+      ),
+  );
+}
+
+beforeAll(() => {
+  app = new App({ context: cdkContext, outdir });
+  stack = new OptoutHubStack(app, 'OptoutHub');
+  template = Template.fromStack(stack);
+});
+
+afterAll(() => {
+  rmSync(outdir, { recursive: true, force: true });
+});
+
+describe('functions', () => {
+  it('deploys exactly the declared functions, on nodejs22.x and arm64 with active tracing', () => {
+    template.resourceCountIs('AWS::Lambda::Function', functionNames.length);
+    for (const name of functionNames) {
+      expect(resource(functionId(name)).Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        MemorySize: 512,
+        Timeout: 10,
+        TracingConfig: { Mode: 'Active' },
+      });
+    }
+  });
+
+  it('gives each function its own log group, kept a year and retained', () => {
+    for (const name of functionNames) {
+      const logGroupId = target(resource(functionId(name)).Properties.LoggingConfig?.LogGroup);
+      expect(logGroupId, `${name} logs to its own group`).toBeDefined();
+      const logGroup = resource(logGroupId!);
+      expect(logGroup.Properties.RetentionInDays).toBe(365);
+      expect(logGroup.DeletionPolicy).toBe('Retain');
+    }
+    const logGroupIds = functionNames.map((name) => target(resource(functionId(name)).Properties.LoggingConfig.LogGroup));
+    expect(new Set(logGroupIds).size).toBe(functionNames.length);
+  });
+
+  it('passes each function only the environment its declaration calls for', () => {
+    for (const name of functionNames) {
+      const declaration = declarationOf(name);
+      const expected = new Set(['NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME']);
+      for (const key of Object.keys(declaration.tables) as TableKey[]) expected.add(tables[key].env);
+      for (const channel of declaration.sendsTo ?? []) expected.add(channelQueues[channel].env);
+      if (declaration.inspectsResources) {
+        for (const key of tableKeys) expected.add(tables[key].env);
+        for (const channel of channels) expected.add(channelQueues[channel].env);
+      }
+      if (declaration.readsSecrets) expected.add(secretEnv);
+      expect(new Set(Object.keys(environmentOf(name))), name).toEqual(expected);
+      expect(environmentOf(name)).toMatchObject({ NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: 'optout-hub' });
+    }
+  });
+
+  it('adds DEFAULT_PHONE_REGION and PUBLIC_BASE_URL only when they are given', () => {
+    for (const name of functionNames) {
+      expect(environmentOf(name)).not.toHaveProperty('DEFAULT_PHONE_REGION');
+      expect(environmentOf(name)).not.toHaveProperty('PUBLIC_BASE_URL');
+    }
+    const configured = Template.fromStack(
+      new OptoutHubStack(new App({ context: cdkContext }), 'Configured', {
+        defaultPhoneRegion: 'GB',
+        publicBaseUrl: 'https://hooks.example.com',
+      }),
+    );
+    configured.resourcePropertiesCountIs(
+      'AWS::Lambda::Function',
+      { Environment: { Variables: Match.objectLike({ DEFAULT_PHONE_REGION: 'GB', PUBLIC_BASE_URL: 'https://hooks.example.com' }) } },
+      functionNames.length,
+    );
+  });
+});
+
+describe('least privilege', () => {
+  const dynamodbWrites = /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem|TransactWriteItems|PartiQL(Insert|Update|Delete))$/;
+
+  it('lets check read suppressions but never write anything', () => {
+    const actions = [...actionsOf('check')];
+    expect(actions.filter((action) => dynamodbWrites.test(action) || /^(dynamodb|sqs):\*$|^\*$/.test(action))).toEqual([]);
+    expect(actions).toContain('dynamodb:GetItem');
+    expect(actions.some((action) => action.startsWith('sqs:'))).toBe(false);
+  });
+
+  it('lets health describe tables and queues and nothing else', () => {
+    expect([...actionsOf('health')].sort()).toEqual(
+      ['dynamodb:DescribeTable', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:GetQueueAttributes', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'].sort(),
+    );
+  });
+
+  it('scopes each function to the tables and queues it declares', () => {
+    for (const name of functionNames) {
+      const declaration = declarationOf(name);
+      const dataStatements = statementsOf(name).filter((statement) =>
+        statement.actions.some((action) => action.startsWith('dynamodb:') && action !== 'dynamodb:ListStreams'),
+      );
+      const touched = dataStatements.flatMap((statement) => statement.resources);
+      const isStream = (arn: any) => arn?.['Fn::GetAtt']?.[1] === 'StreamArn';
+      const allowedTables = new Set(
+        (declaration.inspectsResources ? tableKeys : (Object.keys(declaration.tables) as TableKey[])).map(tableId),
+      );
+      const consumedStreams = new Set(
+        streamConsumers.filter((consumer) => consumer.function === name).map((consumer) => tableId(consumer.table)),
+      );
+      for (const arn of touched.filter((arn) => !isStream(arn))) expect(allowedTables, `${name} touches table ${target(arn)}`).toContain(target(arn));
+      for (const arn of touched.filter(isStream)) expect(consumedStreams, `${name} reads the stream of ${target(arn)}`).toContain(target(arn));
+      const writes = [...actionsOf(name)].filter((action) => dynamodbWrites.test(action));
+      const writesDeclared = Object.values(declaration.tables).includes('readWrite');
+      expect(writes.length > 0, `${name} may write exactly when it declares readWrite`).toBe(writesDeclared);
+    }
+  });
+
+  it('grants the config secret only to functions that read secrets', () => {
+    for (const name of functionNames) {
+      expect(actionsOf(name).has('secretsmanager:GetSecretValue'), name).toBe(Boolean(declarationOf(name).readsSecrets));
+    }
+  });
+
+  it('grants "*" only for X-Ray and, for stream consumers, dynamodb:ListStreams', () => {
+    const consumers = new Set<FunctionName>(streamConsumers.map((consumer) => consumer.function));
+    for (const name of functionNames) {
+      const allowed = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', ...(consumers.has(name) ? ['dynamodb:ListStreams'] : [])];
+      const wildcardActions = statementsOf(name)
+        .filter((statement) => statement.resources.includes('*'))
+        .flatMap((statement) => statement.actions);
+      expect(wildcardActions.filter((action) => !allowed.includes(action)), name).toEqual([]);
+      expect(statementsOf(name).flatMap((statement) => statement.actions).filter((action) => action.includes('*')), name).toEqual([]);
+    }
+  });
+
+  it('uses no AWS managed policies', () => {
+    for (const [, role] of resources('AWS::IAM::Role')) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+});
+
+describe('HTTP API', () => {
+  it('has exactly the declared routes, each integrated with its declared function', () => {
+    const routeKeys = resources('AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties.RouteKey);
+    expect(routeKeys.sort()).toEqual(routes.map((route) => `${route.method} ${route.path}`).sort());
+    for (const route of routes) {
+      const [[, routeResource]] = resources('AWS::ApiGatewayV2::Route').filter(
+        ([, candidate]) => candidate.Properties.RouteKey === `${route.method} ${route.path}`,
+      ) as [[string, Resource]];
+      const integrationId = target(routeResource.Properties.Target['Fn::Join'][1][1]);
+      expect(target(resource(integrationId!).Properties.IntegrationUri)).toBe(functionId(route.function));
+    }
+  });
+
+  it('logs access on the default stage without the raw path (it carries addresses) and throttles it', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('\\$context\\.requestId') },
+      DefaultRouteSettings: { ThrottlingBurstLimit: Match.anyValue(), ThrottlingRateLimit: Match.anyValue() },
+    });
+    const [[, stage]] = resources('AWS::ApiGatewayV2::Stage');
+    expect(stage!.Properties.AccessLogSettings.Format).not.toMatch(/\$context\.(path|rawPath)/);
+  });
+});
+
+describe('tables', () => {
+  it('creates the declared tables: on-demand, PITR, encrypted, protected and retained', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', tableKeys.length);
+    for (const key of tableKeys) {
+      const declaration = tables[key] as (typeof tables)[TableKey] & { sortKey?: string };
+      const table = resource(tableId(key));
+      expect(table.Properties).toMatchObject({
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+        DeletionProtectionEnabled: true,
+        KeySchema: [
+          { AttributeName: declaration.partitionKey, KeyType: 'HASH' },
+          ...(declaration.sortKey ? [{ AttributeName: declaration.sortKey, KeyType: 'RANGE' }] : []),
+        ],
+      });
+      expect(table.DeletionPolicy).toBe('Retain');
+      expect(table.UpdateReplacePolicy).toBe('Retain');
+    }
+  });
+
+  it('streams NEW_AND_OLD_IMAGES only from tables whose changes are distributed', () => {
+    for (const key of tableKeys) {
+      const stream = resource(tableId(key)).Properties.StreamSpecification;
+      if ('stream' in tables[key]) expect(stream, key).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
+      else expect(stream, key).toBeUndefined();
+    }
+  });
+});
+
+describe('queues', () => {
+  it('gives every channel a queue with a dead-letter queue after the declared receive count', () => {
+    for (const channel of channels) {
+      expect(resource(queueId(channel)).Properties.RedrivePolicy).toEqual({
+        deadLetterTargetArn: { 'Fn::GetAtt': [deadLetterQueueId(channel), 'Arn'] },
+        maxReceiveCount: channelQueues[channel].maxReceiveCount,
+      });
+    }
+    // Channel queues, their DLQs and the fan-out failure queue; physical names are left to CloudFormation.
+    template.resourceCountIs('AWS::SQS::Queue', channels.length * 2 + 1);
+    for (const [, queue] of resources('AWS::SQS::Queue')) expect(queue.Properties.QueueName).toBeUndefined();
+  });
+
+  it('encrypts every queue, keeps messages 14 days and refuses non-TLS access', () => {
+    const policies = resources('AWS::SQS::QueuePolicy');
+    for (const [id, queue] of resources('AWS::SQS::Queue')) {
+      expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+      const statements = policies
+        .filter(([, policy]) => policy.Properties.Queues.some((ref: unknown) => target(ref) === id))
+        .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement);
+      expect(statements, id).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+    }
+  });
+});
+
+describe('fan-out', () => {
+  it('reads each declared stream in order, with partial batch failures and bounded retries into the failure queue', () => {
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', streamConsumers.length);
+    for (const consumer of streamConsumers) {
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: { 'Fn::GetAtt': [tableId(consumer.table), 'StreamArn'] },
+        FunctionName: { Ref: functionId(consumer.function) },
+        StartingPosition: 'TRIM_HORIZON',
+        BatchSize: 100,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        BisectBatchOnFunctionError: true,
+        ParallelizationFactor: 1,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] } } },
+      });
+    }
+    for (const [, mapping] of resources('AWS::Lambda::EventSourceMapping')) {
+      const { MaximumRetryAttempts: retries, MaximumRecordAgeInSeconds: maxAge } = mapping.Properties;
+      expect(retries).toBeGreaterThanOrEqual(0);
+      expect(retries).toBeLessThanOrEqual(10);
+      expect(maxAge).toBeGreaterThanOrEqual(60);
+      expect(maxAge).toBeLessThanOrEqual(24 * 3600);
+      const failureQueueId = target(mapping.Properties.DestinationConfig.OnFailure.Destination);
+      expect(resource(failureQueueId!).Type).toBe('AWS::SQS::Queue');
+      expect(channels.flatMap((channel) => [queueId(channel), deadLetterQueueId(channel)])).not.toContain(failureQueueId);
+    }
+  });
+});
+
+describe('alarms', () => {
+  const failureQueueId = () =>
+    target(resources('AWS::Lambda::EventSourceMapping')[0]![1].Properties.DestinationConfig.OnFailure.Destination)!;
+
+  it(`alarms on the first message in every DLQ and in ${fanoutFailureQueue.name}`, () => {
+    for (const id of [...channels.map(deadLetterQueueId), failureQueueId()]) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id, 'QueueName'] } }],
+        Period: 60,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        AlarmActions: [Match.anyValue()],
+      });
+    }
+  });
+
+  it('alarms when a stream consumer falls behind or fails', () => {
+    for (const consumer of streamConsumers) {
+      const dimensions = [{ Name: 'FunctionName', Value: { Ref: functionId(consumer.function) } }];
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'IteratorAge',
+        Statistic: 'Maximum',
+        Dimensions: dimensions,
+        Threshold: 60_000,
+        ComparisonOperator: 'GreaterThanThreshold',
+        AlarmActions: [Match.anyValue()],
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Dimensions: dimensions,
+        AlarmActions: [Match.anyValue()],
+      });
+    }
+  });
+
+  it('notifies through an encrypted, TLS-only topic', () => {
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      },
+    });
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+});
+
+describe('outputs', () => {
+  it('exports the API URL, every channel queue URL and the config secret ARN', () => {
+    const outputs = Object.values(template.findOutputs('*')).map((output) => target(output.Value) ?? JSON.stringify(output.Value));
+    for (const channel of channels) expect(outputs).toContain(queueId(channel));
+    expect(outputs).toContain(target(environmentOf('check')[secretEnv]));
+    expect(outputs.some((value) => value.includes('execute-api'))).toBe(true);
+  });
+});
+
+describe('cdk-nag (AwsSolutions)', () => {
+  it('reports no finding that is not acknowledged', () => {
+    const { violations } = new AwsSolutionsChecks().validateScope(stack);
+    expect(violations.map((v) => `${v.severity} ${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
+  });
+
+  it('acknowledges every rule with a real reason, and only where the rule actually fires', () => {
+    const acks = acknowledgments(stack);
+    expect(acks.length).toBeGreaterThan(0);
+    for (const ack of acks) {
+      expect(typeof ack.reason, `${ack.id} at ${ack.path}`).toBe('string');
+      expect((ack.reason as string).trim().length, `${ack.id} at ${ack.path}`).toBeGreaterThanOrEqual(40);
+    }
+    // Re-run the pack blind to acknowledgments (a private hook of cdk-nag 3's NagPack) to prove each one is needed.
+    const blind = new AwsSolutionsChecks();
+    (blind as unknown as { isAcknowledged: () => boolean }).isAcknowledged = () => false;
+    const findings = blind
+      .validateScope(stack)
+      .violations.flatMap((v) => v.violatingResources.map((r) => ({ id: v.ruleName, path: r.constructPath ?? '' })));
+    for (const ack of acks) {
+      const silenced = findings.some((f) => f.id === ack.id && (f.path === ack.path || f.path.startsWith(`${ack.path}/`)));
+      expect(silenced, `${ack.id} at ${ack.path} acknowledges nothing`).toBe(true);
+    }
+  });
+
+  it('lets a fresh app with every option synthesize with the AwsSolutions plugin registered', () => {
+    const fresh = new App({ context: cdkContext });
+    const configured = new OptoutHubStack(fresh, 'OptoutHub', {
+      publicBaseUrl: 'https://hooks.example.com',
+      defaultPhoneRegion: 'GB',
+      alarmEmail: 'ops@example.com',
+    });
+    Validations.of(fresh).addPlugins(new AwsSolutionsChecks(fresh));
+    // Synthesis throws on any unacknowledged error-level finding.
+    const assembly = fresh.synth();
+    const report = JSON.parse(readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8'));
+    expect(report.pluginReports.flatMap((plugin: { violations?: unknown[] }) => plugin.violations ?? [])).toEqual([]);
+    Template.fromStack(configured).hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+  });
+});
+
+describe('handler bundles', () => {
+  /**
+   * check's module scope calls storeFromEnvironment() (shared/store/clients.ts), which demands
+   * PREFERENCES_TABLE although check declares only the suppressions table, so check cannot start
+   * with the environment its declaration earns it. Pinned here, with the exact error, until the
+   * store resolves table names lazily (or the declaration changes); then remove the entry.
+   */
+  for (const name of functionNames) {
+    it(`${name} starts with exactly the environment the stack gives it`, () => {
+      const fn = resource(functionId(name)).Properties;
+      const assetHash = String(fn.Code.S3Key).replace(/\.zip$/, '');
+      const bundle = join(app.synth().directory, `asset.${assetHash}`, 'index.mjs');
+      // Deploy-time references become placeholders; only their presence matters at start-up.
+      const environment = Object.fromEntries(
+        Object.entries(environmentOf(name)).map(([key, value]) => [key, typeof value === 'string' ? value : `placeholder-${key}`]),
+      );
+      const started = spawnSync(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(bundle).href)});`], {
+        env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', ...environment },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect(started.status, started.stderr).toBe(0);
+    });
+  }
+});
