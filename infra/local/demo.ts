@@ -11,6 +11,8 @@ import { localClientOptions } from './services.js';
  * message fan-out put on the SMS queue.
  */
 
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const base = process.env.OPTOUT_HUB_URL ?? `http://localhost:${process.env.PORT ?? 3000}`;
 const from = process.argv[2] ?? '+14155550100';
 const authToken = process.env.TWILIO_AUTH_TOKEN ?? localDefaults.TWILIO_AUTH_TOKEN;

@@ -4,6 +4,9 @@ import { LocalServiceError } from './services.js';
 
 /** `npm start`: the whole system on this machine, until Ctrl-C. */
 
+// Lambda runs Node 22; the SDK's notice about an older Node on a developer machine is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 function portFrom(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;

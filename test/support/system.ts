@@ -1,0 +1,99 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The local system exactly as `npm start` runs it, in a child process, for end-to-end tests. */
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+// Node itself by absolute path, so a test may take PATH away (to hide Java) and still start.
+const tsxCli = resolve(root, 'node_modules/tsx/dist/cli.mjs');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+export interface RunningSystem {
+  url: string;
+  ports: { http: number; dynamodb: number; sqs: number };
+  child: ChildProcess;
+  output: () => string;
+  /** Resolves with the exit code once the process ends, whatever ended it. */
+  exited: Promise<number | null>;
+  /** Ctrl-C, then the exit code. */
+  interrupt(): Promise<number | null>;
+}
+
+export interface SystemOptions {
+  dataDir: string;
+  ports?: Partial<RunningSystem['ports']>;
+  env?: Record<string, string>;
+}
+
+/** Spawns `npm start`'s entry point and waits for its banner (or its exit). */
+export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
+  const ports = {
+    http: options.ports?.http ?? (await freePort()),
+    dynamodb: options.ports?.dynamodb ?? (await freePort()),
+    sqs: options.ports?.sqs ?? (await freePort()),
+  };
+  const child = spawn(process.execPath, [tsxCli, 'infra/local/start.ts'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      PORT: String(ports.http),
+      DYNAMODB_PORT: String(ports.dynamodb),
+      SQS_PORT: String(ports.sqs),
+      DATA_DIR: options.dataDir,
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+
+  await new Promise<void>((resolveReady, reject) => {
+    const check = setInterval(() => {
+      if (output.includes('optout-hub is running')) {
+        clearInterval(check);
+        resolveReady();
+      }
+    }, 50);
+    void exited.then((code) => {
+      clearInterval(check);
+      reject(Object.assign(new Error(`npm start exited with ${code}: ${output}`), { code, output }));
+    });
+  });
+
+  return {
+    url: `http://localhost:${ports.http}`,
+    ports,
+    child,
+    output: () => output,
+    exited,
+    async interrupt() {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill('SIGINT');
+      return exited;
+    },
+  };
+}
+
+/** Runs `npm start`'s entry point expecting it to fail; resolves with its exit code and output. */
+export async function failedStart(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [tsxCli, 'infra/local/start.ts'], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const code = await new Promise<number | null>((resolveExit) => child.once('exit', (exitCode) => resolveExit(exitCode)));
+  return { code, output };
+}
