@@ -26,8 +26,10 @@ async function distribute(record: DynamoDBRecord): Promise<void> {
 }
 
 /**
- * Suppressions stream → channel queues. Records are sent in order; a record that cannot be sent
- * is reported back (partial batch response) so only it and what follows it are retried.
+ * Suppressions stream → channel queues. Records are sent concurrently: a standard queue does not
+ * keep order anyway, and each message's per-address version lets consumers drop stale ones. A
+ * record that cannot be sent is reported back (partial batch response), so Lambda retries from
+ * it instead of failing the whole batch.
  */
 export const handler = async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> =>
-  processPartialResponse(event, distribute, processor, { context, processInParallel: false });
+  processPartialResponse(event, distribute, processor, { context });

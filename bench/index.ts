@@ -1,0 +1,110 @@
+import { DeleteMessageBatchCommand, GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import twilioWebhooks from 'twilio/lib/webhooks/webhooks.js';
+import { localDefaults, startLocalRuntime } from '../infra/local/runtime.js';
+import { localClientOptions } from '../infra/local/services.js';
+import { channelQueues } from '../shared/resources.js';
+
+/**
+ * `npm run bench`: figures for the signal path on the local runtime (DynamoDB Local + fauxqs on
+ * this machine). Printed, never asserted. Absolute numbers say more about the emulators than
+ * about AWS; compare runs on the same machine.
+ */
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+
+const SIGNALS = Number(process.env.BENCH_SIGNALS ?? 400);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+function summary(label: string, values: number[], unit = 'ms'): string {
+  return `${label.padEnd(34)} p50 ${percentile(values, 50).toFixed(1).padStart(7)} ${unit}   p99 ${percentile(values, 99).toFixed(1).padStart(7)} ${unit}   (n=${values.length})`;
+}
+
+async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
+}
+
+const runtime = await startLocalRuntime({ port: 0, dynamodbPort: 0, sqsPort: 0, log: console.error, onFatal: console.error });
+try {
+  const webhookUrl = `${runtime.url}/webhooks/sms/twilio`;
+  const sqs = new SQSClient(localClientOptions(runtime.endpoints.sqs));
+  const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: channelQueues.sms.name }));
+
+  const phones = Array.from({ length: SIGNALS }, (_, i) => `+1${String(2_125_550_000 + i)}`);
+  const acknowledgedAt = new Map<string, number>();
+  const webhookMs: number[] = [];
+  const propagationMs: number[] = [];
+
+  // Drain the queue concurrently, noting when each address's message arrives.
+  let draining = true;
+  const drain = (async () => {
+    while (draining || propagationMs.length < acknowledgedAt.size) {
+      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      const now = performance.now();
+      for (const message of Messages) {
+        const sent = acknowledgedAt.get(JSON.parse(message.Body!).address);
+        if (sent !== undefined) propagationMs.push(now - sent);
+      }
+      if (Messages.length) {
+        await sqs.send(
+          new DeleteMessageBatchCommand({ QueueUrl, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })) }),
+        );
+      }
+      if (!draining && Messages.length === 0 && propagationMs.length < acknowledgedAt.size) break;
+    }
+  })();
+  drain.catch(() => undefined); // a failure elsewhere stops the runtime under it; that one is reported
+
+  const started = performance.now();
+  await inParallel(phones, CONCURRENCY, async (phone) => {
+    const params = { MessageSid: `SM${randomBytes(16).toString('hex')}`, From: phone, To: '+15017250604', Body: 'STOP' };
+    const signature = twilioWebhooks.getExpectedTwilioSignature(localDefaults.TWILIO_AUTH_TOKEN, webhookUrl, params);
+    const begin = performance.now();
+    const response = await fetch(webhookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
+      body: new URLSearchParams(params).toString(),
+    });
+    await response.text();
+    const end = performance.now();
+    if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
+    webhookMs.push(end - begin);
+    acknowledgedAt.set(phone, end);
+  });
+  const elapsed = (performance.now() - started) / 1000;
+  draining = false;
+
+  const checkMs: number[] = [];
+  await inParallel(phones, CONCURRENCY, async (phone) => {
+    const begin = performance.now();
+    const response = await fetch(`${runtime.url}/v1/suppressions/sms/${encodeURIComponent(phone)}`, {
+      headers: { 'x-api-key': localDefaults.API_KEY },
+    });
+    const body = (await response.json()) as { suppressed: boolean };
+    checkMs.push(performance.now() - begin);
+    if (!body.suppressed) throw new Error('a number acknowledged as suppressed was not');
+  });
+  await drain;
+
+  console.log(`optout-hub bench: ${SIGNALS} signed Twilio STOPs, concurrency ${CONCURRENCY}, local runtime\n`);
+  console.log(summary('webhook → 200 (durable write)', webhookMs));
+  console.log(`${'webhook throughput'.padEnd(34)} ${(SIGNALS / elapsed).toFixed(0)} signals/s`);
+  console.log(summary('check API (consistent read)', checkMs));
+  console.log(summary('200 → message on suppressions-sms', propagationMs));
+  console.log(`${'messages received'.padEnd(34)} ${propagationMs.length} of ${SIGNALS}`);
+  sqs.destroy();
+} finally {
+  await runtime.stop();
+}
