@@ -54,12 +54,12 @@ function image(value: Record<string, unknown> | undefined): Suppression | undefi
 
 /**
  * The message a suppressions-stream record calls for, or undefined when the record changes
- * nothing a channel must apply (a removal, or a rewrite at the same version).
+ * nothing a channel must apply (a removal, or a rewrite that does not raise the version).
  */
 export function messageForRecord(record: DynamoDBRecord): SuppressionMessage | undefined {
   const next = image(record.dynamodb?.NewImage);
   if (!next || record.eventName === 'REMOVE') return undefined;
   const previous = image(record.dynamodb?.OldImage);
-  if (previous && previous.version === next.version) return undefined;
+  if (previous && previous.version >= next.version) return undefined;
   return suppressionMessage(next);
 }

@@ -31,6 +31,9 @@ export const defaultKeywords: KeywordLists = {
 export function normalizeText(text: string): string {
   return text
     .normalize('NFKC')
+    // Invisible format characters (zero-width space, direction marks, soft hyphen) that phones
+    // and copy-paste insert into otherwise plain keywords.
+    .replace(/\p{Cf}/gu, '')
     .toUpperCase()
     .replace(/[-_]+/g, ' ')
     .replace(/^[\s\p{P}\p{S}]+|[\s\p{P}\p{S}]+$/gu, '')

@@ -27,9 +27,10 @@ export function readIntent(message: InboundSms, keywords?: KeywordLists): Classi
 
 /** The canonical signal for an inbound text, or undefined when it asks for nothing. */
 export function signalFromSms(message: InboundSms, context: InboundContext): Signal | undefined {
-  const address = normalizePhone(message.from, context.defaultRegion);
   const reading = readIntent(message, context.keywords);
+  // An ordinary message is not ours to judge, whatever its sender looks like.
   if (reading.intent === 'none') return undefined;
+  const address = normalizePhone(message.from, context.defaultRegion);
   const receivedAt = context.receivedAt.toISOString();
   return signalSchema.parse({
     id: `sms.${message.provider}.${message.messageId}`,

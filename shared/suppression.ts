@@ -74,7 +74,9 @@ export function planSignal(current: CurrentRecord, signal: Signal, recordedAt: s
     eventId: signal.id,
   };
   if (!supersedes(current.state, incoming)) return { effect: 'superseded' };
-  if (current.suppression?.status === status) return { state: incoming, effect: 'applied' };
+  // Nothing to write when the address already has this status, or was never suppressed at all.
+  const unchanged = (current.suppression?.status ?? 'allowed') === status;
+  if (unchanged) return { state: incoming, effect: 'applied' };
   return {
     state: incoming,
     suppression: {

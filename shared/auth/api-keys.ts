@@ -22,11 +22,13 @@ export function parseApiKeys(spec: string): ApiKey[] {
     .split(',')
     .map((entry) => entry.trim())
     .filter(Boolean)
-    .map((entry) => {
-      const [id, key, scopeList] = entry.split(':');
+    .map((entry, index) => {
+      const parts = entry.split(':');
+      const [id, key, scopeList] = parts;
       const parsed = (scopeList ?? '').split('+').filter(Boolean);
-      if (!id || !key || parsed.length === 0 || parsed.some((scope) => !(scopes as readonly string[]).includes(scope))) {
-        throw new ConfigurationError(`API_KEYS entry "${id ?? ''}" must look like id:key:scope+scope with scopes from ${scopes.join(', ')}.`);
+      if (parts.length !== 3 || !id || !key || parsed.length === 0 || parsed.some((scope) => !(scopes as readonly string[]).includes(scope))) {
+        // Name the entry by position: a malformed entry's first part may be the key itself.
+        throw new ConfigurationError(`API_KEYS entry ${index + 1} must look like id:key:scope+scope with scopes from ${scopes.join(', ')}.`);
       }
       return { id, hash: digest(key), scopes: parsed as Scope[] };
     });

@@ -16,12 +16,13 @@ export interface Problem {
 export function toProblem(error: unknown, instance?: string): Problem {
   if (error instanceof ProblemError) {
     return {
+      // Extensions first: they may add members, never replace the standard ones.
+      ...error.extensions,
       type: PROBLEM_TYPE_BASE + error.slug,
       title: error.title,
       status: error.status,
       detail: error.detail,
       ...(instance ? { instance } : {}),
-      ...error.extensions,
     };
   }
   return {

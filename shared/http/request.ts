@@ -19,7 +19,8 @@ export function header(event: APIGatewayProxyEventV2, name: string): string | un
 
 /** Form fields; a name sent more than once keeps every value, as signature schemes expect. */
 export function formParams(body: string): Record<string, string | string[]> {
-  const params: Record<string, string | string[]> = {};
+  // No prototype: a field named `constructor` or `__proto__` is just a field.
+  const params: Record<string, string | string[]> = Object.create(null);
   for (const [key, value] of new URLSearchParams(body)) {
     const existing = params[key];
     if (existing === undefined) params[key] = value;

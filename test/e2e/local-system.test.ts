@@ -11,7 +11,7 @@ import { localDefaults } from '../../infra/local/runtime.js';
 import { localClientOptions } from '../../infra/local/services.js';
 import type { SuppressionMessage } from '../../shared/fanout.js';
 import { channelQueues } from '../../shared/resources.js';
-import { receiveMessages } from '../support/local-stack.js';
+import { receiveMessagesFor } from '../support/local-stack.js';
 import { failedStart, freePort, startSystem, type RunningSystem } from '../support/system.js';
 
 /**
@@ -111,9 +111,8 @@ describe('a Twilio STOP through the local system', () => {
     const retried = await postTwilio(params);
     expect(retried.status).toBe(200);
 
-    const messages = (await receiveMessages(sqs, smsQueueUrl, 2, 6))
-      .map((message) => JSON.parse(message.Body!) as SuppressionMessage)
-      .filter((message) => message.address === phone);
+    // Waits for a second message that must never come.
+    const messages = await receiveMessagesFor<SuppressionMessage>(sqs, smsQueueUrl, phone, 2, 6);
     expect(messages).toHaveLength(1);
     expect(messages[0]).toMatchObject({
       type: 'suppression.changed',

@@ -8,7 +8,7 @@ import { signalFromSms } from '../../shared/sms.js';
 import type { Signal } from '../../shared/signal.js';
 import { keys } from '../../shared/store/keys.js';
 import { getSuppression, recordSignal } from '../../shared/store/signals.js';
-import { createTestStack, receiveMessages, type TestStack } from '../support/local-stack.js';
+import { createTestStack, receiveMessagesFor, type TestStack } from '../support/local-stack.js';
 
 /** The write path and fan-out against DynamoDB Local and fauxqs: no mocks. */
 
@@ -69,10 +69,9 @@ describe('recording an SMS STOP', () => {
       version: 1,
     });
 
-    const messages = await receiveMessages(stack.sqs, stack.resources.queues.sms.url, 1);
+    const messages = await receiveMessagesFor<SuppressionMessage>(stack.sqs, stack.resources.queues.sms.url, phone, 1);
     expect(messages).toHaveLength(1);
-    const body = JSON.parse(messages[0]!.Body!) as SuppressionMessage;
-    expect(body).toMatchObject({
+    expect(messages[0]).toMatchObject({
       type: 'suppression.changed',
       schemaVersion: 1,
       channel: 'sms',
@@ -83,7 +82,7 @@ describe('recording an SMS STOP', () => {
       eventId: signal.id,
       since: '2026-03-01T10:00:00.000Z',
     });
-    expect(messages[0]!.MessageAttributes?.type?.StringValue).toBe('suppression.changed');
+    expect(messages[0]!.attributes?.type?.StringValue).toBe('suppression.changed');
   });
 
   it('treats a retried webhook as a no-op: one event, one version, one message', async () => {
@@ -96,8 +95,8 @@ describe('recording an SMS STOP', () => {
     expect(first.duplicate).toBe(false);
     expect(retries.every((retry) => retry.duplicate)).toBe(true);
     expect((await getSuppression(stack.store, 'sms', phone))?.version).toBe(1);
-    const messages = await receiveMessages(stack.sqs, stack.resources.queues.sms.url, 2, 5);
-    expect(messages.filter((message) => JSON.parse(message.Body!).address === phone)).toHaveLength(1);
+    // Waits for a second message that must never come.
+    expect(await receiveMessagesFor(stack.sqs, stack.resources.queues.sms.url, phone, 2, 5)).toHaveLength(1);
   });
 
   it('lets only one of several concurrent first deliveries apply', async () => {
@@ -126,10 +125,9 @@ describe('recording an SMS STOP', () => {
     await recordSignal(stack.store, smsSignal(phone, 'START', new Date('2026-03-05T11:00:00Z')));
 
     expect(await getSuppression(stack.store, 'sms', phone)).toMatchObject({ status: 'allowed', version: 2 });
-    const messages = (await receiveMessages(stack.sqs, stack.resources.queues.sms.url, 2))
-      .map((message) => JSON.parse(message.Body!) as SuppressionMessage)
-      .filter((message) => message.address === phone)
-      .sort((a, b) => a.version - b.version);
+    const messages = (await receiveMessagesFor<SuppressionMessage>(stack.sqs, stack.resources.queues.sms.url, phone, 2)).sort(
+      (a, b) => a.version - b.version,
+    );
     expect(messages.map((message) => [message.version, message.status])).toEqual([
       [1, 'suppressed'],
       [2, 'allowed'],

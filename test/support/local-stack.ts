@@ -44,15 +44,25 @@ export async function createTestStack(): Promise<TestStack> {
   return { resources, store, dynamodb, streams, sqs, environment };
 }
 
-/** Receives from a queue until `count` messages arrived or `attempts` long polls came back empty-handed. */
-export async function receiveMessages(sqs: SQSClient, queueUrl: string, count: number, attempts = 20): Promise<Message[]> {
-  const received: Message[] = [];
+/**
+ * Receives (and deletes) messages from a queue until `count` of them are about `address`, or
+ * `attempts` polls have passed; returns the parsed bodies of those about `address`.
+ */
+export async function receiveMessagesFor<T extends { address: string }>(
+  sqs: SQSClient,
+  queueUrl: string,
+  address: string,
+  count: number,
+  attempts = 20,
+): Promise<(T & { attributes: Message['MessageAttributes'] })[]> {
+  const received: (T & { attributes: Message['MessageAttributes'] })[] = [];
   for (let attempt = 0; attempt < attempts && received.length < count; attempt++) {
     const { Messages = [] } = await sqs.send(
       new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }),
     );
     for (const message of Messages) {
-      received.push(message);
+      const body = JSON.parse(message.Body!) as T;
+      if (body.address === address) received.push({ ...body, attributes: message.MessageAttributes });
       await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
     }
     if (Messages.length === 0) await sleep(100);

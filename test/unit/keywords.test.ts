@@ -120,6 +120,17 @@ describe('classify with the default keywords', () => {
   });
 });
 
+// PROBABLE BUG (shared/keywords.ts normalizeText): invisible format characters (Unicode Cf) that
+// phones and keyboards insert — zero-width space, bidi marks, word joiner, soft hyphen — are not
+// folded away, so a STOP carrying one is read as `none`. Failing inputs: "STOP\u200B",
+// "\u200ESTOP", "STOP\u200F", "STOP\u2060", "S\u00ADTOP". A missed STOP is the costly mistake.
+it.each(['STOP\u200b', '\u200eSTOP', 'STOP\u200f', 'STOP\u2060', 'S\u00adTOP'])(
+  'reads STOP with an invisible format character (%j) as opt-out',
+  (text) => {
+    expect(classify(text)).toEqual({ intent: 'opt-out', match: { kind: 'keyword', keyword: 'STOP' } });
+  },
+);
+
 describe('classify with custom keyword lists', () => {
   const lists: KeywordLists = { optOut: ['HALT', 'No More'], optIn: ['RESUME'], help: ['AIDE'] };
 
