@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { httpEvent } from '../support/http-event.js';
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import {
   BadRequestError,
@@ -16,27 +17,7 @@ import { PROBLEM_TYPE_BASE } from '../../shared/http/problem.js';
 import { logger } from '../../shared/logger.js';
 
 function event(overrides: Partial<APIGatewayProxyEventV2> = {}): APIGatewayProxyEventV2 {
-  return {
-    version: '2.0',
-    routeKey: 'GET /v1/suppressions/{channel}/{address}',
-    rawPath: '/v1/suppressions/sms/%2B14155550100',
-    rawQueryString: '',
-    headers: { host: 'abc123.execute-api.us-east-1.amazonaws.com' },
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'abc123',
-      domainName: 'abc123.execute-api.us-east-1.amazonaws.com',
-      domainPrefix: 'abc123',
-      http: { method: 'GET', path: '/v1/suppressions/sms/%2B14155550100', protocol: 'HTTP/1.1', sourceIp: '203.0.113.1', userAgent: 'test' },
-      requestId: 'req-1',
-      routeKey: 'GET /v1/suppressions/{channel}/{address}',
-      stage: '$default',
-      time: '01/May/2024:10:00:00 +0000',
-      timeEpoch: 1714557600000,
-    },
-    ...overrides,
-  };
+  return httpEvent('GET', '/v1/suppressions/sms/%2B14155550100', { routeKey: 'GET /v1/suppressions/{channel}/{address}', ...overrides });
 }
 
 const context = {} as Context;

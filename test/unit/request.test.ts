@@ -1,30 +1,11 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { httpEvent } from '../support/http-event.js';
 import { describe, expect, it } from 'vitest';
 import { BadRequestError } from '../../shared/errors.js';
 import { formParams, header, pathParameter, publicUrl, rawBody, webhookRequest } from '../../shared/http/request.js';
 
 function event(overrides: Partial<APIGatewayProxyEventV2> = {}): APIGatewayProxyEventV2 {
-  return {
-    version: '2.0',
-    routeKey: 'POST /webhooks/sms/{provider}',
-    rawPath: '/webhooks/sms/twilio',
-    rawQueryString: '',
-    headers: {},
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'abc123',
-      domainName: 'abc123.execute-api.us-east-1.amazonaws.com',
-      domainPrefix: 'abc123',
-      http: { method: 'POST', path: '/webhooks/sms/twilio', protocol: 'HTTP/1.1', sourceIp: '203.0.113.1', userAgent: 'TwilioProxy/1.1' },
-      requestId: 'req-1',
-      routeKey: 'POST /webhooks/sms/{provider}',
-      stage: '$default',
-      time: '01/May/2024:10:00:00 +0000',
-      timeEpoch: 1714557600000,
-    },
-    ...overrides,
-  };
+  return httpEvent('POST', '/webhooks/sms/twilio', { routeKey: 'POST /webhooks/sms/{provider}', headers: {}, ...overrides });
 }
 
 describe('rawBody', () => {
