@@ -6,7 +6,7 @@ import { logger, redact } from '../shared/logger.js';
 import { smsProvider } from '../shared/providers/index.js';
 import { signalFromSms } from '../shared/sms.js';
 import { storeFromEnvironment } from '../shared/store/clients.js';
-import { recordSignal } from '../shared/store/signals.js';
+import { recordSignal } from '../shared/store/people.js';
 
 const store = storeFromEnvironment();
 
@@ -31,10 +31,11 @@ export const handler = httpHandler(async (event) => {
       provider: providerName,
       eventId: outcome.eventId,
       kind: signal.kind,
-      address: redact(signal.address),
+      address: redact(signal.subject[0]!.value),
+      personId: outcome.personId,
       duplicate: outcome.duplicate,
       effect: outcome.effect,
-      version: outcome.suppression?.version,
+      versions: outcome.suppressions.map((suppression) => suppression.version),
     });
   }
   return provider.acknowledgement;

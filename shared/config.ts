@@ -1,6 +1,6 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/max';
-import { ConfigurationError } from './errors.js';
+import { BadRequestError, ConfigurationError } from './errors.js';
 import {
   channelQueues,
   fanoutFailureQueue,
@@ -39,6 +39,26 @@ export function defaultPhoneRegion(): CountryCode {
   const region = (process.env.DEFAULT_PHONE_REGION ?? 'US').toUpperCase();
   if (!isSupportedCountry(region)) throw new ConfigurationError(`DEFAULT_PHONE_REGION "${region}" is not a known region.`);
   return region;
+}
+
+/**
+ * Purposes a preference may be for: `all`, `marketing`, and the named topics in PURPOSES
+ * (comma-separated, e.g. `newsletter,product-updates`).
+ */
+export function purposes(): string[] {
+  const topics = (process.env.PURPOSES ?? '')
+    .split(',')
+    .map((topic) => topic.trim())
+    .filter(Boolean);
+  return [...new Set(['all', 'marketing', ...topics])];
+}
+
+export function assertPurpose(purpose: string): string {
+  const known = purposes();
+  if (!known.includes(purpose)) {
+    throw new BadRequestError(`Unknown purpose "${purpose}".`, { knownPurposes: known });
+  }
+  return purpose;
 }
 
 /** The base URL providers were told to call, which is what they sign. */

@@ -61,6 +61,20 @@ export class NotFoundError extends ProblemError {
   readonly title = 'Not found';
 }
 
+/** Well-formed, but not something optout-hub may act on (an opt-in without evidence, say). */
+export class UnprocessableError extends ProblemError {
+  readonly status = 422;
+  readonly slug = 'unprocessable';
+  readonly title = 'The request cannot be acted on';
+}
+
+/** The request conflicts with the current state (an identity that belongs to someone else). */
+export class ConflictError extends ProblemError {
+  readonly status = 409;
+  readonly slug = 'conflict';
+  readonly title = 'The request conflicts with the current state';
+}
+
 /** The store or a queue did not answer; 503 so that providers retry. */
 export class DependencyError extends ProblemError {
   readonly status = 503;

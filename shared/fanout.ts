@@ -2,7 +2,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import type { Channel } from './resources.js';
-import type { Status, Suppression } from './suppression.js';
+import type { Status, Suppression } from './preferences.js';
 
 export const SUPPRESSION_MESSAGE_TYPE = 'suppression.changed';
 export const SUPPRESSION_SCHEMA_VERSION = 1;
@@ -18,9 +18,12 @@ export interface SuppressionMessage {
   messageId: string;
   channel: Channel;
   address: string;
-  purpose: string;
+  personId: string;
+  /** Suppressed when any purpose is: the answer for a sender that does not say its purpose. */
   status: Status;
   suppressed: boolean;
+  /** Status per purpose; `all` stands for every purpose not named. */
+  purposes: Record<string, Status>;
   /** Per-address version; a consumer drops any message older than one it has applied. */
   version: number;
   eventId: string;
@@ -37,9 +40,10 @@ export function suppressionMessage(suppression: Suppression): SuppressionMessage
     messageId: `${suppression.channel}:${suppression.address}:v${suppression.version}`,
     channel: suppression.channel,
     address: suppression.address,
-    purpose: suppression.purpose,
+    personId: suppression.personId,
     status: suppression.status,
     suppressed: suppression.status === 'suppressed',
+    purposes: suppression.purposes,
     version: suppression.version,
     eventId: suppression.eventId,
     since: suppression.since,

@@ -99,6 +99,24 @@ export const functions = {
     tables: { suppressions: 'read' },
     readsSecrets: true,
   },
+  requests: {
+    entry: 'functions/requests.ts',
+    description: 'Records opt-out and opt-in requests from back offices, CRMs and other systems',
+    tables: { preferences: 'readWrite', suppressions: 'readWrite' },
+    readsSecrets: true,
+  },
+  people: {
+    entry: 'functions/people.ts',
+    description: 'Reads a person: identities, preferences, suppressions and history',
+    tables: { preferences: 'read', suppressions: 'read' },
+    readsSecrets: true,
+  },
+  'people-changes': {
+    entry: 'functions/people-changes.ts',
+    description: 'Links identities to people and merges people',
+    tables: { preferences: 'readWrite', suppressions: 'readWrite' },
+    readsSecrets: true,
+  },
   health: {
     entry: 'functions/health.ts',
     description: 'Reports whether the store and the queues answer',
@@ -129,6 +147,12 @@ export interface RouteDeclaration {
 export const routes: readonly RouteDeclaration[] = [
   { method: 'POST', path: '/webhooks/sms/{provider}', function: 'sms-inbound', auth: 'provider-signature' },
   { method: 'GET', path: '/v1/suppressions/{channel}/{address}', function: 'check', auth: 'api-key' },
+  { method: 'POST', path: '/v1/requests', function: 'requests', auth: 'api-key' },
+  { method: 'GET', path: '/v1/people', function: 'people', auth: 'api-key' },
+  { method: 'GET', path: '/v1/people/{id}', function: 'people', auth: 'api-key' },
+  { method: 'GET', path: '/v1/people/{id}/history', function: 'people', auth: 'api-key' },
+  { method: 'POST', path: '/v1/people/{id}/identities', function: 'people-changes', auth: 'api-key' },
+  { method: 'POST', path: '/v1/people/merge', function: 'people-changes', auth: 'api-key' },
   { method: 'GET', path: '/v1/health', function: 'health', auth: 'none' },
 ];
 

@@ -35,8 +35,8 @@ export function signalFromSms(message: InboundSms, context: InboundContext): Sig
   return signalSchema.parse({
     id: `sms.${message.provider}.${message.messageId}`,
     kind: reading.intent,
-    channel: 'sms',
-    address,
+    channels: ['sms'],
+    subject: [{ type: 'phone', value: address }],
     purpose: 'all',
     scope: 'address',
     // SMS webhooks carry no time of sending; the person acted at most moments before arrival.

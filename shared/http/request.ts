@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { z } from 'zod';
 import { BadRequestError } from '../errors.js';
 import type { WebhookRequest } from '../providers/index.js';
 
@@ -60,4 +61,23 @@ export function webhookRequest(event: APIGatewayProxyEventV2, publicBaseUrl: str
     contentType: headers['content-type'] ?? '',
     rawBody: rawBody(event),
   };
+}
+
+/** A JSON body read through `schema`; anything else is a 400 that says what is wrong. */
+export function jsonBody<T extends z.ZodType>(event: APIGatewayProxyEventV2, schema: T): z.infer<T> {
+  const type = (header(event, 'content-type') ?? '').toLowerCase();
+  if (!type.startsWith('application/json')) throw new BadRequestError('Send the body as application/json.');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(rawBody(event));
+  } catch {
+    throw new BadRequestError('The body is not valid JSON.');
+  }
+  const result = schema.safeParse(parsed);
+  if (!result.success) {
+    throw new BadRequestError('The body does not match the expected shape.', {
+      errors: result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+    });
+  }
+  return result.data;
 }

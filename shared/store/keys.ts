@@ -1,11 +1,25 @@
+import { identityKey, type Identity } from '../identity.js';
+import { suppressionKey } from '../preferences.js';
 import type { Channel } from '../resources.js';
 
-/** Key layout of both tables, in one place. */
+/**
+ * Key layout of both tables, in one place.
+ *
+ * preferences: `PERSON#id / RECORD` (the master record: identities and preferences),
+ * `PERSON#id / EVENT#occurredAt#eventId` (the person's history, in the order they acted),
+ * `IDENTITY#type#value / CLAIM` (which person an identity belongs to; one owner each),
+ * `EVENT#eventId / EVENT` (the immutable event; its existence makes a redelivery a no-op).
+ * suppressions: `channel#address` (what the pre-send check reads).
+ */
 export const keys = {
   event: (eventId: string) => ({ pk: `EVENT#${eventId}`, sk: 'EVENT' }),
-  channelState: (channel: Channel, address: string, purpose: string) => ({
-    pk: `SUBJECT#${channel}#${address}`,
-    sk: `STATE#${channel}#${purpose}`,
+  history: (personId: string, occurredAt: string, eventId: string) => ({
+    pk: `PERSON#${personId}`,
+    sk: `EVENT#${occurredAt}#${eventId}`,
   }),
-  suppression: (channel: Channel, address: string) => ({ pk: `${channel}#${address}` }),
+  historyPrefix: 'EVENT#',
+  person: (personId: string) => ({ pk: `PERSON#${personId}`, sk: 'RECORD' }),
+  personPartition: (personId: string) => `PERSON#${personId}`,
+  claim: (identity: Identity) => ({ pk: `IDENTITY#${identityKey(identity)}`, sk: 'CLAIM' }),
+  suppression: (channel: Channel, address: string) => ({ pk: suppressionKey(channel, address) }),
 };

@@ -7,7 +7,7 @@ import type { SuppressionMessage } from '../../shared/fanout.js';
 import { signalFromSms } from '../../shared/sms.js';
 import type { Signal } from '../../shared/signal.js';
 import { keys } from '../../shared/store/keys.js';
-import { getSuppression, recordSignal } from '../../shared/store/signals.js';
+import { getPerson, getSuppression, recordSignal } from '../../shared/store/people.js';
 import { createTestStack, receiveMessagesFor, type TestStack } from '../support/local-stack.js';
 
 /** The write path and fan-out against DynamoDB Local and fauxqs: no mocks. */
@@ -47,23 +47,26 @@ afterAll(async () => {
 });
 
 describe('recording an SMS STOP', () => {
-  it('writes the event, the channel state and the suppression in one go, and fans out one message', async () => {
+  it('writes the event, the person and the suppression in one go, and fans out one message', async () => {
     const phone = randomPhone();
     const signal = smsSignal(phone, 'STOP', new Date('2026-03-01T10:00:00Z'));
 
     const outcome = await recordSignal(stack.store, signal);
 
-    expect(outcome).toMatchObject({ duplicate: false, effect: 'applied', suppression: { status: 'suppressed', version: 1 } });
+    expect(outcome).toMatchObject({ duplicate: false, effect: 'applied', suppressions: [{ status: 'suppressed', version: 1 }] });
     const event = await stack.store.documents.send(new GetCommand({ TableName: stack.store.tables.preferences, Key: keys.event(signal.id) }));
-    expect(event.Item).toMatchObject({ id: signal.id, kind: 'opt-out', address: phone, effect: 'applied' });
-    const state = await stack.store.documents.send(
-      new GetCommand({ TableName: stack.store.tables.preferences, Key: keys.channelState('sms', phone, 'all') }),
-    );
-    expect(state.Item).toMatchObject({ status: 'suppressed', eventId: signal.id, occurredAt: signal.occurredAt });
+    expect(event.Item).toMatchObject({ id: signal.id, kind: 'opt-out', personId: outcome.personId, effect: 'applied' });
+    const person = await getPerson(stack.store, outcome.personId);
+    expect(person?.identities).toEqual([{ type: 'phone', value: phone }]);
+    expect(person?.preferences).toEqual([
+      expect.objectContaining({ channel: 'sms', purpose: 'all', scope: 'address', address: phone, status: 'suppressed', eventId: signal.id }),
+    ]);
     expect(await getSuppression(stack.store, 'sms', phone)).toMatchObject({
       channel: 'sms',
       address: phone,
+      personId: outcome.personId,
       status: 'suppressed',
+      purposes: { all: 'suppressed' },
       since: '2026-03-01T10:00:00.000Z',
       eventId: signal.id,
       version: 1,
@@ -90,7 +93,7 @@ describe('recording an SMS STOP', () => {
     const signal = smsSignal(phone, 'STOP', new Date('2026-03-02T10:00:00Z'));
 
     const first = await recordSignal(stack.store, signal);
-    const retries = await Promise.all([1, 2, 3, 4].map(() => recordSignal(stack.store, signal)));
+    const retries = await Promise.all([1, 2, 3, 4].map(async () => recordSignal(stack.store, signal)));
 
     expect(first.duplicate).toBe(false);
     expect(retries.every((retry) => retry.duplicate)).toBe(true);

@@ -7,14 +7,15 @@ import {
   SUPPRESSION_SCHEMA_VERSION,
   suppressionMessage,
 } from '../../shared/fanout.js';
-import type { Suppression } from '../../shared/suppression.js';
+import type { Suppression } from '../../shared/preferences.js';
 
 function suppression(overrides: Partial<Suppression> = {}): Suppression {
   return {
     channel: 'sms',
     address: '+14155550100',
-    purpose: 'all',
+    personId: 'p-0f8fad5b-d9cb-469f-a165-70867728950e',
     status: 'suppressed',
+    purposes: { all: 'suppressed' },
     since: '2024-05-01T10:00:00.000Z',
     eventId: 'sms.twilio.SM0123456789abcdef0123456789abcdef',
     version: 1,
@@ -60,9 +61,10 @@ describe('suppressionMessage', () => {
       messageId: 'sms:+14155550100:v1',
       channel: 'sms',
       address: '+14155550100',
-      purpose: 'all',
+      personId: 'p-0f8fad5b-d9cb-469f-a165-70867728950e',
       status: 'suppressed',
       suppressed: true,
+      purposes: { all: 'suppressed' },
       version: 1,
       eventId: 'sms.twilio.SM0123456789abcdef0123456789abcdef',
       since: '2024-05-01T10:00:00.000Z',
@@ -101,7 +103,7 @@ describe('suppressionMessage', () => {
   it('does not carry fields of the stored item beyond the contract', () => {
     const stored = { pk: 'sms#+14155550100', ttl: 123, ...suppression() } as Suppression;
     expect(Object.keys(suppressionMessage(stored)).sort()).toEqual(
-      ['type', 'schemaVersion', 'messageId', 'channel', 'address', 'purpose', 'status', 'suppressed', 'version', 'eventId', 'since', 'recordedAt'].sort(),
+      ['type', 'schemaVersion', 'messageId', 'channel', 'address', 'personId', 'status', 'suppressed', 'purposes', 'version', 'eventId', 'since', 'recordedAt'].sort(),
     );
   });
 });

@@ -64,8 +64,8 @@ describe('signalFromSms', () => {
     expect(signalFromSms(sms(), context())).toEqual({
       id: `sms.twilio.${SID}`,
       kind: 'opt-out',
-      channel: 'sms',
-      address: '+14155550100',
+      channels: ['sms'],
+      subject: [{ type: 'phone', value: '+14155550100' }],
       purpose: 'all',
       scope: 'address',
       occurredAt: '2024-05-01T12:34:56.789Z',
@@ -135,20 +135,20 @@ describe('signalFromSms', () => {
     it.each(['+14155550100', '(415) 555-0100', '415.555.0100', '415 555 0100', '1 415 555 0100', '14155550100', ' +1 415-555-0100 '])(
       'normalizes From %j to E.164 with the default region US',
       (from) => {
-        expect(signalFromSms(sms({ from }), context())?.address).toBe('+14155550100');
+        expect(signalFromSms(sms({ from }), context())?.subject[0]?.value).toBe('+14155550100');
       },
     );
 
     it('normalizes a national number with the context’s default region', () => {
-      expect(signalFromSms(sms({ from: '07700 900001' }), context({ defaultRegion: 'GB' }))?.address).toBe('+447700900001');
+      expect(signalFromSms(sms({ from: '07700 900001' }), context({ defaultRegion: 'GB' }))?.subject[0]?.value).toBe('+447700900001');
     });
 
     it('keeps the E.164 number of another country whatever the default region', () => {
-      expect(signalFromSms(sms({ from: '+447700900001' }), context({ defaultRegion: 'US' }))?.address).toBe('+447700900001');
+      expect(signalFromSms(sms({ from: '+447700900001' }), context({ defaultRegion: 'US' }))?.subject[0]?.value).toBe('+447700900001');
     });
 
     it('uses the sender, not the recipient', () => {
-      expect(signalFromSms(sms({ from: '+14155550111', to: '+14155550199' }), context())?.address).toBe('+14155550111');
+      expect(signalFromSms(sms({ from: '+14155550111', to: '+14155550199' }), context())?.subject[0]?.value).toBe('+14155550111');
     });
 
     it.each(['not-a-number', '12', '', 'MyBrand', '+'])('throws InvalidAddressError for the unparseable From %j', (from) => {

@@ -1,0 +1,43 @@
+import { defaultPhoneRegion } from '../shared/config.js';
+import { BadRequestError, NotFoundError } from '../shared/errors.js';
+import { requireApiKey } from '../shared/http/api-key.js';
+import { httpHandler } from '../shared/http/middleware.js';
+import { jsonResponse } from '../shared/http/problem.js';
+import { pathParameter } from '../shared/http/request.js';
+import { normalizeIdentity, type IdentityType } from '../shared/identity.js';
+import { describePerson } from '../shared/people.js';
+import { storeFromEnvironment } from '../shared/store/clients.js';
+import { findPerson, getPerson, personHistory, type StoredPerson } from '../shared/store/people.js';
+
+const store = storeFromEnvironment();
+
+const lookups: IdentityType[] = ['phone', 'email', 'externalId'];
+
+async function person(id: string): Promise<StoredPerson> {
+  const found = await getPerson(store, id);
+  if (!found) throw new NotFoundError(`No person ${id}.`);
+  return found;
+}
+
+/**
+ * GET /v1/people/{id}, GET /v1/people?phone=…|email=…|externalId=…, GET /v1/people/{id}/history:
+ * what compliance and audit read. A merged person's id leads to the person they were merged into.
+ */
+export const handler = httpHandler(async (event) => {
+  switch (event.routeKey) {
+    case 'GET /v1/people/{id}/history': {
+      const found = await person(pathParameter(event, 'id'));
+      return jsonResponse(200, { personId: found.personId, events: await personHistory(store, found) });
+    }
+    case 'GET /v1/people/{id}':
+      return jsonResponse(200, describePerson(await person(pathParameter(event, 'id'))));
+    default: {
+      const query = event.queryStringParameters ?? {};
+      const given = lookups.filter((type) => query[type] !== undefined);
+      if (given.length !== 1) throw new BadRequestError('Find a person by exactly one of phone, email or externalId.');
+      const found = await findPerson(store, normalizeIdentity(given[0]!, query[given[0]!], defaultPhoneRegion()));
+      if (!found) throw new NotFoundError('Nobody has that identity.');
+      return jsonResponse(200, describePerson(found));
+    }
+  }
+}).use(requireApiKey('admin'));

@@ -1,0 +1,30 @@
+import { assertPurpose, defaultPhoneRegion } from '../shared/config.js';
+import { requireApiKey } from '../shared/http/api-key.js';
+import { httpHandler } from '../shared/http/middleware.js';
+import { jsonResponse } from '../shared/http/problem.js';
+import { jsonBody } from '../shared/http/request.js';
+import { logger } from '../shared/logger.js';
+import { requestSchema, signalFromRequest } from '../shared/requests.js';
+import { storeFromEnvironment } from '../shared/store/clients.js';
+import { recordSignal } from '../shared/store/people.js';
+
+const store = storeFromEnvironment();
+
+/** POST /v1/requests: record an opt-out or opt-in any system sends, and say what it changed. */
+export const handler = httpHandler(async (event) => {
+  const request = jsonBody(event, requestSchema);
+  assertPurpose(request.purpose);
+  const signal = signalFromRequest(request, {
+    receivedAt: new Date(event.requestContext.timeEpoch),
+    defaultRegion: defaultPhoneRegion(),
+  });
+  const outcome = await recordSignal(store, signal);
+  logger.info('request recorded', { eventId: outcome.eventId, personId: outcome.personId, duplicate: outcome.duplicate, effect: outcome.effect });
+  return jsonResponse(outcome.duplicate ? 200 : 201, {
+    eventId: outcome.eventId,
+    personId: outcome.personId,
+    duplicate: outcome.duplicate,
+    effect: outcome.effect,
+    suppressions: outcome.suppressions.map(({ channel, address, status, purposes, version }) => ({ channel, address, status, purposes, version })),
+  });
+}).use(requireApiKey('ingest'));

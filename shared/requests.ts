@@ -1,0 +1,54 @@
+import type { CountryCode } from 'libphonenumber-js/max';
+import { z } from 'zod';
+import { BadRequestError } from './errors.js';
+import { subjectIdentities, subjectSchema } from './identity.js';
+import { addressFor } from './preferences.js';
+import { channels } from './resources.js';
+import { evidenceSchema, signalSchema, type Signal } from './signal.js';
+
+/**
+ * The canonical request any system can send (`POST /v1/requests`): a mail-in letter keyed by
+ * staff, a CRM preference change, a web form. It becomes a signal like any other.
+ */
+export const requestSchema = z
+  .object({
+    /** The sender's own id for this request; sending it again is a no-op. */
+    requestId: z.string().min(1).max(200),
+    kind: z.enum(['opt-out', 'opt-in']),
+    channels: z.array(z.enum(channels)).min(1),
+    purpose: z.string().min(1).default('all'),
+    scope: z.enum(['address', 'person']).default('address'),
+    subject: subjectSchema,
+    /** When the person made the request (the letter's date, the call's time). */
+    occurredAt: z.iso.datetime({ offset: true }),
+    /** Where it came from: `mail`, `web`, `crm`, `agent`, `api`, … */
+    source: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and hyphens'),
+    evidence: evidenceSchema.default({}),
+  })
+  .strict();
+
+export type CanonicalRequest = z.infer<typeof requestSchema>;
+
+export function signalFromRequest(request: CanonicalRequest, context: { receivedAt: Date; defaultRegion: CountryCode }): Signal {
+  const subject = subjectIdentities(request.subject, context.defaultRegion);
+  if (subject.length === 0) throw new BadRequestError('The subject names nobody: give a phone, email, postal address or externalId.');
+  const signal = signalSchema.parse({
+    id: `request.${request.source}.${request.requestId}`,
+    kind: request.kind,
+    channels: [...new Set(request.channels)],
+    purpose: request.purpose,
+    scope: request.scope,
+    subject,
+    occurredAt: new Date(request.occurredAt).toISOString(),
+    receivedAt: context.receivedAt.toISOString(),
+    source: { type: 'request', provider: request.source, messageId: request.requestId },
+    evidence: request.evidence,
+  });
+  if (signal.scope === 'address') {
+    const missing = signal.channels.filter((channel) => !addressFor(signal, channel));
+    if (missing.length) {
+      throw new BadRequestError(`An address-scoped request needs the subject's address on ${missing.join(', ')}.`);
+    }
+  }
+  return signal;
+}

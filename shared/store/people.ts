@@ -1,0 +1,466 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BadRequestError, ConflictError, DependencyError, NotFoundError, UnprocessableError } from '../errors.js';
+import { channelIdentity, identityKey, type Identity } from '../identity.js';
+import {
+  applySignal,
+  emptyRecord,
+  impliedSuppressions,
+  materialize,
+  mergeRecords,
+  suppressionKey,
+  withIdentities,
+  type PersonRecord,
+  type Suppression,
+  type SuppressionView,
+} from '../preferences.js';
+import { channels, type Channel } from '../resources.js';
+import { assertActionable, type Signal } from '../signal.js';
+import type { StoreContext } from './clients.js';
+import { keys } from './keys.js';
+
+/**
+ * The master record in DynamoDB. Every change is one transaction holding the immutable event,
+ * the person's record (guarded by its revision, so concurrent writers re-read and re-plan
+ * instead of overwriting each other), new identity claims (one owner per identity), and every
+ * suppression item the change affects. Nothing resolves before that transaction commits.
+ */
+
+export interface StoredPerson extends PersonRecord {
+  createdAt: string;
+  updatedAt: string;
+  /** Set when this person was merged into another; the other is the one to read. */
+  mergedInto?: string;
+}
+
+export interface RecordOutcome {
+  eventId: string;
+  personId: string;
+  /** The same signal had already been recorded; nothing was written this time. */
+  duplicate: boolean;
+  effect: 'applied' | 'superseded' | 'recorded';
+  /** Suppression items this signal wrote, with their new versions. */
+  suppressions: Suppression[];
+  /** What the write cost: items in the transaction and the write capacity DynamoDB reported. */
+  cost?: WriteCost;
+}
+
+export interface WriteCost {
+  items: number;
+  writeCapacityUnits: number;
+}
+
+/** DynamoDB's limit on items in one transaction. */
+const MAX_TRANSACTION_ITEMS = 100;
+/** Concurrent writers to one person re-read and re-plan; this bounds how often. */
+const MAX_ATTEMPTS = 8;
+/** Merge pointers are followed at most this far (merges of merges). */
+const MAX_MERGE_HOPS = 8;
+
+type TransactItems = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>;
+
+export function newPersonId(): string {
+  return `p-${randomUUID()}`;
+}
+
+/** Any failure to reach the store becomes a DependencyError (503), so callers retry. */
+async function guard<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    throw new DependencyError('The store did not answer.', {}, error);
+  }
+}
+
+async function batchGet(ctx: StoreContext, table: string, keyList: Record<string, string>[]): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  for (let start = 0; start < keyList.length; start += 100) {
+    let pending: Record<string, unknown>[] | undefined = keyList.slice(start, start + 100);
+    for (let attempt = 0; pending?.length; attempt++) {
+      if (attempt > 0) await sleep(Math.min(1000, 25 * 2 ** attempt));
+      const result = await guard(() =>
+        ctx.documents.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending!, ConsistentRead: true } } })),
+      );
+      items.push(...(result.Responses?.[table] ?? []));
+      pending = result.UnprocessedKeys?.[table]?.Keys;
+      if (attempt > 10 && pending?.length) throw new DependencyError('The store kept some reads unprocessed.');
+    }
+  }
+  return items;
+}
+
+/** Which person each identity belongs to, by identity key. */
+export async function readClaims(ctx: StoreContext, identities: readonly Identity[]): Promise<Map<string, string>> {
+  const items = await batchGet(ctx, ctx.tables.preferences, identities.map((identity) => keys.claim(identity)));
+  return new Map(items.map((item) => [String(item.pk).slice('IDENTITY#'.length), String(item.personId)]));
+}
+
+async function readRecord(ctx: StoreContext, personId: string): Promise<StoredPerson | undefined> {
+  const result = await guard(() =>
+    ctx.documents.send(new GetCommand({ TableName: ctx.tables.preferences, Key: keys.person(personId), ConsistentRead: true })),
+  );
+  if (!result.Item) return undefined;
+  const { pk: _pk, sk: _sk, ...person } = result.Item;
+  return person as StoredPerson;
+}
+
+/** A person's current record, following merges to the person that holds it now. */
+export async function getPerson(ctx: StoreContext, personId: string): Promise<StoredPerson | undefined> {
+  let person = await readRecord(ctx, personId);
+  for (let hop = 0; person?.mergedInto && hop < MAX_MERGE_HOPS; hop++) person = await readRecord(ctx, person.mergedInto);
+  return person;
+}
+
+export async function findPerson(ctx: StoreContext, identity: Identity): Promise<StoredPerson | undefined> {
+  const personId = (await readClaims(ctx, [identity])).get(identityKey(identity));
+  return personId ? getPerson(ctx, personId) : undefined;
+}
+
+async function readSuppressions(ctx: StoreContext, views: readonly SuppressionView[]): Promise<Map<string, Suppression>> {
+  const items = await batchGet(ctx, ctx.tables.suppressions, views.map((view) => keys.suppression(view.channel, view.address)));
+  return new Map(
+    items.map((item) => {
+      const { pk, ...suppression } = item;
+      return [String(pk), suppression as unknown as Suppression];
+    }),
+  );
+}
+
+export async function getSuppression(ctx: StoreContext, channel: Channel, address: string): Promise<Suppression | undefined> {
+  const result = await guard(() =>
+    ctx.documents.send(
+      new GetCommand({ TableName: ctx.tables.suppressions, Key: keys.suppression(channel, address), ConsistentRead: true }),
+    ),
+  );
+  if (!result.Item) return undefined;
+  const { pk: _pk, ...suppression } = result.Item;
+  return suppression as Suppression;
+}
+
+/** Optimistic concurrency: the write holds only if nobody changed the item since it was read. */
+function unchangedSince(attribute: 'revision' | 'version', value: number | undefined) {
+  if (!value) return { ConditionExpression: 'attribute_not_exists(pk)' };
+  return {
+    ConditionExpression: '#attribute = :expected',
+    ExpressionAttributeNames: { '#attribute': attribute },
+    ExpressionAttributeValues: { ':expected': value },
+  };
+}
+
+function putRecord(ctx: StoreContext, before: PersonRecord & { createdAt?: string }, after: PersonRecord & { mergedInto?: string }, at: string): TransactItems[number] {
+  const stored: StoredPerson = { ...after, revision: before.revision + 1, createdAt: before.createdAt ?? at, updatedAt: at };
+  return {
+    Put: {
+      TableName: ctx.tables.preferences,
+      Item: { ...keys.person(after.personId), type: 'person', ...stored },
+      ...unchangedSince('revision', before.revision),
+    },
+  };
+}
+
+function putSuppressions(ctx: StoreContext, writes: readonly Suppression[], current: ReadonlyMap<string, Suppression>): TransactItems {
+  return writes.map((suppression) => ({
+    Put: {
+      TableName: ctx.tables.suppressions,
+      Item: { ...keys.suppression(suppression.channel, suppression.address), ...suppression },
+      ...unchangedSince('version', current.get(suppressionKey(suppression.channel, suppression.address))?.version),
+    },
+  }));
+}
+
+interface EventEntry {
+  eventId: string;
+  personId: string;
+  occurredAt: string;
+  recordedAt: string;
+  /** What the history lists for this event. */
+  summary: Record<string, unknown>;
+  /** The whole immutable event. */
+  detail: Record<string, unknown>;
+}
+
+function putEvent(ctx: StoreContext, entry: EventEntry): TransactItems {
+  return [
+    {
+      Put: {
+        TableName: ctx.tables.preferences,
+        Item: { ...keys.event(entry.eventId), type: 'event', personId: entry.personId, recordedAt: entry.recordedAt, ...entry.detail },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    },
+    {
+      Put: {
+        TableName: ctx.tables.preferences,
+        Item: {
+          ...keys.history(entry.personId, entry.occurredAt, entry.eventId),
+          type: 'history',
+          eventId: entry.eventId,
+          occurredAt: entry.occurredAt,
+          recordedAt: entry.recordedAt,
+          ...entry.summary,
+        },
+      },
+    },
+  ];
+}
+
+type Conflict = 'duplicate' | 'changed';
+
+/** Why a transaction was cancelled: its first item (the event) existing means a redelivery. */
+function conflictOf(error: unknown): Conflict | undefined {
+  if (!(error instanceof TransactionCanceledException)) return undefined;
+  const reasons = error.CancellationReasons ?? [];
+  if (reasons[0]?.Code === 'ConditionalCheckFailed') return 'duplicate';
+  if (reasons.some((reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict')) return 'changed';
+  return undefined;
+}
+
+async function transact(ctx: StoreContext, items: TransactItems): Promise<Conflict | WriteCost> {
+  if (items.length > MAX_TRANSACTION_ITEMS) {
+    throw new UnprocessableError(`This change touches ${items.length} items, more than one transaction can hold (${MAX_TRANSACTION_ITEMS}).`);
+  }
+  try {
+    const result = await ctx.documents.send(new TransactWriteCommand({ TransactItems: items, ReturnConsumedCapacity: 'TOTAL' }));
+    const writeCapacityUnits = (result.ConsumedCapacity ?? []).reduce((sum, table) => sum + (table.CapacityUnits ?? 0), 0);
+    return { items: items.length, writeCapacityUnits };
+  } catch (error) {
+    const conflict = conflictOf(error);
+    if (conflict) return conflict;
+    throw new DependencyError('The change could not be recorded; it was not acknowledged.', {}, error);
+  }
+}
+
+/** Runs `attempt` until it commits, re-reading after each conflict with a concurrent writer. */
+async function withRetries<T>(attempt: () => Promise<T | 'retry'>): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    const result = await attempt();
+    if (result !== 'retry') return result;
+    if (tries >= MAX_ATTEMPTS) throw new DependencyError('The change kept conflicting with concurrent changes; it was not acknowledged.');
+    await sleep(Math.random() * 10 * tries);
+  }
+}
+
+/** The identity a signal is about on its channels, which decides whose record it goes to. */
+function primaryIdentity(signal: Signal): Identity {
+  const addressed = signal.channels.map((channel) => signal.subject.find((identity) => identity.type === channelIdentity[channel]));
+  return addressed.find((identity) => identity !== undefined) ?? signal.subject[0]!;
+}
+
+/**
+ * Records a signal: finds (or creates) the person by any identity it carries, links identities
+ * nobody owns yet, applies it to the record, and rewrites every suppression item that changes.
+ */
+export async function recordSignal(ctx: StoreContext, signal: Signal, now: () => Date = () => new Date()): Promise<RecordOutcome> {
+  assertActionable(signal);
+  return withRetries(async () => {
+    const [event, claims] = await Promise.all([
+      guard(() => ctx.documents.send(new GetCommand({ TableName: ctx.tables.preferences, Key: keys.event(signal.id), ConsistentRead: true }))),
+      readClaims(ctx, signal.subject),
+    ]);
+    if (event.Item) {
+      return { eventId: signal.id, personId: String(event.Item.personId), duplicate: true, effect: event.Item.effect, suppressions: [] };
+    }
+    const owner = claims.get(identityKey(primaryIdentity(signal))) ?? [...claims.values()][0];
+    const stored = owner ? await getPerson(ctx, owner) : undefined;
+    const before: PersonRecord & { createdAt?: string } = stored ?? emptyRecord(newPersonId());
+    // Identities nobody owns join this person; one owned by someone else stays theirs.
+    const unowned = signal.subject.filter((identity) => !claims.has(identityKey(identity)));
+    const ownedElsewhere = signal.subject.filter((identity) => {
+      const other = claims.get(identityKey(identity));
+      return other !== undefined && other !== before.personId;
+    });
+    const linked = withIdentities(before, unowned);
+    const applied = applySignal(linked, signal);
+    const touched = channels.filter(
+      (channel) => signal.channels.includes(channel) || unowned.some((identity) => identity.type === channelIdentity[channel]),
+    );
+    const views = impliedSuppressions(applied.record, touched);
+    const current = await readSuppressions(ctx, views);
+    const recordedAt = now().toISOString();
+    const writes = materialize(views, current, recordedAt);
+    const effect = applied.effect;
+
+    const items: TransactItems = putEvent(ctx, {
+      eventId: signal.id,
+      personId: before.personId,
+      occurredAt: signal.occurredAt,
+      recordedAt,
+      summary: {
+        kind: signal.kind,
+        channels: signal.channels,
+        purpose: signal.purpose,
+        scope: signal.scope,
+        receivedAt: signal.receivedAt,
+        source: signal.source,
+        effect,
+      },
+      detail: { ...signal, effect, ...(ownedElsewhere.length ? { ownedElsewhere } : {}) },
+    });
+    if (applied.record !== before) items.push(putRecord(ctx, before, applied.record, recordedAt));
+    for (const identity of unowned) {
+      items.push({
+        Put: {
+          TableName: ctx.tables.preferences,
+          Item: { ...keys.claim(identity), type: 'claim', personId: before.personId, claimedAt: recordedAt },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      });
+    }
+    items.push(...putSuppressions(ctx, writes, current));
+
+    const result = await transact(ctx, items);
+    if (result === 'duplicate') {
+      return { eventId: signal.id, personId: before.personId, duplicate: true, effect, suppressions: [] };
+    }
+    if (result === 'changed') return 'retry';
+    return { eventId: signal.id, personId: before.personId, duplicate: false, effect, suppressions: writes, cost: result };
+  });
+}
+
+export interface ChangeOutcome {
+  eventId: string;
+  person: StoredPerson;
+  suppressions: Suppression[];
+}
+
+/**
+ * Links an identity to a person. Every person-wide preference of that person applies to it at
+ * once: linking a phone to someone who opted out of all calls suppresses that phone now.
+ */
+export async function linkIdentity(
+  ctx: StoreContext,
+  personId: string,
+  identity: Identity,
+  evidence: Record<string, unknown> = {},
+  now: () => Date = () => new Date(),
+): Promise<ChangeOutcome & { alreadyLinked: boolean }> {
+  return withRetries(async () => {
+    const person = await getPerson(ctx, personId);
+    if (!person) throw new NotFoundError(`No person ${personId}.`);
+    const owner = (await readClaims(ctx, [identity])).get(identityKey(identity));
+    if (owner && owner !== person.personId) {
+      throw new ConflictError('That identity belongs to another person; merge the two people instead.', { personId: owner });
+    }
+    if (owner === person.personId) return { eventId: '', person, suppressions: [], alreadyLinked: true };
+    const record = withIdentities(person, [identity]);
+    const touched = channels.filter((channel) => channelIdentity[channel] === identity.type);
+    const views = impliedSuppressions(record, touched);
+    const current = await readSuppressions(ctx, views);
+    const recordedAt = now().toISOString();
+    const writes = materialize(views, current, recordedAt);
+    const eventId = `link.${randomUUID()}`;
+    const result = await transact(ctx, [
+      ...putEvent(ctx, {
+        eventId,
+        personId: person.personId,
+        occurredAt: recordedAt,
+        recordedAt,
+        summary: { kind: 'identity-linked', identity },
+        detail: { id: eventId, kind: 'identity-linked', identity, evidence },
+      }),
+      putRecord(ctx, person, record, recordedAt),
+      {
+        Put: {
+          TableName: ctx.tables.preferences,
+          Item: { ...keys.claim(identity), type: 'claim', personId: person.personId, claimedAt: recordedAt },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      ...putSuppressions(ctx, writes, current),
+    ]);
+    if (typeof result === 'string') return 'retry';
+    return { eventId, person: { ...person, ...record, revision: person.revision + 1, updatedAt: recordedAt }, suppressions: writes, alreadyLinked: false };
+  });
+}
+
+/**
+ * Merges `mergedId` into `survivorId` (a CRM says they are one person). The survivor gets the most
+ * restrictive union of both records; every identity of the merged person moves to the survivor;
+ * the merged person's record stays, pointing at the survivor, for the audit trail.
+ */
+export async function mergePeople(
+  ctx: StoreContext,
+  survivorId: string,
+  mergedId: string,
+  evidence: Record<string, unknown> = {},
+  now: () => Date = () => new Date(),
+): Promise<ChangeOutcome> {
+  if (survivorId === mergedId) throw new BadRequestError('A person cannot be merged with itself.');
+  return withRetries(async () => {
+    const [survivor, merged] = await Promise.all([readRecord(ctx, survivorId), readRecord(ctx, mergedId)]);
+    if (!survivor) throw new NotFoundError(`No person ${survivorId}.`);
+    if (!merged) throw new NotFoundError(`No person ${mergedId}.`);
+    for (const person of [survivor, merged]) {
+      if (person.mergedInto) {
+        throw new ConflictError(`Person ${person.personId} was already merged into ${person.mergedInto}.`, { mergedInto: person.mergedInto });
+      }
+    }
+    const record = mergeRecords(survivor, merged);
+    const views = impliedSuppressions(record);
+    const current = await readSuppressions(ctx, views);
+    const recordedAt = now().toISOString();
+    const writes = materialize(views, current, recordedAt);
+    const eventId = `merge.${randomUUID()}`;
+    const result = await transact(ctx, [
+      ...putEvent(ctx, {
+        eventId,
+        personId: survivor.personId,
+        occurredAt: recordedAt,
+        recordedAt,
+        summary: { kind: 'people-merged', mergedPersonId: merged.personId },
+        detail: { id: eventId, kind: 'people-merged', survivorId, mergedId, evidence },
+      }),
+      putRecord(ctx, survivor, record, recordedAt),
+      putRecord(ctx, merged, { ...merged, identities: [], mergedInto: survivor.personId }, recordedAt),
+      ...merged.identities.map((identity) => ({
+        Put: {
+          TableName: ctx.tables.preferences,
+          Item: { ...keys.claim(identity), type: 'claim', personId: survivor.personId, claimedAt: recordedAt },
+          ConditionExpression: 'personId = :merged',
+          ExpressionAttributeValues: { ':merged': merged.personId },
+        },
+      })),
+      ...putSuppressions(ctx, writes, current),
+    ]);
+    if (typeof result === 'string') return 'retry';
+    return { eventId, person: { ...survivor, ...record, revision: survivor.revision + 1, updatedAt: recordedAt }, suppressions: writes };
+  });
+}
+
+export interface HistoryEntry {
+  eventId: string;
+  personId: string;
+  occurredAt: string;
+  recordedAt: string;
+  kind: string;
+  [detail: string]: unknown;
+}
+
+/** Every event of a person and of the people merged into them, in the order the person acted. */
+export async function personHistory(ctx: StoreContext, person: StoredPerson): Promise<HistoryEntry[]> {
+  const entries: HistoryEntry[] = [];
+  for (const personId of [person.personId, ...person.mergedFrom]) {
+    let exclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await guard(() =>
+        ctx.documents.send(
+          new QueryCommand({
+            TableName: ctx.tables.preferences,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+            ExpressionAttributeValues: { ':pk': keys.personPartition(personId), ':prefix': keys.historyPrefix },
+            ConsistentRead: true,
+            ExclusiveStartKey: exclusiveStartKey,
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) {
+        const { pk: _pk, sk: _sk, type: _type, ...entry } = item;
+        entries.push({ ...(entry as HistoryEntry), personId });
+      }
+      exclusiveStartKey = page.LastEvaluatedKey;
+    } while (exclusiveStartKey);
+  }
+  return entries.sort((a, b) => a.occurredAt.localeCompare(b.occurredAt) || a.recordedAt.localeCompare(b.recordedAt) || a.eventId.localeCompare(b.eventId));
+}
