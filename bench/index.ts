@@ -5,6 +5,10 @@ import twilioWebhooks from 'twilio/lib/webhooks/webhooks.js';
 import { localDefaults, startLocalRuntime } from '../infra/local/runtime.js';
 import { localClientOptions } from '../infra/local/services.js';
 import { channelQueues } from '../shared/resources.js';
+import { requestSchema, signalFromRequest } from '../shared/requests.js';
+import { signalFromSms } from '../shared/sms.js';
+import { storeFromEnvironment } from '../shared/store/clients.js';
+import { linkIdentity, recordSignal, type RecordOutcome } from '../shared/store/people.js';
 
 /**
  * `npm run bench`: figures for the signal path on the local runtime (DynamoDB Local + fauxqs on
@@ -34,6 +38,42 @@ async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promi
       while (next < items.length) await work(items[next++]!);
     }),
   );
+}
+
+/** DynamoDB write cost per signal, as the transaction reports it (ReturnConsumedCapacity). */
+async function writeCost(): Promise<void> {
+  const store = storeFromEnvironment();
+  const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString();
+  const sms = (from: string, minute: number) =>
+    signalFromSms(
+      { provider: 'twilio', messageId: `SM${randomBytes(16).toString('hex')}`, from, to: '+15017250604', text: 'STOP' },
+      { receivedAt: new Date(at(minute)), defaultRegion: 'US', rawBody: '' },
+    )!;
+  const phones = ['+12025550101', '+12025550102', '+12025550103'];
+  const newPerson = await recordSignal(store, sms(phones[0]!, 1));
+  const knownPerson = await recordSignal(store, sms(phones[0]!, 2));
+  for (const phone of phones.slice(1)) await linkIdentity(store, newPerson.personId, { type: 'phone', value: phone });
+  const personWide = await recordSignal(
+    store,
+    signalFromRequest(
+      requestSchema.parse({
+        requestId: 'bench-person-wide',
+        kind: 'opt-out',
+        channels: ['voice'],
+        scope: 'person',
+        subject: { phone: phones[0] },
+        occurredAt: at(3),
+        source: 'mail',
+      }),
+      { receivedAt: new Date(at(4)), defaultRegion: 'US' },
+    ),
+  );
+  const line = (label: string, outcome: RecordOutcome) =>
+    `${label.padEnd(52)} ${String(outcome.cost?.items).padStart(2)} items  ${String(outcome.cost?.bytes).padStart(6)} bytes  ${String(outcome.cost?.writeCapacityUnits).padStart(3)} WCU   (${outcome.suppressions.length} suppression item(s))`;
+  console.log('\nwrite cost per signal (one transaction; on DynamoDB each item costs 2 WCU per started KB)');
+  console.log(line('address-scoped SMS STOP, new person', newPerson));
+  console.log(line('address-scoped SMS STOP, known person', knownPerson));
+  console.log(line('person-scoped voice opt-out, person with 3 phones', personWide));
 }
 
 const runtime = await startLocalRuntime({ port: 0, dynamodbPort: 0, sqsPort: 0, log: console.error, onFatal: console.error });
@@ -105,6 +145,8 @@ try {
   console.log(summary('200 → message on suppressions-sms', propagationMs));
   console.log(`${'messages received'.padEnd(34)} ${propagationMs.length} of ${SIGNALS}`);
   sqs.destroy();
+
+  await writeCost();
 } finally {
   await runtime.stop();
 }

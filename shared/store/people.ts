@@ -19,6 +19,7 @@ import {
 import { channels, type Channel } from '../resources.js';
 import { assertActionable, type Signal } from '../signal.js';
 import type { StoreContext } from './clients.js';
+import { itemSize, writeUnits } from './item-size.js';
 import { keys } from './keys.js';
 
 /**
@@ -49,6 +50,9 @@ export interface RecordOutcome {
 
 export interface WriteCost {
   items: number;
+  /** Bytes written, by DynamoDB's item-size rules. */
+  bytes: number;
+  /** What the transaction costs on DynamoDB: 2 WCU per started KB of each item. */
   writeCapacityUnits: number;
 }
 
@@ -222,9 +226,13 @@ async function transact(ctx: StoreContext, items: TransactItems): Promise<Confli
     throw new UnprocessableError(`This change touches ${items.length} items, more than one transaction can hold (${MAX_TRANSACTION_ITEMS}).`);
   }
   try {
-    const result = await ctx.documents.send(new TransactWriteCommand({ TransactItems: items, ReturnConsumedCapacity: 'TOTAL' }));
-    const writeCapacityUnits = (result.ConsumedCapacity ?? []).reduce((sum, table) => sum + (table.CapacityUnits ?? 0), 0);
-    return { items: items.length, writeCapacityUnits };
+    await ctx.documents.send(new TransactWriteCommand({ TransactItems: items }));
+    const sizes = items.map((item) => itemSize(item.Put?.Item ?? {}));
+    return {
+      items: items.length,
+      bytes: sizes.reduce((sum, size) => sum + size, 0),
+      writeCapacityUnits: sizes.reduce((sum, size) => sum + writeUnits(size, true), 0),
+    };
   } catch (error) {
     const conflict = conflictOf(error);
     if (conflict) return conflict;
