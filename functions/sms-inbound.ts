@@ -1,5 +1,4 @@
-import { defaultPhoneRegion, publicBaseUrl, secret } from '../shared/config.js';
-import { ConfigurationError } from '../shared/errors.js';
+import { defaultPhoneRegion, publicBaseUrl, secrets, smsConfirmationText } from '../shared/config.js';
 import { httpHandler } from '../shared/http/middleware.js';
 import { pathParameter, webhookRequest } from '../shared/http/request.js';
 import { logger, redact } from '../shared/logger.js';
@@ -10,23 +9,22 @@ import { recordSignal } from '../shared/store/people.js';
 
 const store = storeFromEnvironment();
 
-/** POST /webhooks/sms/{provider}: verify, read, record, and only then acknowledge. */
+/** GET|POST /webhooks/sms/{provider}: verify, read, record every message, and only then acknowledge. */
 export const handler = httpHandler(async (event) => {
   const providerName = pathParameter(event, 'provider');
   const provider = smsProvider(providerName);
-  const providerSecret = await secret(provider.secret);
-  if (!providerSecret) {
-    throw new ConfigurationError(`${provider.secret} is not configured, so ${providerName} webhooks are refused.`);
-  }
   const request = webhookRequest(event, publicBaseUrl());
-  const message = provider.read(request, providerSecret);
-  const signal = signalFromSms(message, {
-    receivedAt: new Date(event.requestContext.timeEpoch),
-    defaultRegion: defaultPhoneRegion(),
-    rawBody: request.rawBody,
-  });
-  if (signal) {
+  const receivedAt = new Date(event.requestContext.timeEpoch);
+  const messages = provider.read(request, await secrets(provider.secrets), receivedAt);
+  // Read every message before writing any, so a bad one in a batch writes nothing.
+  const signals = messages
+    .map((message) => signalFromSms(message, { receivedAt, defaultRegion: defaultPhoneRegion(), rawBody: request.rawBody }))
+    .filter((signal) => signal !== undefined);
+  let confirm = false;
+  for (const signal of signals) {
     const outcome = await recordSignal(store, signal);
+    // One confirmation at most, and only the first time this opt-out is heard.
+    confirm ||= signal.kind === 'opt-out' && !outcome.duplicate && outcome.effect === 'applied';
     logger.info('sms signal recorded', {
       provider: providerName,
       eventId: outcome.eventId,
@@ -38,5 +36,5 @@ export const handler = httpHandler(async (event) => {
       versions: outcome.suppressions.map((suppression) => suppression.version),
     });
   }
-  return provider.acknowledgement;
+  return provider.acknowledge(confirm ? smsConfirmationText() : undefined);
 });

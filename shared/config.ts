@@ -61,16 +61,43 @@ export function assertPurpose(purpose: string): string {
   return purpose;
 }
 
+/**
+ * The one confirmation sent back after an SMS opt-out (FCC: one message, no marketing, within
+ * five minutes), from SMS_CONFIRMATION_TEXT; none when unset.
+ */
+export function smsConfirmationText(): string | undefined {
+  return process.env.SMS_CONFIRMATION_TEXT?.trim() || undefined;
+}
+
 /** The base URL providers were told to call, which is what they sign. */
 export function publicBaseUrl(): string | undefined {
   return process.env.PUBLIC_BASE_URL || undefined;
 }
 
-export type SecretName = 'TWILIO_AUTH_TOKEN' | 'API_KEYS';
+export const secretNames = [
+  'API_KEYS',
+  'TWILIO_AUTH_TOKEN',
+  'TWILIO_WEBHOOK_SHARED_KEY',
+  'VONAGE_SIGNATURE_SECRET',
+  'VONAGE_SIGNATURE_METHOD',
+  'TELNYX_PUBLIC_KEY',
+  'PLIVO_AUTH_TOKEN',
+  'BANDWIDTH_USERNAME',
+  'BANDWIDTH_PASSWORD',
+  'SINCH_WEBHOOK_SECRET',
+  'SINCH_USERNAME',
+  'SINCH_PASSWORD',
+] as const;
+export type SecretName = (typeof secretNames)[number];
 
 const SECRET_CACHE_SECONDS = 300;
 
 /** A secret by name, or undefined when neither the environment nor the secret holds it. */
+export async function secrets<N extends SecretName>(names: readonly N[]): Promise<Partial<Record<N, string>>> {
+  const values = await Promise.all(names.map((name) => secret(name)));
+  return Object.fromEntries(names.map((name, i) => [name, values[i]]).filter(([, value]) => value !== undefined));
+}
+
 export async function secret(name: SecretName): Promise<string | undefined> {
   const fromEnv = process.env[name];
   if (fromEnv) return fromEnv;

@@ -146,6 +146,8 @@ export interface RouteDeclaration {
 
 export const routes: readonly RouteDeclaration[] = [
   { method: 'POST', path: '/webhooks/sms/{provider}', function: 'sms-inbound', auth: 'provider-signature' },
+  // Vonage's SMS API can be set to deliver inbound messages with GET.
+  { method: 'GET', path: '/webhooks/sms/{provider}', function: 'sms-inbound', auth: 'provider-signature' },
   { method: 'GET', path: '/v1/suppressions/{channel}/{address}', function: 'check', auth: 'api-key' },
   { method: 'POST', path: '/v1/requests', function: 'requests', auth: 'api-key' },
   { method: 'GET', path: '/v1/people', function: 'people', auth: 'api-key' },

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { CountryCode } from 'libphonenumber-js/max';
 import { normalizePhone } from './addresses.js';
 import { classify, type Classification, type KeywordLists } from './keywords.js';
-import type { InboundSms } from './providers/twilio.js';
+import type { InboundSms } from './providers/types.js';
 import { signalSchema, type Signal } from './signal.js';
 
 export interface InboundContext {
@@ -25,6 +25,20 @@ export function readIntent(message: InboundSms, keywords?: KeywordLists): Classi
   return ours;
 }
 
+/** Provider clocks drift a little; a time later than arrival (plus this) is not believed. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * When the person acted: the provider's timestamp where it has one and it is believable,
+ * otherwise arrival (Twilio sends none; the person acted moments before).
+ */
+function plausibleTime(reported: string | undefined, receivedAt: Date): string | undefined {
+  if (!reported) return undefined;
+  const at = Date.parse(reported);
+  if (Number.isNaN(at) || at > receivedAt.getTime() + CLOCK_SKEW_MS) return undefined;
+  return new Date(Math.min(at, receivedAt.getTime())).toISOString();
+}
+
 /** The canonical signal for an inbound text, or undefined when it asks for nothing. */
 export function signalFromSms(message: InboundSms, context: InboundContext): Signal | undefined {
   const reading = readIntent(message, context.keywords);
@@ -32,6 +46,7 @@ export function signalFromSms(message: InboundSms, context: InboundContext): Sig
   if (reading.intent === 'none') return undefined;
   const address = normalizePhone(message.from, context.defaultRegion);
   const receivedAt = context.receivedAt.toISOString();
+  const occurredAt = plausibleTime(message.occurredAt, context.receivedAt) ?? receivedAt;
   return signalSchema.parse({
     id: `sms.${message.provider}.${message.messageId}`,
     kind: reading.intent,
@@ -39,8 +54,7 @@ export function signalFromSms(message: InboundSms, context: InboundContext): Sig
     subject: [{ type: 'phone', value: address }],
     purpose: 'all',
     scope: 'address',
-    // SMS webhooks carry no time of sending; the person acted at most moments before arrival.
-    occurredAt: receivedAt,
+    occurredAt,
     receivedAt,
     source: { type: 'sms-keyword', provider: message.provider, messageId: message.messageId },
     match: reading.match,

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { z } from 'zod';
 import { BadRequestError } from '../errors.js';
-import type { WebhookRequest } from '../providers/index.js';
+import type { WebhookRequest } from '../providers/types.js';
 
 /** The exact bytes the caller sent, as a string: signatures are computed over these. */
 export function rawBody(event: APIGatewayProxyEventV2): string {
@@ -56,7 +56,9 @@ export function webhookRequest(event: APIGatewayProxyEventV2, publicBaseUrl: str
   const headers: Record<string, string | undefined> = {};
   for (const [key, value] of Object.entries(event.headers ?? {})) headers[key.toLowerCase()] = value;
   return {
+    method: event.requestContext.http.method,
     url: publicUrl(event, publicBaseUrl),
+    query: Object.fromEntries(new URLSearchParams(event.rawQueryString ?? '')),
     headers,
     contentType: headers['content-type'] ?? '',
     rawBody: rawBody(event),

@@ -1,10 +1,13 @@
 import twilioWebhooks from 'twilio/lib/webhooks/webhooks.js';
-import { BadRequestError, InvalidSignatureError } from '../errors.js';
+import { BadRequestError, ConfigurationError, InvalidSignatureError } from '../errors.js';
+import { formParams } from '../http/request.js';
+import type { InboundSms, SmsProvider } from './types.js';
 
 /**
  * Twilio Programmable Messaging inbound webhooks: form-encoded, signed with X-Twilio-Signature
- * (HMAC over the public URL followed by the sorted form parameters). Verification is Twilio's
- * own validator, which also compares in constant time.
+ * (HMAC-SHA1 with the auth token over the public URL followed by the sorted form parameters; or
+ * HMAC-SHA256 with a webhook shared key when X-Twilio-Webhooks-Signature-Settings says so).
+ * Verification is Twilio's own validator, which also compares in constant time.
  */
 
 export const TWILIO_SIGNATURE_HEADER = 'x-twilio-signature';
@@ -17,26 +20,16 @@ export interface TwilioRequest {
   signatureSettings?: string;
 }
 
-export function verifyTwilioSignature(authToken: string, request: TwilioRequest): void {
+export function verifyTwilioSignature(key: string, request: TwilioRequest): void {
   if (!request.signature) throw new InvalidSignatureError('The X-Twilio-Signature header is missing.');
   const algorithm = twilioWebhooks.getSignatureAlgorithm(request.signatureSettings);
   let valid = false;
   try {
-    valid = twilioWebhooks.validateRequest(authToken, request.signature, request.url, request.params, algorithm);
+    valid = twilioWebhooks.validateRequest(key, request.signature, request.url, request.params, algorithm);
   } catch {
     valid = false; // an unsupported algorithm named by the caller is a failed verification
   }
   if (!valid) throw new InvalidSignatureError('The X-Twilio-Signature does not match this request.');
-}
-
-export interface InboundSms {
-  provider: string;
-  messageId: string;
-  from: string;
-  to: string;
-  text: string;
-  /** Advanced Opt-Out's own reading of the message, when the Messaging Service has it on. */
-  providerIntent?: 'opt-out' | 'opt-in' | 'help';
 }
 
 const MESSAGE_SID = /^(SM|MM)[0-9a-fA-F]{32}$/;
@@ -62,5 +55,34 @@ export function parseTwilioInbound(params: TwilioRequest['params']): InboundSms 
   return { provider: 'twilio', messageId, from, to, text: single(params, 'Body') ?? '', providerIntent };
 }
 
-/** Twilio expects TwiML back; an empty Response sends no reply. */
-export const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
+function escapeXml(text: string): string {
+  return text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
+}
+
+/** Twilio expects TwiML back: an empty Response sends nothing, a Message sends one reply. */
+export function twiml(reply?: string): string {
+  const message = reply ? `<Message>${escapeXml(reply)}</Message>` : '';
+  return `<?xml version="1.0" encoding="UTF-8"?><Response>${message}</Response>`;
+}
+
+export const EMPTY_TWIML = twiml();
+
+export const twilio: SmsProvider = {
+  secrets: ['TWILIO_AUTH_TOKEN', 'TWILIO_WEBHOOK_SHARED_KEY'],
+  read(request, secrets) {
+    if (!request.contentType.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
+      throw new BadRequestError('Twilio webhooks are application/x-www-form-urlencoded.');
+    }
+    const signatureSettings = request.headers[TWILIO_SIGNATURE_SETTINGS_HEADER];
+    const sharedKey = twilioWebhooks.getSignatureAlgorithm(signatureSettings).toUpperCase() === twilioWebhooks.HMAC_SHA256;
+    const key = sharedKey ? secrets.TWILIO_WEBHOOK_SHARED_KEY : secrets.TWILIO_AUTH_TOKEN;
+    if (!key) {
+      const missing = sharedKey ? 'TWILIO_WEBHOOK_SHARED_KEY' : 'TWILIO_AUTH_TOKEN';
+      throw new ConfigurationError(`${missing} is not configured, so Twilio webhooks signed this way are refused.`);
+    }
+    const params = formParams(request.rawBody);
+    verifyTwilioSignature(key, { url: request.url, params, signature: request.headers[TWILIO_SIGNATURE_HEADER], signatureSettings });
+    return [parseTwilioInbound(params)];
+  },
+  acknowledge: (reply) => ({ statusCode: 200, headers: { 'content-type': 'text/xml' }, body: twiml(reply) }),
+};

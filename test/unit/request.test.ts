@@ -143,7 +143,9 @@ describe('webhookRequest', () => {
       isBase64Encoded: true,
     });
     expect(webhookRequest(e, 'https://sms.example.com/')).toEqual({
+      method: 'POST',
       url: 'https://sms.example.com/webhooks/sms/twilio?tenant=acme',
+      query: { tenant: 'acme' },
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'sig' },
       contentType: 'application/x-www-form-urlencoded',
       rawBody: body,

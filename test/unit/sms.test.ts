@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { InvalidAddressError } from '../../shared/errors.js';
-import type { InboundSms } from '../../shared/providers/twilio.js';
+import type { InboundSms } from '../../shared/providers/types.js';
 import { signalSchema } from '../../shared/signal.js';
 import { readIntent, signalFromSms, type InboundContext } from '../../shared/sms.js';
 

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import twilioWebhooks from 'twilio/lib/webhooks/webhooks.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { BadRequestError, InvalidSignatureError } from '../../shared/errors.js';
+import { BadRequestError, ConfigurationError, InvalidSignatureError } from '../../shared/errors.js';
 import { smsProvider, smsProviders, type WebhookRequest } from '../../shared/providers/index.js';
 import {
   EMPTY_TWIML,
@@ -16,7 +16,14 @@ type Params = Record<string, string | string[]>;
 type Pairs = [string, string][];
 
 const FORM = 'application/x-www-form-urlencoded';
-const twilio = smsProviders.twilio!;
+/**
+ * The registered Twilio provider, read with `key` as both the auth token and the webhook shared
+ * key, returning its one message.
+ */
+const twilio = {
+  read: (request: WebhookRequest, key: string) =>
+    smsProviders.twilio!.read(request, { TWILIO_AUTH_TOKEN: key, TWILIO_WEBHOOK_SHARED_KEY: key }, new Date())[0]!,
+};
 
 /**
  * Twilio's documented algorithm, written independently of the SDK: the URL, then every parameter
@@ -45,7 +52,7 @@ function pairsToParams(pairs: Pairs): Params {
 }
 
 function webhookRequest(url: string, pairs: Pairs, headers: Record<string, string | undefined>, contentType = FORM): WebhookRequest {
-  return { url, headers, contentType, rawBody: new URLSearchParams(pairs).toString() };
+  return { method: 'POST', url, query: {}, headers, contentType, rawBody: new URLSearchParams(pairs).toString() };
 }
 
 /** Flips the bits of `mask` in byte `index` of a base64 signature. */
@@ -136,10 +143,24 @@ describe("Twilio's documented test vector", () => {
     ).not.toThrow();
   });
 
-  it.each(['12346', '1234', '123456', '', ' 12345', 'Z12345'])('is rejected with the auth token %j', (otherToken) => {
+  it.each(['12346', '1234', '123456', ' 12345', 'Z12345'])('is rejected with the auth token %j', (otherToken) => {
     expectInvalidSignature(() => verifyTwilioSignature(otherToken, { url, params, signature }));
     const request = webhookRequest(url, pairs, { [TWILIO_SIGNATURE_HEADER]: signature });
     expectInvalidSignature(() => twilio.read(request, otherToken));
+  });
+
+  it('refuses every request when no auth token is configured (fail closed)', () => {
+    const request = webhookRequest(url, pairs, { [TWILIO_SIGNATURE_HEADER]: signature });
+    expect(() => twilio.read(request, '')).toThrow(ConfigurationError);
+    expect(() => smsProviders.twilio!.read(request, {}, new Date())).toThrow(/TWILIO_AUTH_TOKEN is not configured/);
+  });
+
+  it('needs the webhook shared key, not the auth token, for HMAC-SHA256 signatures', () => {
+    const request = webhookRequest(url, pairs, {
+      [TWILIO_SIGNATURE_HEADER]: signature,
+      'x-twilio-webhooks-signature-settings': 'key=webhooks_sharedkey_1,algorithm=HMAC_SHA256',
+    });
+    expect(() => smsProviders.twilio!.read(request, { TWILIO_AUTH_TOKEN: token }, new Date())).toThrow(/TWILIO_WEBHOOK_SHARED_KEY/);
   });
 
   it.each([
@@ -512,12 +533,15 @@ describe('reading a verified message', () => {
 });
 
 describe('smsProvider', () => {
-  it('returns the Twilio provider, which uses the auth token secret and acknowledges with empty TwiML', () => {
+  it('returns the Twilio provider, which uses the auth token and acknowledges with TwiML', () => {
     const provider = smsProvider('twilio');
     expect(provider).toBe(smsProviders.twilio);
-    expect(provider.secret).toBe('TWILIO_AUTH_TOKEN');
-    expect(provider.acknowledgement).toEqual({ statusCode: 200, headers: { 'content-type': 'text/xml' }, body: EMPTY_TWIML });
+    expect(provider.secrets).toContain('TWILIO_AUTH_TOKEN');
+    expect(provider.acknowledge()).toEqual({ statusCode: 200, headers: { 'content-type': 'text/xml' }, body: EMPTY_TWIML });
     expect(EMPTY_TWIML).toMatch(/<Response><\/Response>$/);
+    expect(provider.acknowledge('Stopped. <No more> texts & "calls".').body).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?><Response><Message>Stopped. &lt;No more&gt; texts &amp; &quot;calls&quot;.</Message></Response>',
+    );
   });
 
   it.each(['vonage', 'Twilio', '', 'toString', '__proto__', 'constructor', 'hasOwnProperty'])(
