@@ -33,13 +33,26 @@ export function identityKey(identity: Identity): string {
 
 const MAX_EMAIL_LENGTH = 254;
 
-/** Trimmed, lower-cased, internationalized domain in its ASCII (punycode) form. */
+const MAX_LOCAL_PART_LENGTH = 64;
+
+/**
+ * Trimmed, lower-cased, Unicode local part in NFC (RFC 6532), internationalized domain in its
+ * ASCII (punycode) form.
+ */
 export function normalizeEmail(raw: string): string {
-  const trimmed = raw.trim();
+  const trimmed = raw.trim().normalize('NFC');
   const at = trimmed.lastIndexOf('@');
   const local = trimmed.slice(0, at);
   const domain = domainToASCII(trimmed.slice(at + 1).toLowerCase());
-  if (at <= 0 || !domain || !domain.includes('.') || /[\s@]/.test(local) || domain.startsWith('.') || domain.endsWith('.')) {
+  const labels = domain.split('.');
+  if (
+    at <= 0 ||
+    local.length > MAX_LOCAL_PART_LENGTH ||
+    /[\s@]/.test(local) ||
+    !domain ||
+    labels.length < 2 ||
+    labels.some((label) => label === '')
+  ) {
     throw new InvalidAddressError('The email address cannot be read.');
   }
   const email = `${local.toLowerCase()}@${domain}`;
@@ -53,8 +66,8 @@ export const postalAddressSchema = z.object({
   city: z.string().min(1),
   state: z.string().optional(),
   postalCode: z.string().min(1),
-  country: z.string().length(2).default('US'),
-});
+  country: z.string().regex(/^[A-Za-z]{2}$/, 'a two-letter country code').default('US'),
+}).strict();
 export type PostalAddress = z.input<typeof postalAddressSchema>;
 
 /** USPS Publication 28 abbreviations for the words that vary most between writings of one address. */
@@ -63,7 +76,19 @@ const POSTAL_WORDS: Record<string, string> = {
   COURT: 'CT', PLACE: 'PL', TERRACE: 'TER', PARKWAY: 'PKWY', HIGHWAY: 'HWY', CIRCLE: 'CIR',
   SQUARE: 'SQ', TRAIL: 'TRL', WAY: 'WAY', EXPRESSWAY: 'EXPY', FREEWAY: 'FWY', ALLEY: 'ALY',
   NORTH: 'N', SOUTH: 'S', EAST: 'E', WEST: 'W', NORTHEAST: 'NE', NORTHWEST: 'NW', SOUTHEAST: 'SE', SOUTHWEST: 'SW',
-  APARTMENT: 'APT', SUITE: 'STE', FLOOR: 'FL', BUILDING: 'BLDG', ROOM: 'RM',
+  // One designator for a unit, however it is written ("Apt 4", "Unit 4", "#4").
+  APARTMENT: 'UNIT', APT: 'UNIT', SUITE: 'STE', FLOOR: 'FL', BUILDING: 'BLDG', ROOM: 'RM',
+};
+
+const US_STATES: Record<string, string> = {
+  ALABAMA: 'AL', ALASKA: 'AK', ARIZONA: 'AZ', ARKANSAS: 'AR', CALIFORNIA: 'CA', COLORADO: 'CO', CONNECTICUT: 'CT',
+  DELAWARE: 'DE', 'DISTRICT OF COLUMBIA': 'DC', FLORIDA: 'FL', GEORGIA: 'GA', HAWAII: 'HI', IDAHO: 'ID', ILLINOIS: 'IL',
+  INDIANA: 'IN', IOWA: 'IA', KANSAS: 'KS', KENTUCKY: 'KY', LOUISIANA: 'LA', MAINE: 'ME', MARYLAND: 'MD',
+  MASSACHUSETTS: 'MA', MICHIGAN: 'MI', MINNESOTA: 'MN', MISSISSIPPI: 'MS', MISSOURI: 'MO', MONTANA: 'MT',
+  NEBRASKA: 'NE', NEVADA: 'NV', 'NEW HAMPSHIRE': 'NH', 'NEW JERSEY': 'NJ', 'NEW MEXICO': 'NM', 'NEW YORK': 'NY',
+  'NORTH CAROLINA': 'NC', 'NORTH DAKOTA': 'ND', OHIO: 'OH', OKLAHOMA: 'OK', OREGON: 'OR', PENNSYLVANIA: 'PA',
+  'PUERTO RICO': 'PR', 'RHODE ISLAND': 'RI', 'SOUTH CAROLINA': 'SC', 'SOUTH DAKOTA': 'SD', TENNESSEE: 'TN', TEXAS: 'TX',
+  UTAH: 'UT', VERMONT: 'VT', VIRGINIA: 'VA', WASHINGTON: 'WA', 'WEST VIRGINIA': 'WV', WISCONSIN: 'WI', WYOMING: 'WY',
 };
 
 function postalPart(text: string | undefined): string {
@@ -71,6 +96,7 @@ function postalPart(text: string | undefined): string {
     .normalize('NFKD')
     .replace(/\p{M}/gu, '')
     .toUpperCase()
+    .replace(/#/g, ' UNIT ')
     .replace(/[^A-Z0-9]+/g, ' ')
     .split(' ')
     .filter(Boolean)
@@ -80,11 +106,12 @@ function postalPart(text: string | undefined): string {
 
 /**
  * A key that is equal for the usual ways of writing one postal address: case, spacing,
- * punctuation, accents, common suffix and unit words, and ZIP+4 versus ZIP5.
+ * punctuation, accents, suffix and unit words (on either line), state names, and ZIP+4 versus
+ * ZIP5. Its form is `STREET|CITY|STATE|POSTALCODE|COUNTRY`.
  */
 export function normalizePostal(raw: PostalAddress): string {
   const parsed = postalAddressSchema.safeParse(raw);
-  if (!parsed.success) throw new InvalidAddressError('A postal address needs line1, city and postalCode.');
+  if (!parsed.success) throw new InvalidAddressError('A postal address needs line1, city and postalCode (and nothing else).');
   const address = parsed.data;
   const country = address.country.toUpperCase();
   let postalCode = address.postalCode.toUpperCase().replace(/[^A-Z0-9]/g, '');
@@ -93,10 +120,12 @@ export function normalizePostal(raw: PostalAddress): string {
     if (!zip) throw new InvalidAddressError('A US postal code is five digits (ZIP) or nine (ZIP+4).');
     postalCode = zip[1]!;
   }
-  const line1 = postalPart(address.line1);
+  const street = postalPart(`${address.line1} ${address.line2 ?? ''}`);
   const city = postalPart(address.city);
-  if (!line1 || !city) throw new InvalidAddressError('A postal address needs line1, city and postalCode.');
-  return [line1, postalPart(address.line2), city, postalPart(address.state), postalCode, country].join('|');
+  const stateName = postalPart(address.state);
+  const state = country === 'US' ? (US_STATES[stateName] ?? stateName) : stateName;
+  if (!street || !city || !postalCode) throw new InvalidAddressError('A postal address needs line1, city and postalCode.');
+  return [street, city, state, postalCode, country].join('|');
 }
 
 const MAX_EXTERNAL_ID_LENGTH = 256;
@@ -154,11 +183,11 @@ export function normalizeChannelAddress(channel: Channel, raw: string, region: C
       return normalizeEmail(raw);
     case 'postal': {
       const parts = raw.split('|');
-      if (parts.length !== 6) {
-        throw new InvalidAddressError('A mail address is checked by its postal key: LINE1|LINE2|CITY|STATE|POSTALCODE|COUNTRY.');
+      if (parts.length !== 5) {
+        throw new InvalidAddressError('A mail address is checked by its postal key: STREET|CITY|STATE|POSTALCODE|COUNTRY.');
       }
-      const [line1, line2, city, state, postalCode, country] = parts as [string, string, string, string, string, string];
-      return normalizePostal({ line1, line2, city, state, postalCode, country });
+      const [line1, city, state, postalCode, country] = parts as [string, string, string, string, string];
+      return normalizePostal({ line1, city, state, postalCode, country });
     }
   }
 }

@@ -68,12 +68,19 @@ export function statusOf(signal: Pick<Signal, 'kind'>): Status | undefined {
   return undefined;
 }
 
-/** Whether `incoming` decides instead of `current`: the later act wins; at equal times suppression. */
-export function supersedes(current: Pick<Preference, 'occurredAt' | 'status'> | undefined, incoming: Pick<Preference, 'occurredAt' | 'status'>): boolean {
+/**
+ * Whether `incoming` decides instead of `current`: the later act wins; at equal times suppression
+ * wins; between equal acts the greater event id, so that arrival order never decides.
+ */
+export function supersedes(
+  current: Pick<Preference, 'occurredAt' | 'status' | 'eventId'> | undefined,
+  incoming: Pick<Preference, 'occurredAt' | 'status' | 'eventId'>,
+): boolean {
   if (!current) return true;
   const byTime = Date.parse(incoming.occurredAt) - Date.parse(current.occurredAt);
   if (byTime !== 0) return byTime > 0;
-  return incoming.status === 'suppressed' && current.status !== 'suppressed';
+  if (incoming.status !== current.status) return incoming.status === 'suppressed';
+  return incoming.eventId > current.eventId;
 }
 
 /** The address a signal's subject has for a channel, if it names one. */
@@ -106,7 +113,13 @@ export interface Applied {
 
 export function withIdentities(record: PersonRecord, identities: readonly Identity[]): PersonRecord {
   const known = new Set(record.identities.map(identityKey));
-  const added = identities.filter((identity) => !known.has(identityKey(identity)));
+  const added: Identity[] = [];
+  for (const identity of identities) {
+    const key = identityKey(identity);
+    if (known.has(key)) continue;
+    known.add(key);
+    added.push(identity);
+  }
   return added.length ? { ...record, identities: [...record.identities, ...added] } : record;
 }
 
@@ -120,10 +133,25 @@ export function applySignal(record: PersonRecord, signal: Signal): Applied {
   return { record: { ...record, preferences: [...byKey.values()] }, changed, effect: 'applied' };
 }
 
+type Target = Pick<Preference, 'channel' | 'scope' | 'address'>;
+
+const sameTarget = (a: Target, b: Target) => a.channel === b.channel && a.scope === b.scope && a.address === b.address;
+
+/** The preference that decides `purpose` for one target: the later of its own and the `all` one. */
+function effectivePreference(preferences: readonly Preference[], target: Target, purpose: string): Preference | undefined {
+  const onTarget = preferences.filter((preference) => sameTarget(preference, target));
+  return decidingPreference([
+    onTarget.find((preference) => preference.purpose === purpose),
+    purpose === 'all' ? undefined : onTarget.find((preference) => preference.purpose === 'all'),
+  ]);
+}
+
 /**
  * The most restrictive union of two records: identities and preferences of both. Where both hold
- * a preference for the same target, a suppression on either side survives, dated after both, so
- * that nothing suppressed in either person becomes allowed by the merge.
+ * a preference for the same target, a suppression on either side survives. Then, for every
+ * target and purpose that either person had suppressed (directly or through `all`), a suppression
+ * dated after everything else on that target is kept, so that nothing suppressed in either person
+ * becomes allowed by the merge, even where `all` and a named purpose interact.
  */
 export function mergeRecords(survivor: PersonRecord, merged: PersonRecord): PersonRecord {
   const byKey = new Map(survivor.preferences.map((preference) => [preferenceKey(preference), preference]));
@@ -134,13 +162,29 @@ export function mergeRecords(survivor: PersonRecord, merged: PersonRecord): Pers
       byKey.set(key, theirs);
       continue;
     }
-    const latest = Date.parse(ours.occurredAt) >= Date.parse(theirs.occurredAt) ? ours : theirs;
     const suppressed = [ours, theirs].filter((preference) => preference.status === 'suppressed');
+    const latest = supersedes(ours, theirs) ? theirs : ours;
     if (suppressed.length === 0) {
       byKey.set(key, latest);
     } else {
       const holding = suppressed.reduce((a, b) => (Date.parse(a.since) <= Date.parse(b.since) ? a : b));
       byKey.set(key, { ...holding, occurredAt: latest.occurredAt });
+    }
+  }
+  for (const side of [survivor, merged]) {
+    for (const target of side.preferences) {
+      const onTarget = [...side.preferences, ...byKey.values()].filter((preference) => sameTarget(preference, target));
+      for (const purpose of new Set(['all', ...onTarget.map((preference) => preference.purpose)])) {
+        const before = effectivePreference(side.preferences, target, purpose);
+        if (before?.status !== 'suppressed') continue;
+        const combined = [...byKey.values()];
+        if (effectivePreference(combined, target, purpose)?.status === 'suppressed') continue;
+        const newest = combined
+          .filter((preference) => sameTarget(preference, target) && (preference.purpose === purpose || preference.purpose === 'all'))
+          .reduce((a, b) => (Date.parse(a.occurredAt) >= Date.parse(b.occurredAt) ? a : b));
+        const held: Preference = { ...before, purpose, occurredAt: newest.occurredAt };
+        byKey.set(preferenceKey(held), held);
+      }
     }
   }
   return {
@@ -186,7 +230,7 @@ export function suppressionFor(record: PersonRecord, channel: Channel, address: 
   const reasons = [...deciding].filter((preference) => preference.status === status);
   // Suppressed since the earliest act still holding it; allowed since the latest act that allowed.
   const reason = reasons.reduce((a, b) => {
-    const order = Date.parse(a.since) - Date.parse(b.since) || a.eventId.localeCompare(b.eventId);
+    const order = Date.parse(a.since) - Date.parse(b.since) || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0);
     return (status === 'suppressed' ? order <= 0 : order >= 0) ? a : b;
   });
   return { channel, address, personId: record.personId, status, purposes, since: reason.since, eventId: reason.eventId };

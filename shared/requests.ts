@@ -13,7 +13,7 @@ import { evidenceSchema, signalSchema, type Signal } from './signal.js';
 export const requestSchema = z
   .object({
     /** The sender's own id for this request; sending it again is a no-op. */
-    requestId: z.string().min(1).max(200),
+    requestId: z.string().min(1).max(180),
     kind: z.enum(['opt-out', 'opt-in']),
     channels: z.array(z.enum(channels)).min(1),
     purpose: z.string().min(1).default('all'),
@@ -29,7 +29,14 @@ export const requestSchema = z
 
 export type CanonicalRequest = z.infer<typeof requestSchema>;
 
+/** Clocks differ a little; a request dated later than arrival plus this is refused. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
 export function signalFromRequest(request: CanonicalRequest, context: { receivedAt: Date; defaultRegion: CountryCode }): Signal {
+  // A request dated in the future would outrank every real act until that date.
+  if (Date.parse(request.occurredAt) > context.receivedAt.getTime() + CLOCK_SKEW_MS) {
+    throw new BadRequestError('occurredAt is in the future.');
+  }
   const subject = subjectIdentities(request.subject, context.defaultRegion);
   if (subject.length === 0) throw new BadRequestError('The subject names nobody: give a phone, email, postal address or externalId.');
   const signal = signalSchema.parse({

@@ -54,11 +54,12 @@ export type Signal = z.infer<typeof signalSchema>;
 export type SignalInput = z.input<typeof signalSchema>;
 
 /**
- * Rules a well-formed signal must also meet. Only a person-wide opt-in carrying who took it and
- * how may lift a person-wide opt-out, so such an opt-in without that evidence is refused.
+ * Rules a well-formed signal must also meet. An opt-in lifts a suppression, so it must carry who
+ * took it and how (an SMS START carries its provider and `sms-keyword`); without that it is
+ * refused.
  */
 export function assertActionable(signal: Signal): void {
-  if (signal.kind === 'opt-in' && signal.scope === 'person' && !(signal.evidence.collectedBy && signal.evidence.method)) {
-    throw new UnprocessableError('A person-wide opt-in needs evidence: who collected it (collectedBy) and how (method).');
+  if (signal.kind === 'opt-in' && !(signal.evidence.collectedBy && signal.evidence.method)) {
+    throw new UnprocessableError('An opt-in needs evidence: who collected it (collectedBy) and how (method).');
   }
 }

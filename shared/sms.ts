@@ -58,6 +58,10 @@ export function signalFromSms(message: InboundSms, context: InboundContext): Sig
     receivedAt,
     source: { type: 'sms-keyword', provider: message.provider, messageId: message.messageId },
     match: reading.match,
-    evidence: { payloadSha256: createHash('sha256').update(context.rawBody).digest('hex') },
+    evidence: {
+      payloadSha256: createHash('sha256').update(context.rawBody).digest('hex'),
+      collectedBy: message.provider,
+      method: 'sms-keyword',
+    },
   });
 }

@@ -39,7 +39,7 @@ function request(fields: Partial<CanonicalRequest> & Pick<CanonicalRequest, 'sub
     source: 'crm',
     ...fields,
   });
-  return signalFromRequest(parsed, { receivedAt: new Date('2026-05-01T10:05:00Z'), defaultRegion: 'US' });
+  return signalFromRequest(parsed, { receivedAt: new Date(), defaultRegion: 'US' });
 }
 
 function stop(from: string, at: string) {

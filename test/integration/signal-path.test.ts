@@ -152,6 +152,8 @@ describe('recording an SMS STOP', () => {
     const event = await stack.store.documents.send(new GetCommand({ TableName: stack.store.tables.preferences, Key: keys.event(signal.id) }));
     expect(event.Item?.evidence).toEqual({
       payloadSha256: createHash('sha256').update(`Body=stop&From=${phone}`).digest('hex'),
+      collectedBy: 'twilio',
+      method: 'sms-keyword',
     });
     expect(event.Item?.match).toEqual({ kind: 'keyword', keyword: 'STOP' });
   });
