@@ -91,7 +91,8 @@ const US_STATES: Record<string, string> = {
   UTAH: 'UT', VERMONT: 'VT', VIRGINIA: 'VA', WASHINGTON: 'WA', 'WEST VIRGINIA': 'WV', WISCONSIN: 'WI', WYOMING: 'WY',
 };
 
-function postalPart(text: string | undefined): string {
+/** Upper-case ASCII words of a field, without accents, punctuation or extra spaces. */
+function postalWords(text: string | undefined): string[] {
   return (text ?? '')
     .normalize('NFKD')
     .replace(/\p{M}/gu, '')
@@ -99,8 +100,13 @@ function postalPart(text: string | undefined): string {
     .replace(/#/g, ' UNIT ')
     .replace(/[^A-Z0-9]+/g, ' ')
     .split(' ')
-    .filter(Boolean)
+    .filter(Boolean);
+}
+
+function postalPart(text: string | undefined): string {
+  return postalWords(text)
     .map((word) => POSTAL_WORDS[word] ?? word)
+    .filter((word, i, words) => !(word === 'UNIT' && words[i - 1] === 'UNIT')) // "Apt #4"
     .join(' ');
 }
 
@@ -122,8 +128,9 @@ export function normalizePostal(raw: PostalAddress): string {
   }
   const street = postalPart(`${address.line1} ${address.line2 ?? ''}`);
   const city = postalPart(address.city);
-  const stateName = postalPart(address.state);
-  const state = country === 'US' ? (US_STATES[stateName] ?? stateName) : stateName;
+  // State names are looked up before street abbreviations, which would turn NORTH into N.
+  const stateName = postalWords(address.state).join(' ');
+  const state = country === 'US' ? (US_STATES[stateName] ?? postalPart(address.state)) : postalPart(address.state);
   if (!street || !city || !postalCode) throw new InvalidAddressError('A postal address needs line1, city and postalCode.');
   return [street, city, state, postalCode, country].join('|');
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { InvalidAddressError } from '../../shared/errors.js';
 import type { InboundSms } from '../../shared/providers/types.js';
-import { signalSchema } from '../../shared/signal.js';
+import { assertActionable, signalSchema } from '../../shared/signal.js';
 import { readIntent, signalFromSms, type InboundContext } from '../../shared/sms.js';
 
 const SID = 'SM0123456789abcdef0123456789abcdef';
@@ -72,8 +72,40 @@ describe('signalFromSms', () => {
       receivedAt: '2024-05-01T12:34:56.789Z',
       source: { type: 'sms-keyword', provider: 'twilio', messageId: SID },
       match: { kind: 'keyword', keyword: 'STOP' },
-      evidence: { payloadSha256: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad' },
+      evidence: {
+        payloadSha256: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+        collectedBy: 'twilio',
+        method: 'sms-keyword',
+      },
     });
+  });
+
+  it('turns a START into the canonical opt-in signal, with the evidence an opt-in needs', () => {
+    const signal = signalFromSms(sms({ text: 'START' }), context())!;
+    expect(signal).toMatchObject({
+      id: `sms.twilio.${SID}`,
+      kind: 'opt-in',
+      channels: ['sms'],
+      scope: 'address',
+      evidence: {
+        payloadSha256: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+        collectedBy: 'twilio',
+        method: 'sms-keyword',
+      },
+    });
+    expect(() => assertActionable(signal)).not.toThrow();
+  });
+
+  it.each(['twilio', 'vonage', 'telnyx'])('names the provider %s as who collected the START', (provider) => {
+    const signal = signalFromSms(sms({ provider, text: 'START' }), context())!;
+    expect(signal.evidence).toMatchObject({ collectedBy: provider, method: 'sms-keyword' });
+    expect(() => assertActionable(signal)).not.toThrow();
+  });
+
+  it('a START read from the provider intent is actionable too', () => {
+    const signal = signalFromSms(sms({ text: 'hello', providerIntent: 'opt-in' }), context())!;
+    expect(signal.kind).toBe('opt-in');
+    expect(() => assertActionable(signal)).not.toThrow();
   });
 
   it('produces a signal that satisfies the signal schema', () => {
@@ -92,7 +124,9 @@ describe('signalFromSms', () => {
   });
 
   it("records the provider's opt-out when our keywords do not match", () => {
-    const signal = signalFromSms(sms({ text: 'please no more texts', providerIntent: 'opt-out' }), context());
+    // A text our own reading leaves alone (premise checked, since the keyword rules grow).
+    expect(readIntent(sms({ text: 'who is this?' })).intent).toBe('none');
+    const signal = signalFromSms(sms({ text: 'who is this?', providerIntent: 'opt-out' }), context());
     expect(signal?.kind).toBe('opt-out');
     expect(signal?.match).toEqual(byProvider);
   });
@@ -161,7 +195,7 @@ describe('signalFromSms', () => {
       ['', 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'],
       ['abc', 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'],
     ])('is the SHA-256 hex of the raw body %j', (rawBody, hash) => {
-      expect(signalFromSms(sms(), context({ rawBody }))?.evidence).toEqual({ payloadSha256: hash });
+      expect(signalFromSms(sms(), context({ rawBody }))?.evidence).toEqual({ payloadSha256: hash, collectedBy: 'twilio', method: 'sms-keyword' });
     });
 
     it('hashes the UTF-8 bytes of a unicode body', () => {
