@@ -23,8 +23,9 @@ export const handler = httpHandler(async (event) => {
   let confirm = false;
   for (const signal of signals) {
     const outcome = await recordSignal(store, signal);
-    // One confirmation at most, and only the first time this opt-out is heard.
-    confirm ||= signal.kind === 'opt-out' && !outcome.duplicate && outcome.effect === 'applied';
+    // One confirmation at most: only when this STOP is what suppressed the number, so a retry or
+    // a repeated STOP never sends another.
+    confirm ||= signal.kind === 'opt-out' && outcome.statusChanges.some((change) => change.status === 'suppressed');
     logger.info('sms signal recorded', {
       provider: providerName,
       eventId: outcome.eventId,

@@ -18,6 +18,14 @@ export abstract class ProblemError extends Error {
     super(detail, { cause });
     this.name = new.target.name;
   }
+
+  /** Response headers the problem needs (a 401's WWW-Authenticate challenge, say). */
+  readonly headers: Record<string, string> = {};
+
+  withHeader(name: string, value: string): this {
+    this.headers[name.toLowerCase()] = value;
+    return this;
+  }
 }
 
 /** The request is malformed or names something that does not exist in the contract. */

@@ -3,7 +3,7 @@ import { lambdaContext } from './lambda-context.js';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { BadRequestError, NotFoundError, ProblemError } from '../../shared/errors.js';
-import { problemResponse, toProblem } from '../../shared/http/problem.js';
+import { problemHeaders, problemResponse, toProblem } from '../../shared/http/problem.js';
 import type { RouteDeclaration } from '../../shared/resources.js';
 
 /**
@@ -116,7 +116,7 @@ export function createGateway(routes: readonly RouteDeclaration[], resolveHandle
         throw new NotFoundError(`No route for ${request.method} ${url.pathname}.`);
       } catch (error) {
         if (!(error instanceof ProblemError)) console.error('local gateway: handler failed', error);
-        send(response, problemResponse(toProblem(error, url.pathname)));
+        send(response, problemResponse(toProblem(error, url.pathname), problemHeaders(error)));
       }
     })();
   });

@@ -21,6 +21,11 @@ const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 /** Development-only secrets, used when the environment does not provide them. */
 export const localDefaults = {
   TWILIO_AUTH_TOKEN: 'local-twilio-auth-token',
+  VONAGE_SIGNATURE_SECRET: 'local-vonage-signature-secret',
+  PLIVO_AUTH_TOKEN: 'local-plivo-auth-token',
+  BANDWIDTH_USERNAME: 'local-bandwidth',
+  BANDWIDTH_PASSWORD: 'local-bandwidth-password',
+  SINCH_WEBHOOK_SECRET: 'local-sinch-webhook-secret',
   API_KEY: 'local-dev-key',
   DEFAULT_PHONE_REGION: 'US',
 } as const;
@@ -99,9 +104,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     );
     applyEnvironment(
       {
-        TWILIO_AUTH_TOKEN: localDefaults.TWILIO_AUTH_TOKEN,
+        ...Object.fromEntries(Object.entries(localDefaults).filter(([name]) => name !== 'API_KEY')),
         API_KEYS: `local:${localDefaults.API_KEY}:ingest+check+ack+admin`,
-        DEFAULT_PHONE_REGION: localDefaults.DEFAULT_PHONE_REGION,
         PUBLIC_BASE_URL: url,
       },
       { override: false },

@@ -5,7 +5,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import { logger } from '../logger.js';
-import { problemResponse, toProblem } from './problem.js';
+import { problemHeaders, problemResponse, toProblem } from './problem.js';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -21,7 +21,7 @@ export function problemErrors(): middy.MiddlewareObj<HttpEvent, HttpResult> {
       } else {
         logger.warn('request refused', { route: request.event.routeKey, problem: problem.type, status: problem.status });
       }
-      request.response = problemResponse(problem);
+      request.response = problemResponse(problem, problemHeaders(request.error));
     },
   };
 }

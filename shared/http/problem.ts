@@ -12,6 +12,11 @@ export interface Problem {
   [extension: string]: unknown;
 }
 
+/** The headers a failure asks for, if it is one of ours. */
+export function problemHeaders(error: unknown): Record<string, string> {
+  return error instanceof ProblemError ? error.headers : {};
+}
+
 /** The only place a failure becomes an HTTP response. */
 export function toProblem(error: unknown, instance?: string): Problem {
   if (error instanceof ProblemError) {
@@ -34,10 +39,10 @@ export function toProblem(error: unknown, instance?: string): Problem {
   };
 }
 
-export function problemResponse(problem: Problem): APIGatewayProxyStructuredResultV2 {
+export function problemResponse(problem: Problem, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {
   return {
     statusCode: problem.status,
-    headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store' },
+    headers: { ...headers, 'content-type': 'application/problem+json', 'cache-control': 'no-store' },
     body: JSON.stringify(problem),
   };
 }

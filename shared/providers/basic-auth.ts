@@ -49,19 +49,20 @@ export function basicCredentials(authorization: string | undefined): BasicCreden
 
 /**
  * Checks the request's Basic credentials against the configured ones; missing, malformed or wrong
- * credentials are all a 401 carrying the challenge (as the `wwwAuthenticate` extension, for the
- * HTTP edge to send as the WWW-Authenticate header). Both fields are always compared, so the
- * time taken does not say which one was wrong.
+ * credentials are all a 401 carrying the WWW-Authenticate challenge. Both fields are always
+ * compared, so the time taken does not say which one was wrong.
  */
 export function verifyBasicAuth(request: WebhookRequest, expected: BasicCredentials, provider: string): void {
-  const extensions = { wwwAuthenticate: BASIC_CHALLENGE };
   const given = basicCredentials(request.headers.authorization);
   if (!given) {
-    throw new UnauthenticatedError(`${provider} callbacks need HTTP Basic credentials (WWW-Authenticate: ${BASIC_CHALLENGE}).`, extensions);
+    throw new UnauthenticatedError(`${provider} callbacks need HTTP Basic credentials.`).withHeader('www-authenticate', BASIC_CHALLENGE);
   }
   const usernameMatches = safeEqual(given.username, expected.username);
   const passwordMatches = safeEqual(given.password, expected.password);
   if (!(usernameMatches && passwordMatches)) {
-    throw new UnauthenticatedError(`The HTTP Basic credentials are not the ones configured for ${provider} callbacks.`, extensions);
+    throw new UnauthenticatedError(`The HTTP Basic credentials are not the ones configured for ${provider} callbacks.`).withHeader(
+      'www-authenticate',
+      BASIC_CHALLENGE,
+    );
   }
 }

@@ -1,5 +1,10 @@
 import { BadRequestError } from '../errors.js';
+import { bandwidth } from './bandwidth.js';
+import { plivo } from './plivo.js';
+import { sinch } from './sinch.js';
+import { telnyx } from './telnyx.js';
 import { twilio } from './twilio.js';
+import { vonage } from './vonage.js';
 import type { SmsProvider } from './types.js';
 
 export type { Acknowledgement, InboundSms, Secrets, SmsProvider, WebhookRequest } from './types.js';
@@ -7,6 +12,11 @@ export type { Acknowledgement, InboundSms, Secrets, SmsProvider, WebhookRequest 
 /** Every SMS provider, by the name in `POST /webhooks/sms/{provider}`. */
 export const smsProviders: Record<string, SmsProvider> = {
   twilio,
+  vonage,
+  telnyx,
+  plivo,
+  bandwidth,
+  sinch,
 };
 
 export function smsProvider(name: string): SmsProvider {

@@ -96,6 +96,11 @@ export function verifyVonageSmsSignature(
 
 /** Copies name/value pairs into VonageSmsParams; Vonage sends each name once, as a string. */
 function smsParams(entries: [string, unknown][]): VonageSmsParams {
+  // An unsigned request is refused as unsigned, whatever else is wrong with it (an unsigned
+  // Messages API callback, with its nested objects, included).
+  if (!entries.some(([name, value]) => name === 'sig' && value !== '')) {
+    throw new InvalidSignatureError('The Vonage sig parameter is missing.');
+  }
   const params: VonageSmsParams = Object.create(null) as VonageSmsParams;
   for (const [name, value] of entries) {
     if (typeof value === 'string') params[name] = value;

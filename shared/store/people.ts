@@ -44,6 +44,8 @@ export interface RecordOutcome {
   effect: 'applied' | 'superseded' | 'recorded';
   /** Suppression items this signal wrote, with their new versions. */
   suppressions: Suppression[];
+  /** Those of them whose status changed (suppressed ↔ allowed), as opposed to their details. */
+  statusChanges: Suppression[];
   /** What the write cost: items in the transaction and the write capacity DynamoDB reported. */
   cost?: WriteCost;
 }
@@ -268,7 +270,14 @@ export async function recordSignal(ctx: StoreContext, signal: Signal, now: () =>
       readClaims(ctx, signal.subject),
     ]);
     if (event.Item) {
-      return { eventId: signal.id, personId: String(event.Item.personId), duplicate: true, effect: event.Item.effect, suppressions: [] };
+      return {
+        eventId: signal.id,
+        personId: String(event.Item.personId),
+        duplicate: true,
+        effect: event.Item.effect,
+        suppressions: [],
+        statusChanges: [],
+      };
     }
     const owner = claims.get(identityKey(primaryIdentity(signal))) ?? [...claims.values()][0];
     const stored = owner ? await getPerson(ctx, owner) : undefined;
@@ -320,10 +329,13 @@ export async function recordSignal(ctx: StoreContext, signal: Signal, now: () =>
 
     const result = await transact(ctx, items);
     if (result === 'duplicate') {
-      return { eventId: signal.id, personId: before.personId, duplicate: true, effect, suppressions: [] };
+      return { eventId: signal.id, personId: before.personId, duplicate: true, effect, suppressions: [], statusChanges: [] };
     }
     if (result === 'changed') return 'retry';
-    return { eventId: signal.id, personId: before.personId, duplicate: false, effect, suppressions: writes, cost: result };
+    const statusChanges = writes.filter(
+      (write) => write.status !== (current.get(suppressionKey(write.channel, write.address))?.status ?? 'allowed'),
+    );
+    return { eventId: signal.id, personId: before.personId, duplicate: false, effect, suppressions: writes, statusChanges, cost: result };
   });
 }
 

@@ -1,0 +1,119 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localDefaults } from '../../infra/local/runtime.js';
+import {
+  bandwidthMessage,
+  plivoMessage,
+  sinchMessage,
+  telnyxKeys,
+  telnyxMessage,
+  vonageSms,
+  type SignedRequest,
+} from '../support/provider-signing.js';
+import { startSystem, type RunningSystem } from '../support/system.js';
+
+/** Every SMS provider's STOP, signed the provider's way, through the local system. */
+
+const dataDir = mkdtempSync(join(tmpdir(), 'optout-hub-sms-'));
+const secrets = {
+  VONAGE_SIGNATURE_SECRET: 'vonage-signature-secret-0123',
+  PLIVO_AUTH_TOKEN: 'plivo-auth-token-0123456789',
+  BANDWIDTH_USERNAME: 'bandwidth-user',
+  BANDWIDTH_PASSWORD: 'bandwidth-password-0123',
+  SINCH_WEBHOOK_SECRET: 'sinch-webhook-secret-0123',
+  SMS_CONFIRMATION_TEXT: 'You are unsubscribed and will get no more messages.',
+};
+const telnyx = telnyxKeys();
+let system: RunningSystem;
+
+beforeAll(async () => {
+  system = await startSystem({ dataDir, env: { ...secrets, TELNYX_PUBLIC_KEY: telnyx.publicKey } });
+});
+
+afterAll(async () => {
+  await system?.interrupt();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+function phone(): string {
+  return `+1303555${String(randomBytes(2).readUInt16BE() % 10_000).padStart(4, '0')}`;
+}
+
+async function send(request: SignedRequest) {
+  const response = await fetch(`${system.url}${request.path}`, { method: request.method, headers: request.headers, body: request.body });
+  return { status: response.status, body: await response.text() };
+}
+
+async function suppressed(number: string): Promise<boolean> {
+  const response = await fetch(`${system.url}/v1/suppressions/sms/${encodeURIComponent(number)}`, {
+    headers: { 'x-api-key': localDefaults.API_KEY },
+  });
+  return ((await response.json()) as { suppressed: boolean }).suppressed;
+}
+
+const providers: [string, (from: string, text: string) => SignedRequest][] = [
+  ['vonage', (from, text) => vonageSms(secrets.VONAGE_SIGNATURE_SECRET, from, text)],
+  ['telnyx', (from, text) => telnyxMessage(telnyx, from, text)],
+  // Plivo signs the public URL, known once the system runs.
+  ['plivo', (from, text) => plivoMessage(secrets.PLIVO_AUTH_TOKEN, system.url, from, text)],
+  ['bandwidth', (from, text) => bandwidthMessage(secrets.BANDWIDTH_USERNAME, secrets.BANDWIDTH_PASSWORD, from, text)],
+  ['sinch', (from, text) => sinchMessage(secrets.SINCH_WEBHOOK_SECRET, from, text)],
+];
+
+describe.each(providers)('%s', (_name, make) => {
+  const request = make;
+
+  it('records a signed STOP, answers 2xx, and the number is suppressed', async () => {
+    const number = phone();
+    const response = await send(request(number, 'Stop'));
+    expect(response.status).toBeGreaterThanOrEqual(200);
+    expect(response.status).toBeLessThan(300);
+    expect(await suppressed(number)).toBe(true);
+  });
+
+  it('acknowledges an ordinary message without suppressing anyone', async () => {
+    const number = phone();
+    expect((await send(request(number, 'see you at the bus stop'))).status).toBeLessThan(300);
+    expect(await suppressed(number)).toBe(false);
+  });
+
+  it('refuses a forged request, writing nothing', async () => {
+    const number = phone();
+    const signed = request(number, 'STOP');
+    // Basic credentials do not cover the body, so a Bandwidth forgery is a wrong password.
+    const forged: SignedRequest =
+      signed.method === 'GET'
+        ? { ...signed, path: signed.path.replace(/msisdn=\d+/, `msisdn=${phone().slice(1)}`) }
+        : signed.headers.authorization
+          ? { ...signed, headers: { ...signed.headers, authorization: `Basic ${Buffer.from('bandwidth-user:guess').toString('base64')}` } }
+          : { ...signed, body: signed.body!.replace('STOP', 'STOP ') };
+    const response = await send(forged);
+    expect([401, 403]).toContain(response.status);
+    expect(await suppressed(number)).toBe(false);
+  });
+});
+
+describe('twilio confirmation', () => {
+  it('is off unless configured, and then sent once, in TwiML, only for the first STOP', async () => {
+    // Twilio's own confirmation flow is covered in local-system.test.ts; here SMS_CONFIRMATION_TEXT is set.
+    const twilioWebhooks = (await import('twilio/lib/webhooks/webhooks.js')).default;
+    const number = phone();
+    const params = { MessageSid: `SM${randomBytes(16).toString('hex')}`, From: number, To: '+15017250604', Body: 'STOP' };
+    const url = `${system.url}/webhooks/sms/twilio`;
+    const post = (body: Record<string, string>) =>
+      fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-twilio-signature': twilioWebhooks.getExpectedTwilioSignature(localDefaults.TWILIO_AUTH_TOKEN, url, body),
+        },
+        body: new URLSearchParams(body).toString(),
+      }).then((response) => response.text());
+    expect(await post(params)).toContain(`<Message>${secrets.SMS_CONFIRMATION_TEXT}</Message>`);
+    expect(await post(params)).not.toContain('<Message>');
+    expect(await post({ ...params, MessageSid: `SM${randomBytes(16).toString('hex')}` })).not.toContain('<Message>');
+  });
+});
