@@ -2,7 +2,7 @@ import { defaultPhoneRegion, publicBaseUrl, secrets, smsConfirmationText } from 
 import { httpHandler } from '../shared/http/middleware.js';
 import { pathParameter, webhookRequest } from '../shared/http/request.js';
 import { logger, redact } from '../shared/logger.js';
-import { smsProvider } from '../shared/providers/index.js';
+import { smsProvider, type InboundSms } from '../shared/providers/index.js';
 import { signalFromSms } from '../shared/sms.js';
 import { storeFromEnvironment } from '../shared/store/clients.js';
 import { recordSignal } from '../shared/store/people.js';
@@ -17,15 +17,18 @@ export const handler = httpHandler(async (event) => {
   const receivedAt = new Date(event.requestContext.timeEpoch);
   const messages = provider.read(request, await secrets(provider.secrets), receivedAt);
   // Read every message before writing any, so a bad one in a batch writes nothing.
-  const signals = messages
-    .map((message) => signalFromSms(message, { receivedAt, defaultRegion: defaultPhoneRegion(), rawBody: request.rawBody }))
-    .filter((signal) => signal !== undefined);
-  let confirm = false;
-  for (const signal of signals) {
+  const heard = messages.flatMap((message) => {
+    const signal = signalFromSms(message, { receivedAt, defaultRegion: defaultPhoneRegion(), rawBody: request.rawBody });
+    return signal ? [{ message, signal }] : [];
+  });
+  let confirmed: InboundSms | undefined;
+  for (const { message, signal } of heard) {
     const outcome = await recordSignal(store, signal);
     // One confirmation at most: only when this STOP is what suppressed the number, so a retry or
     // a repeated STOP never sends another.
-    confirm ||= signal.kind === 'opt-out' && outcome.statusChanges.some((change) => change.status === 'suppressed');
+    if (!confirmed && signal.kind === 'opt-out' && outcome.statusChanges.some((change) => change.status === 'suppressed')) {
+      confirmed = message;
+    }
     logger.info('sms signal recorded', {
       provider: providerName,
       eventId: outcome.eventId,
@@ -37,5 +40,6 @@ export const handler = httpHandler(async (event) => {
       versions: outcome.suppressions.map((suppression) => suppression.version),
     });
   }
-  return provider.acknowledge(confirm ? smsConfirmationText() : undefined);
+  const text = smsConfirmationText();
+  return provider.acknowledge(confirmed && text ? { text, message: confirmed } : undefined);
 });

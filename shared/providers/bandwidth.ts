@@ -1,6 +1,6 @@
 import { BadRequestError, ConfigurationError } from '../errors.js';
 import { verifyBasicAuth } from './basic-auth.js';
-import type { InboundSms, SmsProvider } from './types.js';
+import { type InboundSms, type SmsProvider, acknowledgeOk } from './types.js';
 
 /**
  * Bandwidth Messaging v2 callbacks: a JSON array of events, authenticated only by the HTTP Basic
@@ -88,5 +88,5 @@ export const bandwidth: SmsProvider = {
     return parseBandwidthCallbacks(request.rawBody);
   },
   // Any 2xx within 10 seconds; the body is not read (replies go through the Messaging API).
-  acknowledge: () => ({ statusCode: 200, headers: {}, body: '' }),
+  acknowledge: acknowledgeOk,
 };

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { BadRequestError, ConfigurationError, InvalidSignatureError } from '../errors.js';
 import { formParams } from '../http/request.js';
-import type { InboundSms, SmsProvider } from './types.js';
+import { acknowledgeOk, escapeXml, type InboundSms, type SmsProvider } from './types.js';
 
 /**
  * Plivo inbound messages (the application's `message_url`): a form POST, or a GET with the fields
@@ -157,7 +157,13 @@ export const plivo: SmsProvider = {
     verifyPlivoSignature(authToken, { method, url: request.url, params: postParams, headers: request.headers });
     return parsePlivoInbound(fields);
   },
-  // Plivo could take a reply as Plivo XML, but its <Message> needs the numbers (src, dst), which
-  // acknowledge() is not given; so a reply (the opt-out confirmation) is not sent from here.
-  acknowledge: () => ({ statusCode: 200, headers: {}, body: '' }),
+  // Plivo XML answers the message in the response: <Message> from the number they texted.
+  acknowledge: (reply) =>
+    reply
+      ? {
+          statusCode: 200,
+          headers: { 'content-type': 'text/xml' },
+          body: `<Response><Message src="${escapeXml(reply.message.to)}" dst="${escapeXml(reply.message.from)}" type="sms">${escapeXml(reply.text)}</Message></Response>`,
+        }
+      : acknowledgeOk(),
 };

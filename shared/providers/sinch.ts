@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { BadRequestError, ConfigurationError, InvalidSignatureError } from '../errors.js';
 import { safeEqual, verifyBasicAuth } from './basic-auth.js';
-import type { InboundSms, SmsProvider, WebhookRequest } from './types.js';
+import { type InboundSms, type SmsProvider, type WebhookRequest, acknowledgeOk } from './types.js';
 
 /**
  * Sinch SMS REST API inbound (MO) callbacks: JSON, one message per call. Sinch configures callback
@@ -120,5 +120,5 @@ export const sinch: SmsProvider = {
     return parseSinchCallback(request.rawBody);
   },
   // Any 2xx; Sinch retries 5xx and 429 with backoff, and does not retry other 4xx.
-  acknowledge: () => ({ statusCode: 200, headers: {}, body: '' }),
+  acknowledge: acknowledgeOk,
 };

@@ -1,6 +1,6 @@
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { BadRequestError, ConfigurationError, InvalidSignatureError } from '../errors.js';
-import type { InboundSms, SmsProvider, WebhookRequest } from './types.js';
+import { type InboundSms, type SmsProvider, type WebhookRequest, acknowledgeOk } from './types.js';
 
 /**
  * Telnyx Messaging (API v2) webhooks: JSON events, signed with Ed25519 over
@@ -131,5 +131,5 @@ export const telnyx: SmsProvider = {
     return parseTelnyxEvent(request.rawBody);
   },
   // Telnyx wants any 2xx within 2 seconds; it reads no body (replies are sent through its API).
-  acknowledge: () => ({ statusCode: 200, headers: {}, body: '' }),
+  acknowledge: acknowledgeOk,
 };

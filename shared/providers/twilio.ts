@@ -1,7 +1,7 @@
 import twilioWebhooks from 'twilio/lib/webhooks/webhooks.js';
 import { BadRequestError, ConfigurationError, InvalidSignatureError } from '../errors.js';
 import { formParams } from '../http/request.js';
-import type { InboundSms, SmsProvider } from './types.js';
+import { escapeXml, type InboundSms, type SmsProvider } from './types.js';
 
 /**
  * Twilio Programmable Messaging inbound webhooks: form-encoded, signed with X-Twilio-Signature
@@ -55,9 +55,6 @@ export function parseTwilioInbound(params: TwilioRequest['params']): InboundSms 
   return { provider: 'twilio', messageId, from, to, text: single(params, 'Body') ?? '', providerIntent };
 }
 
-function escapeXml(text: string): string {
-  return text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
-}
 
 /** Twilio expects TwiML back: an empty Response sends nothing, a Message sends one reply. */
 export function twiml(reply?: string): string {
@@ -84,5 +81,5 @@ export const twilio: SmsProvider = {
     verifyTwilioSignature(key, { url: request.url, params, signature: request.headers[TWILIO_SIGNATURE_HEADER], signatureSettings });
     return [parseTwilioInbound(params)];
   },
-  acknowledge: (reply) => ({ statusCode: 200, headers: { 'content-type': 'text/xml' }, body: twiml(reply) }),
+  acknowledge: (reply) => ({ statusCode: 200, headers: { 'content-type': 'text/xml' }, body: twiml(reply?.text) }),
 };

@@ -45,6 +45,27 @@ export interface SmsProvider {
    * refused (ConfigurationError), never accepted.
    */
   read(request: WebhookRequest, secrets: Secrets, now: Date): InboundSms[];
-  /** What the provider expects back once the messages are durably recorded. */
-  acknowledge(reply?: string): Acknowledgement;
+  /**
+   * What the provider expects back once the messages are durably recorded; with a reply, the
+   * provider's way of answering the message in the response, where it has one.
+   */
+  acknowledge(reply?: Reply): Acknowledgement;
+}
+
+/** A text to send back to the sender of `message` (the one opt-out confirmation). */
+export interface Reply {
+  text: string;
+  message: InboundSms;
+}
+
+/**
+ * A plain 200: what providers that cannot be answered in the response expect. Those providers
+ * reply only through their APIs, so no confirmation is sent from here for them.
+ */
+export function acknowledgeOk(): Acknowledgement {
+  return { statusCode: 200, headers: {}, body: '' };
+}
+
+export function escapeXml(text: string): string {
+  return text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
 }

@@ -1,7 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { BadRequestError, ConfigurationError, InvalidSignatureError } from '../errors.js';
 import { formParams } from '../http/request.js';
-import type { InboundSms, SmsProvider, WebhookRequest } from './types.js';
+import { type InboundSms, type SmsProvider, type WebhookRequest, acknowledgeOk } from './types.js';
 
 /**
  * Vonage (formerly Nexmo) inbound texts, from either of its two APIs, both keyed by the account's
@@ -265,5 +265,5 @@ export const vonage: SmsProvider = {
   },
   // Vonage wants 200 or 204 and reads nothing from the body: a reply (the opt-out confirmation)
   // can only be sent through its API, so none is sent from here.
-  acknowledge: () => ({ statusCode: 200, headers: {}, body: '' }),
+  acknowledge: acknowledgeOk,
 };

@@ -96,6 +96,18 @@ describe.each(providers)('%s', (_name, make) => {
   });
 });
 
+describe('plivo confirmation', () => {
+  it('answers the first STOP with one Plivo XML message back to the sender, and a repeat with none', async () => {
+    const number = phone();
+    const first = await send(plivoMessage(secrets.PLIVO_AUTH_TOKEN, system.url, number, 'STOP'));
+    expect(first.body).toBe(
+      `<Response><Message src="14155550199" dst="${number.slice(1)}" type="sms">${secrets.SMS_CONFIRMATION_TEXT}</Message></Response>`,
+    );
+    const repeat = await send(plivoMessage(secrets.PLIVO_AUTH_TOKEN, system.url, number, 'STOP'));
+    expect(repeat).toEqual({ status: 200, body: '' });
+  });
+});
+
 describe('twilio confirmation', () => {
   it('is off unless configured, and then sent once, in TwiML, only for the first STOP', async () => {
     // Twilio's own confirmation flow is covered in local-system.test.ts; here SMS_CONFIRMATION_TEXT is set.

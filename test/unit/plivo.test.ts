@@ -335,10 +335,20 @@ describe('missing signatures, configuration and transport', () => {
     expect(() => read({ ...post(BASE, INBOUND, v3Headers(signature)), method })).toThrow(BadRequestError);
   });
 
-  it('declares its secret and acknowledges with 200 and an empty body', () => {
+  it('declares its secret, acknowledges with an empty 200, and replies in Plivo XML', () => {
     expect(plivo.secrets).toEqual(['PLIVO_AUTH_TOKEN']);
     expect(plivo.acknowledge()).toEqual({ statusCode: 200, headers: {}, body: '' });
-    expect(plivo.acknowledge('You are unsubscribed.')).toEqual({ statusCode: 200, headers: {}, body: '' });
+    // A reply is Plivo XML: a <Message> from the number they texted, back to the sender.
+    expect(
+      plivo.acknowledge({
+        text: 'Unsubscribed. <No more> texts & "calls".',
+        message: { provider: 'plivo', messageId: 'm1', from: '14155550100', to: '14155550199', text: 'STOP' },
+      }),
+    ).toEqual({
+      statusCode: 200,
+      headers: { 'content-type': 'text/xml' },
+      body: '<Response><Message src="14155550199" dst="14155550100" type="sms">Unsubscribed. &lt;No more&gt; texts &amp; &quot;calls&quot;.</Message></Response>',
+    });
   });
 
   it('verifyPlivoSignature can be called on its own', () => {

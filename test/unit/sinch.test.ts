@@ -318,7 +318,7 @@ describe('configuration', () => {
   it('names the secrets it reads and acknowledges with an empty 200', () => {
     expect(sinch.secrets).toEqual(['SINCH_WEBHOOK_SECRET', 'SINCH_USERNAME', 'SINCH_PASSWORD']);
     expect(sinch.acknowledge()).toEqual({ statusCode: 200, headers: {}, body: '' });
-    expect(sinch.acknowledge('You are unsubscribed.')).toEqual({ statusCode: 200, headers: {}, body: '' });
+    expect(sinch.acknowledge({ text: 'You are unsubscribed.', message: { provider: 'test', messageId: 'm1', from: '+14155550100', to: '+14155550199', text: 'STOP' } })).toEqual({ statusCode: 200, headers: {}, body: '' });
   });
 });
 

@@ -312,7 +312,7 @@ describe('validly signed bodies that cannot be read (400)', () => {
 describe('acknowledge', () => {
   it('is a 200 with an empty body, whatever reply is asked for', () => {
     expect(telnyx.acknowledge()).toEqual({ statusCode: 200, headers: {}, body: '' });
-    expect(telnyx.acknowledge('You are unsubscribed.')).toEqual({ statusCode: 200, headers: {}, body: '' });
+    expect(telnyx.acknowledge({ text: 'You are unsubscribed.', message: { provider: 'test', messageId: 'm1', from: '+14155550100', to: '+14155550199', text: 'STOP' } })).toEqual({ statusCode: 200, headers: {}, body: '' });
     expect(telnyx.secrets).toEqual(['TELNYX_PUBLIC_KEY']);
   });
 });

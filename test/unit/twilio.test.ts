@@ -539,7 +539,8 @@ describe('smsProvider', () => {
     expect(provider.secrets).toContain('TWILIO_AUTH_TOKEN');
     expect(provider.acknowledge()).toEqual({ statusCode: 200, headers: { 'content-type': 'text/xml' }, body: EMPTY_TWIML });
     expect(EMPTY_TWIML).toMatch(/<Response><\/Response>$/);
-    expect(provider.acknowledge('Stopped. <No more> texts & "calls".').body).toBe(
+    const message = { provider: 'twilio', messageId: 'SM1', from: '+14155550100', to: '+14155550199', text: 'STOP' };
+    expect(provider.acknowledge({ text: 'Stopped. <No more> texts & "calls".', message }).body).toBe(
       '<?xml version="1.0" encoding="UTF-8"?><Response><Message>Stopped. &lt;No more&gt; texts &amp; &quot;calls&quot;.</Message></Response>',
     );
   });

@@ -598,7 +598,7 @@ describe('configuration and acknowledgement', () => {
 
   it('acknowledges with 200 and an empty body, with or without a reply', () => {
     expect(vonage.acknowledge()).toEqual({ statusCode: 200, headers: {}, body: '' });
-    expect(vonage.acknowledge('You are unsubscribed.')).toEqual({ statusCode: 200, headers: {}, body: '' });
+    expect(vonage.acknowledge({ text: 'You are unsubscribed.', message: { provider: 'test', messageId: 'm1', from: '+14155550100', to: '+14155550199', text: 'STOP' } })).toEqual({ statusCode: 200, headers: {}, body: '' });
   });
 });
 
