@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import twilioWebhooks from 'twilio/lib/webhooks/webhooks.js';
 import { localDefaults, startLocalRuntime } from '../infra/local/runtime.js';
+import { benchKeywords } from './keywords.js';
+import { benchProviders } from './providers.js';
 import { localClientOptions } from '../infra/local/services.js';
 import { channelQueues } from '../shared/resources.js';
 import { requestSchema, signalFromRequest } from '../shared/requests.js';
@@ -74,6 +76,11 @@ async function writeCost(): Promise<void> {
   console.log(line('address-scoped SMS STOP, new person', newPerson));
   console.log(line('address-scoped SMS STOP, known person', knownPerson));
   console.log(line('person-scoped voice opt-out, person with 3 phones', personWide));
+}
+
+for (const section of [benchKeywords, benchProviders]) {
+  for (const line of await section()) console.log(line);
+  console.log('');
 }
 
 const runtime = await startLocalRuntime({ port: 0, dynamodbPort: 0, sqsPort: 0, log: console.error, onFatal: console.error });
