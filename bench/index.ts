@@ -1,3 +1,4 @@
+import './environment.js';
 import { DeleteMessageBatchCommand, GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -18,8 +19,6 @@ import { linkIdentity, recordSignal, type RecordOutcome } from '../shared/store/
  * about AWS; compare runs on the same machine.
  */
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 
 const SIGNALS = Number(process.env.BENCH_SIGNALS ?? 400);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
