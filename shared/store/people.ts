@@ -176,6 +176,26 @@ function putSuppressions(ctx: StoreContext, writes: readonly Suppression[], curr
   }));
 }
 
+/** The suppression items to write so the table matches `record` on `onChannels`, read fresh. */
+async function suppressionWrites(ctx: StoreContext, record: PersonRecord, onChannels: readonly Channel[], recordedAt: string) {
+  const views = impliedSuppressions(record, onChannels);
+  const current = await readSuppressions(ctx, views);
+  return { current, writes: materialize(views, current, recordedAt) };
+}
+
+/** One owner per identity: a new claim, or one moved from the person merged away. */
+function putClaim(ctx: StoreContext, identity: Identity, personId: string, at: string, movedFrom?: string): TransactItems[number] {
+  return {
+    Put: {
+      TableName: ctx.tables.preferences,
+      Item: { ...keys.claim(identity), type: 'claim', personId, claimedAt: at },
+      ...(movedFrom
+        ? { ConditionExpression: 'personId = :from', ExpressionAttributeValues: { ':from': movedFrom } }
+        : { ConditionExpression: 'attribute_not_exists(pk)' }),
+    },
+  };
+}
+
 interface EventEntry {
   eventId: string;
   personId: string;
@@ -293,10 +313,8 @@ export async function recordSignal(ctx: StoreContext, signal: Signal, now: () =>
     const touched = channels.filter(
       (channel) => signal.channels.includes(channel) || unowned.some((identity) => identity.type === channelIdentity[channel]),
     );
-    const views = impliedSuppressions(applied.record, touched);
-    const current = await readSuppressions(ctx, views);
     const recordedAt = now().toISOString();
-    const writes = materialize(views, current, recordedAt);
+    const { current, writes } = await suppressionWrites(ctx, applied.record, touched, recordedAt);
     const effect = applied.effect;
 
     const items: TransactItems = putEvent(ctx, {
@@ -316,15 +334,7 @@ export async function recordSignal(ctx: StoreContext, signal: Signal, now: () =>
       detail: { ...signal, effect, ...(ownedElsewhere.length ? { ownedElsewhere } : {}) },
     });
     if (applied.record !== before) items.push(putRecord(ctx, before, applied.record, recordedAt));
-    for (const identity of unowned) {
-      items.push({
-        Put: {
-          TableName: ctx.tables.preferences,
-          Item: { ...keys.claim(identity), type: 'claim', personId: before.personId, claimedAt: recordedAt },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      });
-    }
+    items.push(...unowned.map((identity) => putClaim(ctx, identity, before.personId, recordedAt)));
     items.push(...putSuppressions(ctx, writes, current));
 
     const result = await transact(ctx, items);
@@ -366,10 +376,8 @@ export async function linkIdentity(
     if (owner === person.personId) return { eventId: '', person, suppressions: [], alreadyLinked: true };
     const record = withIdentities(person, [identity]);
     const touched = channels.filter((channel) => channelIdentity[channel] === identity.type);
-    const views = impliedSuppressions(record, touched);
-    const current = await readSuppressions(ctx, views);
     const recordedAt = now().toISOString();
-    const writes = materialize(views, current, recordedAt);
+    const { current, writes } = await suppressionWrites(ctx, record, touched, recordedAt);
     const eventId = `link.${randomUUID()}`;
     const result = await transact(ctx, [
       ...putEvent(ctx, {
@@ -381,13 +389,7 @@ export async function linkIdentity(
         detail: { id: eventId, kind: 'identity-linked', identity, evidence },
       }),
       putRecord(ctx, person, record, recordedAt),
-      {
-        Put: {
-          TableName: ctx.tables.preferences,
-          Item: { ...keys.claim(identity), type: 'claim', personId: person.personId, claimedAt: recordedAt },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
+      putClaim(ctx, identity, person.personId, recordedAt),
       ...putSuppressions(ctx, writes, current),
     ]);
     if (typeof result === 'string') return 'retry';
@@ -418,10 +420,8 @@ export async function mergePeople(
       }
     }
     const record = mergeRecords(survivor, merged);
-    const views = impliedSuppressions(record);
-    const current = await readSuppressions(ctx, views);
     const recordedAt = now().toISOString();
-    const writes = materialize(views, current, recordedAt);
+    const { current, writes } = await suppressionWrites(ctx, record, channels, recordedAt);
     const eventId = `merge.${randomUUID()}`;
     const result = await transact(ctx, [
       ...putEvent(ctx, {
@@ -434,14 +434,7 @@ export async function mergePeople(
       }),
       putRecord(ctx, survivor, record, recordedAt),
       putRecord(ctx, merged, { ...merged, identities: [], mergedInto: survivor.personId }, recordedAt),
-      ...merged.identities.map((identity) => ({
-        Put: {
-          TableName: ctx.tables.preferences,
-          Item: { ...keys.claim(identity), type: 'claim', personId: survivor.personId, claimedAt: recordedAt },
-          ConditionExpression: 'personId = :merged',
-          ExpressionAttributeValues: { ':merged': merged.personId },
-        },
-      })),
+      ...merged.identities.map((identity) => putClaim(ctx, identity, survivor.personId, recordedAt, merged.personId)),
       ...putSuppressions(ctx, writes, current),
     ]);
     if (typeof result === 'string') return 'retry';

@@ -42,23 +42,17 @@ function request(fields: Partial<CanonicalRequest> & Pick<CanonicalRequest, 'sub
   return signalFromRequest(parsed, { receivedAt: new Date(), defaultRegion: 'US' });
 }
 
-function stop(from: string, at: string) {
+function sms(text: 'STOP' | 'START', from: string, at: string) {
   const messageId = `SM${randomBytes(16).toString('hex')}`;
-  return signalFromSms({ provider: 'twilio', messageId, from, to: '+15017250604', text: 'STOP' }, {
+  return signalFromSms({ provider: 'twilio', messageId, from, to: '+15017250604', text }, {
     receivedAt: new Date(at),
     defaultRegion: 'US',
     rawBody: messageId,
   })!;
 }
 
-function start(from: string, at: string) {
-  const messageId = `SM${randomBytes(16).toString('hex')}`;
-  return signalFromSms({ provider: 'twilio', messageId, from, to: '+15017250604', text: 'START' }, {
-    receivedAt: new Date(at),
-    defaultRegion: 'US',
-    rawBody: messageId,
-  })!;
-}
+const stop = (from: string, at: string) => sms('STOP', from, at);
+const start = (from: string, at: string) => sms('START', from, at);
 
 const evidence = { collectedBy: 'agent-7', method: 'phone-call', reference: 'ticket-42' };
 
