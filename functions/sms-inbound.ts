@@ -1,4 +1,4 @@
-import { defaultPhoneRegion, publicBaseUrl, secrets, smsConfirmationText } from '../shared/config.js';
+import { defaultPhoneRegion, publicBaseUrl, secrets, smsConfirmationText, smsKeywords } from '../shared/config.js';
 import { httpHandler } from '../shared/http/middleware.js';
 import { pathParameter, webhookRequest } from '../shared/http/request.js';
 import { logger, redact } from '../shared/logger.js';
@@ -18,7 +18,12 @@ export const handler = httpHandler(async (event) => {
   const messages = provider.read(request, await secrets(provider.secrets), receivedAt);
   // Read every message before writing any, so a bad one in a batch writes nothing.
   const heard = messages.flatMap((message) => {
-    const signal = signalFromSms(message, { receivedAt, defaultRegion: defaultPhoneRegion(), rawBody: request.rawBody });
+    const signal = signalFromSms(message, {
+      receivedAt,
+      defaultRegion: defaultPhoneRegion(),
+      rawBody: request.rawBody,
+      keywords: smsKeywords(),
+    });
     return signal ? [{ message, signal }] : [];
   });
   let confirmed: InboundSms | undefined;

@@ -1,6 +1,7 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/max';
 import { BadRequestError, ConfigurationError } from './errors.js';
+import { configureKeywords, keywordLanguages, type KeywordLists, type Language } from './keywords.js';
 import {
   channelQueues,
   fanoutFailureQueue,
@@ -67,6 +68,40 @@ export function assertPurpose(purpose: string): string {
  */
 export function smsConfirmationText(): string | undefined {
   return process.env.SMS_CONFIRMATION_TEXT?.trim() || undefined;
+}
+
+const listFrom = (name: string) =>
+  (process.env[name] ?? '')
+    .split(',')
+    .map((word) => word.trim())
+    .filter(Boolean);
+
+let keywordCache: { key: string; lists: KeywordLists } | undefined;
+
+/**
+ * The SMS keyword lists: the languages in SMS_KEYWORD_LANGUAGES (default `en,es,fr`) plus an
+ * organisation's own words in SMS_EXTRA_OPT_OUT_KEYWORDS, SMS_EXTRA_OPT_IN_KEYWORDS and
+ * SMS_EXTRA_HELP_KEYWORDS (comma-separated). Compiled once per configuration.
+ */
+export function smsKeywords(): KeywordLists {
+  const languages = listFrom('SMS_KEYWORD_LANGUAGES').map((language) => language.toLowerCase());
+  const unknown = languages.filter((language) => !Object.hasOwn(keywordLanguages, language));
+  if (unknown.length) {
+    throw new ConfigurationError(`SMS_KEYWORD_LANGUAGES names unknown languages: ${unknown.join(', ')} (known: ${Object.keys(keywordLanguages).join(', ')}).`);
+  }
+  const extra = {
+    optOut: listFrom('SMS_EXTRA_OPT_OUT_KEYWORDS'),
+    optIn: listFrom('SMS_EXTRA_OPT_IN_KEYWORDS'),
+    help: listFrom('SMS_EXTRA_HELP_KEYWORDS'),
+  };
+  const key = JSON.stringify([languages, extra]);
+  if (keywordCache?.key !== key) {
+    keywordCache = {
+      key,
+      lists: configureKeywords({ ...(languages.length ? { languages: languages as Language[] } : {}), extra }),
+    };
+  }
+  return keywordCache.lists;
 }
 
 /** The base URL providers were told to call, which is what they sign. */
