@@ -1,6 +1,8 @@
 import './environment.js';
 import { DeleteMessageBatchCommand, GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import twilioWebhooks from 'twilio/lib/webhooks/webhooks.js';
 import { localDefaults, startLocalRuntime } from '../infra/local/runtime.js';
@@ -155,4 +157,11 @@ try {
   await writeCost();
 } finally {
   await runtime.stop();
+}
+
+// Each of these starts its own local system, in a process of its own (see bench/section.ts).
+for (const section of ['enforcement', 'import']) {
+  console.log('');
+  const run = spawnSync(process.execPath, [fileURLToPath(import.meta.resolve('tsx/cli')), 'bench/section.ts', section], { stdio: 'inherit' });
+  if (run.status !== 0) console.log(`(the ${section} section failed with exit code ${run.status})`);
 }

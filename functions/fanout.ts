@@ -1,35 +1,28 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent, DynamoDBBatchResponse } from 'aws-lambda';
 import { queueUrl } from '../shared/config.js';
-import { messageForRecord } from '../shared/fanout.js';
+import { channelQueuePorts, distributeRecord, type FanoutPorts } from '../shared/fanout.js';
 import { logger, redact } from '../shared/logger.js';
-import { sqs } from '../shared/store/clients.js';
-
-const processor = new BatchProcessor(EventType.DynamoDBStreams);
-
-async function distribute(record: DynamoDBRecord): Promise<void> {
-  const message = messageForRecord(record);
-  if (!message) return;
-  await sqs.send(
-    new SendMessageCommand({
-      QueueUrl: queueUrl(message.channel),
-      MessageBody: JSON.stringify(message),
-      MessageAttributes: {
-        type: { DataType: 'String', StringValue: message.type },
-        schemaVersion: { DataType: 'Number', StringValue: String(message.schemaVersion) },
-        messageId: { DataType: 'String', StringValue: message.messageId },
-      },
-    }),
-  );
-  logger.info('suppression distributed', { channel: message.channel, address: redact(message.address), version: message.version });
-}
+import { sqs, storeFromEnvironment } from '../shared/store/clients.js';
 
 /**
  * Suppressions stream → channel queues. Records are sent concurrently: a standard queue does not
- * keep order anyway, and each message's per-address version lets consumers drop stale ones. A
- * record that cannot be sent is reported back (partial batch response), so Lambda retries from
- * it instead of failing the whole batch.
+ * keep order anyway, and each message's per-address version lets consumers drop stale ones.
+ *
+ * A record that cannot be sent is reported back (partial batch response): the event source
+ * checkpoints before the first failed record and redelivers from it, bisecting and retrying a
+ * bounded number of times before parking the record on the fan-out failure queue. Records after
+ * it that had already been sent are sent again, but a message is a function of the stored item
+ * alone, so that is a duplicate with the same messageId and content, never a new version.
  */
-export const handler = async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> =>
-  processPartialResponse(event, distribute, processor, { context });
+export function fanoutHandler(ports: FanoutPorts) {
+  const processor = new BatchProcessor(EventType.DynamoDBStreams);
+  const distribute = async (record: DynamoDBRecord): Promise<void> => {
+    const message = await distributeRecord(record, ports);
+    if (message) logger.info('suppression distributed', { channel: message.channel, address: redact(message.address), version: message.version });
+  };
+  return async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> =>
+    processPartialResponse(event, distribute, processor, { context });
+}
+
+export const handler = fanoutHandler(channelQueuePorts({ sqs, store: storeFromEnvironment(), queueUrl }));

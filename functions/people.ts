@@ -1,4 +1,4 @@
-import { defaultPhoneRegion } from '../shared/config.js';
+import { channelSlas, defaultPhoneRegion, expectedIntegrations } from '../shared/config.js';
 import { BadRequestError, NotFoundError } from '../shared/errors.js';
 import { requireApiKey } from '../shared/http/api-key.js';
 import { httpHandler } from '../shared/http/middleware.js';
@@ -8,6 +8,7 @@ import { normalizeIdentity, type IdentityType } from '../shared/identity.js';
 import { describePerson } from '../shared/people.js';
 import { storeFromEnvironment } from '../shared/store/clients.js';
 import { findPerson, getPerson, personHistory, type StoredPerson } from '../shared/store/people.js';
+import { readTrace } from '../shared/trace.js';
 
 const store = storeFromEnvironment();
 
@@ -27,7 +28,12 @@ export const handler = httpHandler(async (event) => {
   switch (event.routeKey) {
     case 'GET /v1/people/{id}/history': {
       const found = await person(pathParameter(event, 'id'));
-      return jsonResponse(200, { personId: found.personId, events: await personHistory(store, found) });
+      // Each event with, per channel and address, when it was enqueued and acked and whether
+      // the target and deadline were met (shared/trace.ts; docs/acks-sla-audit.md).
+      const trace = await readTrace(store, found, { policy: channelSlas(), expected: expectedIntegrations });
+      const distribution = new Map(trace.events.map((traced) => [traced.eventId, traced.distribution]));
+      const events = (await personHistory(store, found)).map((entry) => ({ ...entry, distribution: distribution.get(entry.eventId) ?? [] }));
+      return jsonResponse(200, { personId: found.personId, events });
     }
     case 'GET /v1/people/{id}':
       return jsonResponse(200, describePerson(await person(pathParameter(event, 'id'))));

@@ -4,20 +4,29 @@ import { httpHandler } from '../shared/http/middleware.js';
 import { jsonResponse } from '../shared/http/problem.js';
 import { jsonBody } from '../shared/http/request.js';
 import { logger } from '../shared/logger.js';
+import { batchSchema, batchSummary, recordRequestBatch } from '../shared/request-batch.js';
 import { requestSchema, signalFromRequest } from '../shared/requests.js';
 import { storeFromEnvironment } from '../shared/store/clients.js';
 import { recordSignal } from '../shared/store/people.js';
 
 const store = storeFromEnvironment();
 
-/** POST /v1/requests: record an opt-out or opt-in any system sends, and say what it changed. */
+/**
+ * POST /v1/requests: record an opt-out or opt-in any system sends, and say what it changed.
+ * POST /v1/requests/batch: up to 500 of them, answered 207 with one status per item.
+ */
 export const handler = httpHandler(async (event) => {
+  const receivedAt = new Date(event.requestContext.timeEpoch);
+  if (event.routeKey === 'POST /v1/requests/batch') {
+    const batch = jsonBody(event, batchSchema);
+    const results = await recordRequestBatch(store, batch.requests, { receivedAt, defaultRegion: defaultPhoneRegion() });
+    const summary = batchSummary(results);
+    logger.info('request batch', { items: results.length, ...summary });
+    return jsonResponse(207, { summary, results });
+  }
   const request = jsonBody(event, requestSchema);
   assertPurpose(request.purpose);
-  const signal = signalFromRequest(request, {
-    receivedAt: new Date(event.requestContext.timeEpoch),
-    defaultRegion: defaultPhoneRegion(),
-  });
+  const signal = signalFromRequest(request, { receivedAt, defaultRegion: defaultPhoneRegion() });
   const outcome = await recordSignal(store, signal);
   logger.info('request recorded', { eventId: outcome.eventId, personId: outcome.personId, duplicate: outcome.duplicate, effect: outcome.effect });
   return jsonResponse(outcome.duplicate ? 200 : 201, {

@@ -2,12 +2,14 @@ import { defaultPhoneRegion, publicBaseUrl, secrets, smsConfirmationText, smsKey
 import { httpHandler } from '../shared/http/middleware.js';
 import { pathParameter, webhookRequest } from '../shared/http/request.js';
 import { logger, redact } from '../shared/logger.js';
-import { smsProvider, type InboundSms } from '../shared/providers/index.js';
+import { smsProvider } from '../shared/providers/index.js';
+import { apiConfirmations, confirmationFor, repliesByApi, type RecordedMessage } from '../shared/providers/replies.js';
 import { signalFromSms } from '../shared/sms.js';
 import { storeFromEnvironment } from '../shared/store/clients.js';
 import { recordSignal } from '../shared/store/people.js';
 
 const store = storeFromEnvironment();
+const confirmByApi = apiConfirmations();
 
 /** GET|POST /webhooks/sms/{provider}: verify, read, record every message, and only then acknowledge. */
 export const handler = httpHandler(async (event) => {
@@ -26,14 +28,10 @@ export const handler = httpHandler(async (event) => {
     });
     return signal ? [{ message, signal }] : [];
   });
-  let confirmed: InboundSms | undefined;
+  const recorded: RecordedMessage[] = [];
   for (const { message, signal } of heard) {
     const outcome = await recordSignal(store, signal);
-    // One confirmation at most: only when this STOP is what suppressed the number, so a retry or
-    // a repeated STOP never sends another.
-    if (!confirmed && signal.kind === 'opt-out' && outcome.statusChanges.some((change) => change.status === 'suppressed')) {
-      confirmed = message;
-    }
+    recorded.push({ message, signal, outcome });
     logger.info('sms signal recorded', {
       provider: providerName,
       eventId: outcome.eventId,
@@ -45,6 +43,10 @@ export const handler = httpHandler(async (event) => {
       versions: outcome.suppressions.map((suppression) => suppression.version),
     });
   }
-  const text = smsConfirmationText();
-  return provider.acknowledge(confirmed && text ? { text, message: confirmed } : undefined);
+  // At most one confirmation, and only for the STOP that suppressed the number (see confirmationFor).
+  const confirmation = confirmationFor(recorded, smsConfirmationText());
+  // Everything is durable now. Providers that cannot answer in the response get the confirmation
+  // through their API; that send logs its own failures and never fails this webhook.
+  if (confirmation && repliesByApi(providerName)) await confirmByApi(providerName, confirmation);
+  return provider.acknowledge(confirmation);
 });

@@ -1,21 +1,26 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, type HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct, IConstruct } from 'constructs';
 import {
+  buckets,
   channelQueues,
   channels,
   dlqName,
@@ -23,8 +28,10 @@ import {
   functions,
   routes,
   secretEnv,
+  schedules,
   streamConsumers,
   tables,
+  type BucketKey,
   type Channel,
   type FunctionDeclaration,
   type FunctionName,
@@ -32,6 +39,7 @@ import {
   type TableDeclaration,
   type TableKey,
 } from '../shared/resources.js';
+import { METRICS_NAMESPACE, reconcileMetrics } from '../shared/reconcile.js';
 import { HandlerFunction } from './constructs/handler-function.js';
 
 export interface OptoutHubStackProps extends StackProps {
@@ -71,6 +79,8 @@ const unauthorizedRouteReasons: Record<RouteAuth, string> = {
     'Provider webhooks cannot send AWS credentials or tokens; the handler verifies the provider signature (e.g. X-Twilio-Signature) over the public URL and body and refuses anything unsigned.',
   'api-key':
     'Callers authenticate with an API key (x-api-key or Bearer) that the handler checks, in constant time and per scope, against the keys held in the config secret.',
+  'signed-token':
+    'Unsubscribe links are opened by mail clients and browsers that cannot send credentials (RFC 8058 forbids them); the handler verifies the HMAC-signed token in the path and refuses anything tampered with.',
   none: 'Health is deliberately public so load balancers and uptime monitors can probe it; it reveals only ok/unavailable per dependency.',
 };
 
@@ -96,6 +106,7 @@ export class OptoutHubStack extends Stack {
   readonly api: HttpApi;
   readonly apiStage: HttpStage;
   readonly alarmTopic: sns.Topic;
+  readonly buckets: Record<BucketKey, s3.Bucket>;
 
   constructor(scope: Construct, id: string, props: OptoutHubStackProps = {}) {
     super(scope, id, props);
@@ -107,12 +118,15 @@ export class OptoutHubStack extends Stack {
     >;
     this.fanoutFailureQueue = this.createFanoutFailureQueue();
     this.configSecret = this.createConfigSecret();
+    this.buckets = this.createBuckets();
     this.handlers = this.createHandlers(props);
     const { api, stage } = this.createApi();
     this.api = api;
     this.apiStage = stage;
     this.connectStreamConsumers();
     this.alarmTopic = this.createAlarms(props.alarmEmail);
+    this.createSchedules();
+    this.createReconcileAlarms(this.alarmTopic);
 
     new CfnOutput(this, 'ApiUrl', { value: this.apiStage.url, description: 'Base URL of the HTTP API' });
     for (const channel of channels) {
@@ -143,6 +157,21 @@ export class OptoutHubStack extends Stack {
           removalPolicy: RemovalPolicy.RETAIN,
           deletionProtection: true,
         });
+        for (const index of declaration.indexes ?? []) {
+          table.addGlobalSecondaryIndex({
+            indexName: index.name,
+            partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
+            sortKey: index.sortKey ? { name: index.sortKey, type: dynamodb.AttributeType.STRING } : undefined,
+            projectionType: dynamodb.ProjectionType.ALL,
+          });
+        }
+        if (declaration.indexes?.length) {
+          acknowledge(
+            this,
+            `AwsSolutions-IAM5[Resource::<${this.getLogicalId(table.node.defaultChild as dynamodb.CfnTable)}.Arn>/index/*]`,
+            `Access to the ${declaration.name} table includes its indexes (index/*); each projects the same items the table holds, so it grants no data the table grant does not.`,
+          );
+        }
         return [key, table];
       }),
     ) as Record<TableKey, dynamodb.Table>;
@@ -205,6 +234,7 @@ export class OptoutHubStack extends Stack {
         entry: declaration.entry,
         description: declaration.description,
         environment: sharedEnvironment,
+        ...(declaration.timeoutSeconds ? { timeout: Duration.seconds(declaration.timeoutSeconds) } : {}),
       });
       this.grantDeclaredAccess(handler, declaration);
       handlers[name] = handler;
@@ -253,6 +283,89 @@ export class OptoutHubStack extends Stack {
       handler.addEnvironment(secretEnv, this.configSecret.secretArn);
       this.configSecret.grantRead(handler);
     }
+
+    for (const key of declaration.writesTo ?? []) {
+      handler.addEnvironment(buckets[key].env, this.buckets[key].bucketName);
+      // Put (and abort a multipart upload) only: the writer cannot read, list or delete what is kept.
+      handler.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [this.buckets[key].arnForObjects('*')] }),
+      );
+      acknowledge(
+        handler.role,
+        `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.buckets[key].node.defaultChild as s3.CfnBucket)}.Arn>/*]`,
+        'Each run writes new objects under keys named by channel and time (snapshots/…, reports/…), so the grant covers the objects of this one bucket; it allows put and abort only.',
+      );
+    }
+  }
+
+  /**
+   * Reconciliation snapshots are evidence of what every channel was told: encrypted, TLS only,
+   * never public, versioned (an overwrite keeps the previous object) and kept with the stack gone.
+   * Access to them is logged to a second bucket with the same guarantees.
+   */
+  private createBuckets(): Record<BucketKey, s3.Bucket> {
+    const secure = {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      versioned: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    } satisfies s3.BucketProps;
+    const accessLogs = new s3.Bucket(this, 'BucketAccessLogs', { ...secure, objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED });
+    return Object.fromEntries(
+      (Object.keys(buckets) as BucketKey[]).map((key) => [
+        key,
+        new s3.Bucket(this, `${pascal(buckets[key].name)}Bucket`, { ...secure, serverAccessLogsBucket: accessLogs, serverAccessLogsPrefix: `${buckets[key].name}/` }),
+      ]),
+    ) as Record<BucketKey, s3.Bucket>;
+  }
+
+  /** One EventBridge rule per declared schedule, sending the declared input to its function. */
+  private createSchedules(): void {
+    schedules.forEach((schedule, index) => {
+      new events.Rule(this, `${pascal(schedule.function)}Schedule${index + 1}`, {
+        description: `Runs ${schedule.function} ${schedule.rate} with ${JSON.stringify(schedule.input)}`,
+        schedule: events.Schedule.expression(schedule.rate),
+        targets: [new eventTargets.LambdaFunction(this.handlers[schedule.function].lambda, { event: events.RuleTargetInput.fromObject(schedule.input), retryAttempts: 2 })],
+      });
+    });
+  }
+
+  /**
+   * Alarms on what reconciliation reports per channel (one datapoint a day): any change past its
+   * target, approaching or past its deadline, any drift; and the reconciliation itself failing.
+   */
+  private createReconcileAlarms(topic: sns.Topic): void {
+    const action = new SnsAction(topic);
+    for (const channel of channels) {
+      for (const [metricName, kind] of Object.entries(reconcileMetrics)) {
+        new cloudwatch.Metric({
+          namespace: METRICS_NAMESPACE,
+          metricName,
+          dimensionsMap: { service: 'optout-hub', channel },
+          statistic: cloudwatch.Stats.MAXIMUM,
+          period: Duration.days(1),
+        })
+          .createAlarm(this, `${pascal(channel)}${metricName}Alarm`, {
+            alarmDescription: `Reconciliation found ${channel} suppressions ${kind.replace(/-/g, ' ')}: see the report in the snapshot bucket or run optout-hub sla.`,
+            threshold: 1,
+            comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            evaluationPeriods: 1,
+            treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          })
+          .addAlarmAction(action);
+      }
+    }
+    this.handlers.reconcile.lambda
+      .metricErrors({ statistic: cloudwatch.Stats.SUM, period: Duration.days(1) })
+      .createAlarm(this, 'ReconcileErrorsAlarm', {
+        alarmDescription: 'Reconciliation failed: no snapshot, and SLA breaches and drift go unreported until it runs.',
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      })
+      .addAlarmAction(action);
   }
 
   private createApi(): { api: HttpApi; stage: HttpStage } {
@@ -304,13 +417,23 @@ export class OptoutHubStack extends Stack {
       return integration;
     };
 
+    // API-key routes: the authorizer function checks the key and the route's scope (shared/auth).
+    // Caching off, so a revoked key is refused on its next call; no identity source, because a key
+    // may come in x-api-key or as a Bearer token and a missing one must still reach the 401.
+    const apiKeyAuthorizer = new HttpLambdaAuthorizer('ApiKeyAuthorizer', this.handlers.authorizer.lambda, {
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      identitySource: [],
+      resultsCacheTtl: Duration.seconds(0),
+    });
     for (const route of routes) {
+      const authorized = route.auth === 'api-key';
       const created: HttpRoute[] = api.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],
         integration: integrationFor(route.function),
+        ...(authorized ? { authorizer: apiKeyAuthorizer } : {}),
       });
-      for (const httpRoute of created) acknowledge(httpRoute, 'AwsSolutions-APIG4', unauthorizedRouteReasons[route.auth]);
+      if (!authorized) for (const httpRoute of created) acknowledge(httpRoute, 'AwsSolutions-APIG4', unauthorizedRouteReasons[route.auth]);
     }
     return { api, stage };
   }

@@ -20,6 +20,14 @@ export interface TableDeclaration {
   sortKey?: string;
   /** The stream is what fan-out reads; only tables whose changes are distributed have one. */
   stream?: 'NEW_AND_OLD_IMAGES';
+  /** Global secondary indexes (string keys, every attribute projected); sparse when items lack a key. */
+  indexes?: readonly IndexDeclaration[];
+}
+
+export interface IndexDeclaration {
+  name: string;
+  partitionKey: string;
+  sortKey?: string;
 }
 
 export const tables = {
@@ -36,6 +44,17 @@ export const tables = {
     env: 'SUPPRESSIONS_TABLE',
     partitionKey: 'pk',
     stream: 'NEW_AND_OLD_IMAGES',
+    /**
+     * Every change of a channel in the order it was recorded (changeKey = recorded-at millis, address,
+     * version): what the reconciliation export pages through. See docs/distribution-and-enforcement.md.
+     */
+    indexes: [{ name: 'changes', partitionKey: 'channel', sortKey: 'changeKey' }],
+  },
+  /** API keys by id (`APIKEY#id`): SHA-256 of the secret part and scopes, never the key itself. */
+  apiKeys: {
+    name: 'api-keys',
+    env: 'API_KEYS_TABLE',
+    partitionKey: 'pk',
   },
 } as const satisfies Record<string, TableDeclaration>;
 
@@ -84,7 +103,19 @@ export interface FunctionDeclaration {
   inspectsResources?: boolean;
   /** Reads provider secrets and API keys. */
   readsSecrets?: boolean;
+  /** Buckets this function writes objects to. */
+  writesTo?: readonly BucketKey[];
+  /** Longer than the 10-second default, for scheduled jobs that walk whole tables. */
+  timeoutSeconds?: number;
 }
+
+/** S3 buckets: encrypted, SSL-only, versioned and retained on AWS; fauxqs's S3 locally. */
+export const buckets = {
+  /** Reconciliation: a full JSON-lines snapshot per channel and the drift and SLA report of each run. */
+  snapshots: { name: 'snapshots', env: 'SNAPSHOT_BUCKET' },
+} as const satisfies Record<string, { name: string; env: string }>;
+
+export type BucketKey = keyof typeof buckets;
 
 export const functions = {
   'sms-inbound': {
@@ -117,6 +148,18 @@ export const functions = {
     tables: { preferences: 'readWrite', suppressions: 'readWrite' },
     readsSecrets: true,
   },
+  'calls-inbound': {
+    entry: 'functions/calls-inbound.ts',
+    description: 'Verifies dialer disposition webhooks, records do-not-call, do-not-contact and wrong-number, and returns the receipt',
+    tables: { preferences: 'readWrite', suppressions: 'readWrite' },
+    readsSecrets: true,
+  },
+  authorizer: {
+    entry: 'functions/authorizer.ts',
+    description: 'API Gateway authorizer for /v1: checks the API key and the scope the route needs',
+    tables: { apiKeys: 'read' },
+    readsSecrets: true,
+  },
   health: {
     entry: 'functions/health.ts',
     description: 'Reports whether the store and the queues answer',
@@ -126,14 +169,52 @@ export const functions = {
   fanout: {
     entry: 'functions/fanout.ts',
     description: 'Turns each changed suppression into one versioned message on its channel queue',
-    tables: {},
+    // Writes the DELIVERY# item of each message it enqueued (acks and trace read them).
+    tables: { preferences: 'readWrite' },
     sendsTo: channels,
+  },
+  unsubscribe: {
+    entry: 'functions/unsubscribe.ts',
+    description: 'Unsubscribe links: shows the page (GET changes nothing) and records the RFC 8058 one-click POST',
+    tables: { preferences: 'readWrite', suppressions: 'readWrite' },
+    readsSecrets: true,
+  },
+  'email-inbound': {
+    entry: 'functions/email-inbound.ts',
+    description: 'Verifies ESP webhooks (SendGrid, Mailgun, Postmark, SES via SNS) and records unsubscribes and complaints',
+    tables: { preferences: 'readWrite', suppressions: 'readWrite' },
+    readsSecrets: true,
+  },
+  'check-batch': {
+    entry: 'functions/check-batch.ts',
+    description: 'Answers, per address, whether up to 1,000 addresses may be contacted on a channel',
+    tables: { suppressions: 'read' },
+    readsSecrets: true,
+  },
+  'suppressions-export': {
+    entry: 'functions/suppressions-export.ts',
+    description: 'Pages through every suppression change of a channel since a cursor (reconciliation)',
+    tables: { suppressions: 'read' },
+    readsSecrets: true,
+  },
+  acks: {
+    entry: 'functions/acks.ts',
+    description: 'Records that an integration applied given suppression versions',
+    tables: { preferences: 'readWrite', suppressions: 'read' },
+    readsSecrets: true,
+  },
+  reconcile: {
+    entry: 'functions/reconcile.ts',
+    description: 'Snapshots each channel to S3, reports drift and flags changes not applied within target or deadline',
+    tables: { preferences: 'read', suppressions: 'read' },
+    writesTo: ['snapshots'],
+    timeoutSeconds: 900,
   },
 } as const satisfies Record<string, FunctionDeclaration>;
 
 export type FunctionName = keyof typeof functions;
 
-export type RouteAuth = 'provider-signature' | 'api-key' | 'none';
+export type RouteAuth = 'provider-signature' | 'api-key' | 'none' | 'signed-token';
 
 export interface RouteDeclaration {
   method: 'GET' | 'POST';
@@ -149,14 +230,38 @@ export const routes: readonly RouteDeclaration[] = [
   // Vonage's SMS API can be set to deliver inbound messages with GET.
   { method: 'GET', path: '/webhooks/sms/{provider}', function: 'sms-inbound', auth: 'provider-signature' },
   { method: 'GET', path: '/v1/suppressions/{channel}/{address}', function: 'check', auth: 'api-key' },
+  { method: 'POST', path: '/v1/suppressions/check', function: 'check-batch', auth: 'api-key' },
+  { method: 'GET', path: '/v1/suppressions/{channel}', function: 'suppressions-export', auth: 'api-key' },
   { method: 'POST', path: '/v1/requests', function: 'requests', auth: 'api-key' },
+  { method: 'POST', path: '/v1/requests/batch', function: 'requests', auth: 'api-key' },
+  { method: 'POST', path: '/webhooks/calls/{dialer}', function: 'calls-inbound', auth: 'provider-signature' },
+  // The link in an email: GET shows a page and changes nothing; POST is the RFC 8058 one-click.
+  { method: 'GET', path: '/unsubscribe/{token}', function: 'unsubscribe', auth: 'signed-token' },
+  { method: 'POST', path: '/unsubscribe/{token}', function: 'unsubscribe', auth: 'signed-token' },
+  { method: 'POST', path: '/webhooks/email/{provider}', function: 'email-inbound', auth: 'provider-signature' },
   { method: 'GET', path: '/v1/people', function: 'people', auth: 'api-key' },
   { method: 'GET', path: '/v1/people/{id}', function: 'people', auth: 'api-key' },
   { method: 'GET', path: '/v1/people/{id}/history', function: 'people', auth: 'api-key' },
   { method: 'POST', path: '/v1/people/{id}/identities', function: 'people-changes', auth: 'api-key' },
   { method: 'POST', path: '/v1/people/merge', function: 'people-changes', auth: 'api-key' },
   { method: 'GET', path: '/v1/health', function: 'health', auth: 'none' },
+  { method: 'POST', path: '/v1/acks', function: 'acks', auth: 'api-key' },
 ];
+
+export interface ScheduleDeclaration {
+  function: FunctionName;
+  /** EventBridge rate expression; the local runtime runs the same interval on a timer. */
+  rate: string;
+  /** The event the function receives. */
+  input: Record<string, unknown>;
+}
+
+/** Scheduled runs: reconciliation once a day per channel by default; change a channel's rate here. */
+export const schedules: readonly ScheduleDeclaration[] = channels.map((channel) => ({
+  function: 'reconcile',
+  rate: 'rate(1 day)',
+  input: { channels: [channel] },
+}));
 
 /** The DynamoDB stream consumers: the suppressions stream feeds fan-out. */
 export const streamConsumers = [{ table: 'suppressions', function: 'fanout' }] as const satisfies readonly {

@@ -40,7 +40,7 @@ export const signalSchema = z.object({
   /** When optout-hub received it. */
   receivedAt: z.iso.datetime(),
   source: z.object({
-    type: z.enum(['sms-keyword', 'request']),
+    type: z.enum(['sms-keyword', 'request', 'call-disposition', 'email-unsubscribe', 'esp-event']),
     /** The provider or system that delivered it (twilio, crm, mail-room, …). */
     provider: z.string().min(1),
     messageId: z.string().min(1),

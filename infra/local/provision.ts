@@ -2,6 +2,7 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   ResourceNotFoundException,
+  UpdateTableCommand,
   waitUntilTableExists,
   type DynamoDBClient,
   type KeySchemaElement,
@@ -14,6 +15,7 @@ import {
   fanoutFailureQueue,
   tables,
   type Channel,
+  type IndexDeclaration,
   type TableDeclaration,
   type TableKey,
 } from '../../shared/resources.js';
@@ -32,6 +34,7 @@ export interface LocalResources {
 async function ensureTable(dynamodb: DynamoDBClient, name: string, table: TableDeclaration): Promise<string | undefined> {
   try {
     const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: name }));
+    await addMissingIndexes(dynamodb, name, table, new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName!)));
     return Table?.LatestStreamArn;
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
@@ -43,12 +46,43 @@ async function ensureTable(dynamodb: DynamoDBClient, name: string, table: TableD
       TableName: name,
       BillingMode: 'PAY_PER_REQUEST',
       KeySchema: keySchema,
-      AttributeDefinitions: keySchema.map(({ AttributeName }) => ({ AttributeName, AttributeType: 'S' })),
+      AttributeDefinitions: attributeDefinitions(table),
+      ...(table.indexes?.length ? { GlobalSecondaryIndexes: table.indexes.map(globalIndex) } : {}),
       ...(table.stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: table.stream } } : {}),
     }),
   );
   await waitUntilTableExists({ client: dynamodb, maxWaitTime: 60, minDelay: 1 }, { TableName: name });
   return created.TableDescription?.LatestStreamArn;
+}
+
+function indexKeySchema(index: { partitionKey: string; sortKey?: string }): KeySchemaElement[] {
+  const keySchema: KeySchemaElement[] = [{ AttributeName: index.partitionKey, KeyType: 'HASH' }];
+  if (index.sortKey) keySchema.push({ AttributeName: index.sortKey, KeyType: 'RANGE' });
+  return keySchema;
+}
+
+/** Every key attribute of the table and of its indexes, each once (all strings). */
+function attributeDefinitions(table: TableDeclaration) {
+  const names = new Set([table, ...(table.indexes ?? [])].flatMap((keyed) => indexKeySchema(keyed).map((key) => key.AttributeName!)));
+  return [...names].map((AttributeName) => ({ AttributeName, AttributeType: 'S' as const }));
+}
+
+function globalIndex(index: IndexDeclaration) {
+  return { IndexName: index.name, KeySchema: indexKeySchema(index), Projection: { ProjectionType: 'ALL' as const } };
+}
+
+/** A table kept from an earlier run (DATA_DIR) gains the indexes declared since. */
+async function addMissingIndexes(dynamodb: DynamoDBClient, name: string, table: TableDeclaration, existing: Set<string>): Promise<void> {
+  for (const index of table.indexes ?? []) {
+    if (existing.has(index.name)) continue;
+    await dynamodb.send(
+      new UpdateTableCommand({
+        TableName: name,
+        AttributeDefinitions: attributeDefinitions(table),
+        GlobalSecondaryIndexUpdates: [{ Create: globalIndex(index) }],
+      }),
+    );
+  }
 }
 
 async function ensureQueue(sqs: SQSClient, name: string, deadLetterArn?: string, maxReceiveCount?: number) {

@@ -5,6 +5,8 @@ import type { Server } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { functions, routes, streamConsumers, type FunctionName } from '../../shared/resources.js';
+import { localDevUnsubscribeKeys } from '../../shared/email/tokens.js';
+import { buckets, schedules } from '../../shared/resources.js';
 import { createGateway, type HttpFunction } from './gateway.js';
 import { provision, resourceEnvironment, type LocalResources } from './provision.js';
 import { claimPort, localAwsEnvironment, localClientOptions, startDynamoDbLocal, startQueueEmulator, type RunningService } from './services.js';
@@ -26,6 +28,10 @@ export const localDefaults = {
   BANDWIDTH_USERNAME: 'local-bandwidth',
   BANDWIDTH_PASSWORD: 'local-bandwidth-password',
   SINCH_WEBHOOK_SECRET: 'local-sinch-webhook-secret',
+  UNSUBSCRIBE_TOKEN_KEYS: localDevUnsubscribeKeys,
+  MAILGUN_WEBHOOK_SIGNING_KEY: 'local-mailgun-signing-key',
+  POSTMARK_WEBHOOK_USERNAME: 'local-postmark',
+  POSTMARK_WEBHOOK_PASSWORD: 'local-postmark-password',
   API_KEY: 'local-dev-key',
   DEFAULT_PHONE_REGION: 'US',
 } as const;
@@ -58,6 +64,14 @@ function applyEnvironment(values: Record<string, string>, options: { override: b
 async function loadHandler<T>(name: FunctionName): Promise<T> {
   const module = (await import(pathToFileURL(resolve(repositoryRoot, functions[name].entry)).href)) as { handler: T };
   return module.handler;
+}
+
+/** An EventBridge `rate(N unit)` expression in milliseconds. */
+export function rateMilliseconds(rate: string): number {
+  const match = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(rate);
+  if (!match) throw new Error(`Schedule rate "${rate}" is not rate(N minutes|hours|days).`);
+  const unit = match[2]!.startsWith('minute') ? 60_000 : match[2]!.startsWith('hour') ? 3_600_000 : 86_400_000;
+  return Number(match[1]) * unit;
 }
 
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
@@ -99,6 +113,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
         AWS_ENDPOINT_URL_SQS: queues.endpoint,
         ...resourceEnvironment(resources),
+        // fauxqs serves S3 on the same endpoint: the reconciliation snapshot bucket lives there.
+        AWS_ENDPOINT_URL_S3: queues.endpoint,
+        [buckets.snapshots.env]: buckets.snapshots.name,
       },
       { override: true },
     );
@@ -141,6 +158,20 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         log,
       });
       started.push(poller);
+    }
+
+    // The declared schedules on timers, as EventBridge would run them (reconciliation: daily).
+    const { ensureBucket, snapshotClient } = await import('../../shared/reconcile.js');
+    const s3 = snapshotClient();
+    await ensureBucket(s3, buckets.snapshots.name);
+    s3.destroy();
+    for (const schedule of schedules) {
+      const run = await loadHandler<(event: Record<string, unknown>) => Promise<unknown>>(schedule.function);
+      const timer = setInterval(() => {
+        run(schedule.input).catch((error: unknown) => log(`${schedule.function} failed: ${error instanceof Error ? error.message : String(error)}`));
+      }, rateMilliseconds(schedule.rate));
+      timer.unref();
+      started.push({ stop: async () => clearInterval(timer) });
     }
     return {
       url,

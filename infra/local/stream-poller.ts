@@ -7,16 +7,26 @@ import {
   type DynamoDBStreamsClient,
   type _Record as StreamRecord,
 } from '@aws-sdk/client-dynamodb-streams';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lambdaContext } from './lambda-context.js';
 
 /**
- * What Lambda's DynamoDB event source mapping does, on one machine: read each shard in order,
- * hand the handler batches of the same shape, and honour partial batch failures by resuming at
- * the first failed record. After `maxRetries` failed attempts a record's location goes to the
- * on-failure queue (as Lambda's on-failure destination does) and the shard moves on.
+ * What Lambda's DynamoDB event source mapping does, on one machine, with the settings the CDK
+ * stack gives fan-out (ReportBatchItemFailures, BisectBatchOnFunctionError, bounded retries,
+ * MaximumRecordAgeInSeconds, an SQS on-failure destination):
+ *
+ * - each shard is read in order, one batch at a time, in the same event shape Lambda sends;
+ * - a partial batch failure checkpoints just before the first failed record (everything before it
+ *   is done) and redelivers from that record;
+ * - a failing batch of more than one record is split in halves, first half first, until the
+ *   failing record stands alone (bisect), so a poison record cannot hold its neighbours back;
+ * - a record failing alone is retried with backoff `maxRetries` times, then its location (shard,
+ *   sequence numbers, and, as a local extension, the item's key for replay) goes to the on-failure
+ *   queue and the shard moves on; so does a record older than `maxRecordAgeMs`.
  */
 
 export type StreamFunction = (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse | void>;
@@ -28,25 +38,49 @@ export interface StreamPollerOptions {
   functionName: string;
   region: string;
   batchSize?: number;
+  /** Retries of a record failing on its own before it is parked (Lambda's MaximumRetryAttempts). */
   maxRetries?: number;
+  /** Split failing batches to isolate the failing record (Lambda's BisectBatchOnFunctionError). */
+  bisectOnError?: boolean;
+  /** Records older than this are parked instead of (re)tried (Lambda's MaximumRecordAgeInSeconds). */
+  maxRecordAgeMs?: number;
+  /** First retry delay; doubles with each retry of the same record, up to 2 s. */
+  retryDelayMs?: number;
   /** Where records that exhausted their retries are described. */
   onFailure?: { sqs: SQSClient; queueUrl: string };
   idleDelayMs?: number;
   log?: (message: string) => void;
+  /** The current time; a seam for record-age tests. */
+  now?: () => number;
 }
 
 export interface StreamPoller {
   stop(): Promise<void>;
 }
 
+/** What goes on the on-failure queue: Lambda's documented shape, plus the records' keys. */
+export interface StreamFailureMessage {
+  requestContext: { condition: 'RetryAttemptsExhausted' | 'RecordAgeExceeded'; functionArn: string; approximateInvokeCount: number };
+  responseContext?: { functionError: string };
+  timestamp: string;
+  DDBStreamBatchInfo: {
+    shardId: string;
+    startSequenceNumber: string;
+    endSequenceNumber: string;
+    approximateArrivalOfFirstRecord?: string;
+    approximateArrivalOfLastRecord?: string;
+    batchSize: number;
+    streamArn: string;
+  };
+  /** Local extension (Lambda sends only the location): each record's key, so replay needs no stream read. */
+  records?: { sequenceNumber: string; eventName?: string; keys: Record<string, unknown> }[];
+}
+
 interface ShardCursor {
   shardId: string;
   iterator?: string;
-  /** Resume point after a failure: the sequence number of the first record to redeliver. */
-  retryFrom?: string;
-  /** The last record the handler accepted: where reading resumes if an iterator goes stale. */
+  /** The last record done with (handled or parked): where reading resumes if an iterator goes stale. */
   checkpoint?: string;
-  attempts: number;
 }
 
 function toLambdaRecord(record: StreamRecord, streamArn: string, region: string): DynamoDBRecord {
@@ -75,7 +109,11 @@ function toLambdaRecord(record: StreamRecord, streamArn: string, region: string)
 export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
   const batchSize = options.batchSize ?? 100;
   const maxRetries = options.maxRetries ?? 10;
+  const bisectOnError = options.bisectOnError ?? true;
+  const maxRecordAgeMs = options.maxRecordAgeMs ?? 6 * 60 * 60 * 1000;
+  const retryDelayMs = options.retryDelayMs ?? 50;
   const idleDelayMs = options.idleDelayMs ?? 100;
+  const now = options.now ?? Date.now;
   const log = options.log ?? (() => undefined);
   const cursors = new Map<string, ShardCursor>();
   const finished = new Set<string>();
@@ -95,33 +133,115 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
         const { ShardIterator } = await options.streams.send(
           new GetShardIteratorCommand({ StreamArn: options.streamArn, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }),
         );
-        cursors.set(shardId, { shardId, iterator: ShardIterator, attempts: 0 });
+        cursors.set(shardId, { shardId, iterator: ShardIterator });
       }
       exclusiveStartShardId = StreamDescription?.LastEvaluatedShardId;
     } while (exclusiveStartShardId);
   }
 
-  async function reportFailure(records: DynamoDBRecord[], shardId: string, reason: string): Promise<void> {
-    const first = records[0]?.dynamodb?.SequenceNumber;
-    const last = records[records.length - 1]?.dynamodb?.SequenceNumber;
-    log(`fan-out gave up on ${records.length} record(s) in shard ${shardId} after ${maxRetries} attempts: ${reason}`);
+  const sequenceOf = (record: DynamoDBRecord) => record.dynamodb!.SequenceNumber!;
+  const arrival = (record: DynamoDBRecord | undefined) => {
+    const seconds = record?.dynamodb?.ApproximateCreationDateTime;
+    return seconds === undefined ? undefined : new Date(seconds * 1000).toISOString();
+  };
+
+  /** Parks records on the on-failure queue; retried until it works, so nothing is dropped. */
+  async function park(records: DynamoDBRecord[], shardId: string, condition: StreamFailureMessage['requestContext']['condition'], invokeCount: number, reason: string): Promise<void> {
+    log(`${options.functionName}: parked ${records.length} record(s) of shard ${shardId} (${condition}): ${reason}`);
     if (!options.onFailure) return;
-    await options.onFailure.sqs.send(
-      new SendMessageCommand({
-        QueueUrl: options.onFailure.queueUrl,
-        MessageBody: JSON.stringify({
-          requestContext: { condition: 'RetryAttemptsExhausted', functionArn: options.functionName, approximateInvokeCount: maxRetries + 1 },
-          DDBStreamBatchInfo: {
-            shardId,
-            startSequenceNumber: first,
-            endSequenceNumber: last,
-            batchSize: records.length,
-            streamArn: options.streamArn,
-          },
-          reason,
-        }),
-      }),
-    );
+    const message: StreamFailureMessage = {
+      requestContext: { condition, functionArn: options.functionName, approximateInvokeCount: invokeCount },
+      ...(condition === 'RetryAttemptsExhausted' ? { responseContext: { functionError: reason } } : {}),
+      timestamp: new Date(now()).toISOString(),
+      DDBStreamBatchInfo: {
+        shardId,
+        startSequenceNumber: sequenceOf(records[0]!),
+        endSequenceNumber: sequenceOf(records[records.length - 1]!),
+        approximateArrivalOfFirstRecord: arrival(records[0]),
+        approximateArrivalOfLastRecord: arrival(records[records.length - 1]),
+        batchSize: records.length,
+        streamArn: options.streamArn,
+      },
+      records: records.map((record) => ({
+        sequenceNumber: sequenceOf(record),
+        eventName: record.eventName,
+        keys: unmarshall((record.dynamodb?.Keys ?? {}) as Record<string, AttributeValue>),
+      })),
+    };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await options.onFailure.sqs.send(new SendMessageCommand({ QueueUrl: options.onFailure.queueUrl, MessageBody: JSON.stringify(message) }));
+        return;
+      } catch (error) {
+        if (!running) throw error;
+        log(`${options.functionName}: could not park records on the on-failure queue (${describe(error)}); retrying`);
+        await sleep(Math.min(2000, 100 * attempt));
+      }
+    }
+  }
+
+  /** Runs the handler on one batch: the index of the first failed record, or undefined. */
+  async function invoke(batch: DynamoDBRecord[]): Promise<{ failedFrom?: number; reason: string }> {
+    try {
+      const response = await options.handler({ Records: batch }, lambdaContext(options.functionName, 60_000));
+      const failed = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
+      if (failed.size === 0) return { reason: '' };
+      // An identifier that names no record of the batch fails the whole batch, as on Lambda.
+      const index = batch.findIndex((record) => failed.has(sequenceOf(record)));
+      return { failedFrom: index >= 0 ? index : 0, reason: 'the handler reported the record as failed' };
+    } catch (error) {
+      return { failedFrom: 0, reason: describe(error) };
+    }
+  }
+
+  /**
+   * Delivers one batch read from the shard: every record ends handled or parked, in shard order,
+   * before the next batch is read.
+   */
+  async function deliver(cursor: ShardCursor, records: DynamoDBRecord[]): Promise<void> {
+    const pending: DynamoDBRecord[][] = [records];
+    const attempts = new Map<string, number>();
+    while (pending.length > 0) {
+      if (!running) throw new Error('stopped');
+      let batch = pending.shift()!;
+      const expired = batch.filter((record) => {
+        const seconds = record.dynamodb?.ApproximateCreationDateTime;
+        return seconds !== undefined && now() - seconds * 1000 > maxRecordAgeMs;
+      });
+      if (expired.length > 0) {
+        await park(expired, cursor.shardId, 'RecordAgeExceeded', attempts.get(sequenceOf(expired[0]!)) ?? 0, 'older than the maximum record age');
+        batch = batch.filter((record) => !expired.includes(record));
+        if (batch.length === 0) {
+          cursor.checkpoint = sequenceOf(expired[expired.length - 1]!);
+          continue;
+        }
+      }
+      const { failedFrom, reason } = await invoke(batch);
+      if (failedFrom === undefined) {
+        cursor.checkpoint = sequenceOf(batch[batch.length - 1]!);
+        continue;
+      }
+      // Everything before the first failed record is done: the checkpoint moves up to it.
+      if (failedFrom > 0) cursor.checkpoint = sequenceOf(batch[failedFrom - 1]!);
+      const failing = batch.slice(failedFrom);
+      if (bisectOnError && failing.length > 1) {
+        const half = Math.ceil(failing.length / 2);
+        log(`${options.functionName}: batch of ${failing.length} failed in shard ${cursor.shardId} (${reason}); bisecting`);
+        pending.unshift(failing.slice(0, half), failing.slice(half));
+        continue;
+      }
+      const first = sequenceOf(failing[0]!);
+      const attempt = (attempts.get(first) ?? 0) + 1;
+      attempts.set(first, attempt);
+      if (attempt > maxRetries) {
+        await park(failing, cursor.shardId, 'RetryAttemptsExhausted', attempt, reason);
+        cursor.checkpoint = sequenceOf(failing[failing.length - 1]!);
+        continue;
+      }
+      log(`${options.functionName}: attempt ${attempt} failed for ${failing.length} record(s) in shard ${cursor.shardId}: ${reason}`);
+      await sleep(Math.min(2000, retryDelayMs * 2 ** (attempt - 1)));
+      pending.unshift(failing);
+    }
   }
 
   async function iteratorAfter(cursor: ShardCursor): Promise<string | undefined> {
@@ -138,18 +258,6 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
   }
 
   async function pollShard(cursor: ShardCursor): Promise<boolean> {
-    if (cursor.retryFrom) {
-      const { ShardIterator } = await options.streams.send(
-        new GetShardIteratorCommand({
-          StreamArn: options.streamArn,
-          ShardId: cursor.shardId,
-          ShardIteratorType: 'AT_SEQUENCE_NUMBER',
-          SequenceNumber: cursor.retryFrom,
-        }),
-      );
-      cursor.iterator = ShardIterator;
-      cursor.retryFrom = undefined;
-    }
     if (!cursor.iterator) {
       cursors.delete(cursor.shardId);
       finished.add(cursor.shardId);
@@ -170,41 +278,11 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
       cursor.iterator = NextShardIterator;
       return false;
     }
-    const records = Records.map((record) => toLambdaRecord(record, options.streamArn, options.region));
-    let failedFrom: number | undefined;
-    let reason = '';
-    try {
-      const response = await options.handler({ Records: records }, lambdaContext(options.functionName, 60_000));
-      const failed = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
-      const index = records.findIndex((record) => failed.has(record.dynamodb!.SequenceNumber!));
-      if (index >= 0) {
-        failedFrom = index;
-        reason = 'the handler reported the record as failed';
-      }
-    } catch (error) {
-      failedFrom = 0;
-      reason = describe(error);
-    }
-    if (failedFrom === undefined) {
-      cursor.iterator = NextShardIterator;
-      cursor.checkpoint = records[records.length - 1]!.dynamodb!.SequenceNumber;
-      cursor.attempts = 0;
-      return true;
-    }
-    if (failedFrom > 0) cursor.checkpoint = records[failedFrom - 1]!.dynamodb!.SequenceNumber;
-    cursor.attempts += 1;
-    log(`${options.functionName}: attempt ${cursor.attempts} failed for shard ${cursor.shardId}: ${reason}`);
-    if (cursor.attempts > maxRetries) {
-      // Give up on the failed record only; everything after it is delivered again.
-      await reportFailure(records.slice(failedFrom, failedFrom + 1), cursor.shardId, reason);
-      cursor.attempts = 0;
-      const next = records[failedFrom + 1]?.dynamodb?.SequenceNumber;
-      if (next) cursor.retryFrom = next;
-      else cursor.iterator = NextShardIterator;
-    } else {
-      cursor.retryFrom = records[failedFrom]!.dynamodb!.SequenceNumber;
-      await sleep(Math.min(2000, 50 * 2 ** cursor.attempts));
-    }
+    await deliver(
+      cursor,
+      Records.map((record) => toLambdaRecord(record, options.streamArn, options.region)),
+    );
+    cursor.iterator = NextShardIterator;
     return true;
   }
 
@@ -224,7 +302,7 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
         if (!busy) await sleep(idleDelayMs);
       } catch (error) {
         if (!running) break;
-        log(`stream poller: ${error instanceof Error ? error.message : String(error)}; retrying`)
+        log(`stream poller: ${error instanceof Error ? error.message : String(error)}; retrying`);
         await sleep(1000);
       }
     }

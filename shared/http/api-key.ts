@@ -1,23 +1,38 @@
 import type middy from '@middy/core';
-import { authorize, parseApiKeys, presentedKey, type ApiKey, type Scope } from '../auth/api-keys.js';
-import { secret } from '../config.js';
-import { ConfigurationError } from '../errors.js';
+import { presentedKey, type Scope } from '../auth/api-keys.js';
+import { authenticate, configuredKeySources, requireScope, unauthenticated } from '../auth/authenticate.js';
 import type { HttpEvent, HttpResult } from './middleware.js';
 
-let parsed: { spec: string; keys: ApiKey[] } | undefined;
-
-async function configuredKeys(): Promise<ApiKey[]> {
-  const spec = await secret('API_KEYS');
-  if (!spec) throw new ConfigurationError('No API keys are configured (API_KEYS), so every request is refused.');
-  if (parsed?.spec !== spec) parsed = { spec, keys: parseApiKeys(spec) };
-  return parsed.keys;
+/**
+ * What the API Gateway authorizer (functions/authorizer.ts) concluded, passed to the handler in
+ * the request context. HTTP APIs answer every authorizer denial with 403, so the authorizer lets
+ * a request without a valid key through marked `authenticated: 'false'` and the handler answers
+ * the 401 (with its challenge) before doing anything else.
+ */
+interface AuthorizerContext {
+  authenticated?: string;
+  reason?: string;
+  keyId?: string;
+  scopes?: string;
 }
 
-/** Refuses the request unless it carries an API key with `scope`. */
+function authorizerContext(event: HttpEvent): AuthorizerContext | undefined {
+  const lambda = (event.requestContext as { authorizer?: { lambda?: AuthorizerContext } }).authorizer?.lambda;
+  return typeof lambda?.authenticated === 'string' ? lambda : undefined;
+}
+
+/** Refuses the request unless it carries an API key with `scope`: 401 without a valid key, 403 without the scope. */
 export function requireApiKey(scope: Scope): middy.MiddlewareObj<HttpEvent, HttpResult> {
   return {
     before: async (request) => {
-      authorize(await configuredKeys(), presentedKey(request.event.headers ?? {}), scope);
+      const decided = authorizerContext(request.event);
+      if (decided) {
+        if (decided.authenticated !== 'true') throw unauthenticated(decided.reason || 'The API key is not valid.');
+        requireScope({ scopes: (decided.scopes ?? '').split(' ').filter(Boolean) as Scope[] }, scope);
+        return;
+      }
+      const caller = await authenticate(presentedKey(request.event.headers ?? {}), await configuredKeySources());
+      requireScope(caller, scope);
     },
   };
 }

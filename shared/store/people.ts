@@ -21,6 +21,7 @@ import { assertActionable, type Signal } from '../signal.js';
 import type { StoreContext } from './clients.js';
 import { itemSize, writeUnits } from './item-size.js';
 import { keys } from './keys.js';
+import { changeKey } from './suppressions.js';
 
 /**
  * The master record in DynamoDB. Every change is one transaction holding the immutable event,
@@ -170,7 +171,8 @@ function putSuppressions(ctx: StoreContext, writes: readonly Suppression[], curr
   return writes.map((suppression) => ({
     Put: {
       TableName: ctx.tables.suppressions,
-      Item: { ...keys.suppression(suppression.channel, suppression.address), ...suppression },
+      // changeKey places the item in the channel's change index (the reconciliation export).
+      Item: { ...keys.suppression(suppression.channel, suppression.address), ...suppression, changeKey: changeKey(suppression) },
       ...unchangedSince('version', current.get(suppressionKey(suppression.channel, suppression.address))?.version),
     },
   }));

@@ -9,12 +9,15 @@ import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repositoryRoot } from '../../infra/constructs/handler-function.js';
 import { OptoutHubStack } from '../../infra/stack.js';
+import { METRICS_NAMESPACE, reconcileMetrics } from '../../shared/reconcile.js';
 import {
+  buckets,
   channelQueues,
   channels,
   fanoutFailureQueue,
   functions,
   routes,
+  schedules,
   secretEnv,
   streamConsumers,
   tables,
@@ -130,7 +133,7 @@ describe('functions', () => {
         Architectures: ['arm64'],
         Handler: 'index.handler',
         MemorySize: 512,
-        Timeout: 10,
+        Timeout: declarationOf(name).timeoutSeconds ?? 10,
         TracingConfig: { Mode: 'Active' },
       });
     }
@@ -159,6 +162,7 @@ describe('functions', () => {
         for (const channel of channels) expected.add(channelQueues[channel].env);
       }
       if (declaration.readsSecrets) expected.add(secretEnv);
+      for (const key of declaration.writesTo ?? []) expected.add(buckets[key].env);
       expect(new Set(Object.keys(environmentOf(name))), name).toEqual(expected);
       expect(environmentOf(name)).toMatchObject({ NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: 'optout-hub' });
     }
@@ -213,7 +217,9 @@ describe('least privilege', () => {
       const consumedStreams = new Set(
         streamConsumers.filter((consumer) => consumer.function === name).map((consumer) => tableId(consumer.table)),
       );
-      for (const arn of touched.filter((arn) => !isStream(arn))) expect(allowedTables, `${name} touches table ${target(arn)}`).toContain(target(arn));
+      // An index ARN is `${table ARN}/index/*` (Fn::Join): it belongs to that table.
+      const tableOf = (arn: any) => target(arn) ?? (arn?.['Fn::Join']?.[1]?.[1] === '/index/*' ? target(arn['Fn::Join'][1][0]) : undefined);
+      for (const arn of touched.filter((arn) => !isStream(arn))) expect(allowedTables, `${name} touches table ${tableOf(arn)}`).toContain(tableOf(arn));
       for (const arn of touched.filter(isStream)) expect(consumedStreams, `${name} reads the stream of ${target(arn)}`).toContain(target(arn));
       const writes = [...actionsOf(name)].filter((action) => dynamodbWrites.test(action));
       const writesDeclared = Object.values(declaration.tables).includes('readWrite');
@@ -288,6 +294,23 @@ describe('tables', () => {
       });
       expect(table.DeletionPolicy).toBe('Retain');
       expect(table.UpdateReplacePolicy).toBe('Retain');
+    }
+  });
+
+  it('creates exactly the declared global secondary indexes, projecting every attribute', () => {
+    for (const key of tableKeys) {
+      const declared = ((tables[key] as { indexes?: readonly { name: string; partitionKey: string; sortKey?: string }[] }).indexes ?? []);
+      const created = (resource(tableId(key)).Properties.GlobalSecondaryIndexes ?? []) as Record<string, any>[];
+      expect(created.map((index) => index.IndexName).sort(), key).toEqual(declared.map((index) => index.name).sort());
+      for (const index of declared) {
+        expect(created.find((found) => found.IndexName === index.name), `${key}.${index.name}`).toMatchObject({
+          KeySchema: [
+            { AttributeName: index.partitionKey, KeyType: 'HASH' },
+            ...(index.sortKey ? [{ AttributeName: index.sortKey, KeyType: 'RANGE' }] : []),
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        });
+      }
     }
   });
 
@@ -480,4 +503,74 @@ describe('handler bundles', () => {
       expect(started.status, started.stderr).toBe(0);
     });
   }
+});
+
+describe('API key authorizer', () => {
+  it('guards every api-key route with the authorizer function, simple responses and caching off', () => {
+    const authorizers = resources('AWS::ApiGatewayV2::Authorizer');
+    expect(authorizers).toHaveLength(1);
+    const [authorizerId, authorizer] = authorizers[0]!;
+    expect(authorizer.Properties).toMatchObject({
+      AuthorizerType: 'REQUEST',
+      AuthorizerPayloadFormatVersion: '2.0',
+      EnableSimpleResponses: true,
+      AuthorizerResultTtlInSeconds: 0,
+    });
+    expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain(functionId('authorizer'));
+    const deployed = resources('AWS::ApiGatewayV2::Route');
+    for (const route of routes) {
+      const found = deployed.find(([, r]) => r.Properties.RouteKey === `${route.method} ${route.path}`);
+      expect(found, `${route.method} ${route.path}`).toBeDefined();
+      if (route.auth === 'api-key') {
+        expect(found![1].Properties, `${route.method} ${route.path}`).toMatchObject({ AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: authorizerId } });
+      } else {
+        expect(found![1].Properties.AuthorizationType ?? 'NONE', `${route.method} ${route.path}`).toBe('NONE');
+      }
+    }
+  });
+});
+
+describe('reconciliation: snapshot bucket, schedules and SLA alarms', () => {
+  it('keeps snapshots in an encrypted, SSL-only, private, versioned, retained bucket that only reconcile may write', () => {
+    const bucketId = target(environmentOf('reconcile').SNAPSHOT_BUCKET)!;
+    const bucket = resource(bucketId);
+    expect(bucket.Type).toBe('AWS::S3::Bucket');
+    expect(bucket.DeletionPolicy).toBe('Retain');
+    expect(bucket.Properties).toMatchObject({
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      VersioningConfiguration: { Status: 'Enabled' },
+    });
+    const policy = resources('AWS::S3::BucketPolicy').find(([, p]) => target(p.Properties.Bucket) === bucketId)!;
+    expect(JSON.stringify(policy[1].Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
+    expect([...actionsOf('reconcile')].filter((action) => action.startsWith('s3:'))).not.toContain('s3:GetObject*');
+    expect(actionsOf('reconcile')).toContain('s3:PutObject');
+    for (const name of functionNames.filter((fn) => fn !== 'reconcile')) expect(environmentOf(name).SNAPSHOT_BUCKET, name).toBeUndefined();
+  });
+
+  it('runs reconcile on the declared schedules with the declared input, with time to walk the tables', () => {
+    const rules = resources('AWS::Events::Rule').filter(([, rule]) =>
+      rule.Properties.Targets.some((t: any) => target(t.Arn) === functionId('reconcile')),
+    );
+    expect(rules.map(([, rule]) => rule.Properties.ScheduleExpression).sort()).toEqual(
+      schedules.filter((s) => s.function === 'reconcile').map((s) => s.rate).sort(),
+    );
+    const inputs = rules.map(([, rule]) => JSON.parse(rule.Properties.Targets[0].Input));
+    expect(inputs).toEqual(expect.arrayContaining(channels.map((channel) => ({ channels: [channel] }))));
+    expect(resource(functionId('reconcile')).Properties.Timeout).toBe(900);
+  });
+
+  it('alarms on every channel past its target, approaching or past its deadline, drift, and on reconcile failing', () => {
+    const alarms = resources('AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties);
+    for (const channel of channels) {
+      for (const metricName of Object.keys(reconcileMetrics)) {
+        const alarm = alarms.find(
+          (a) => a.Namespace === METRICS_NAMESPACE && a.MetricName === metricName && a.Dimensions?.some((d: any) => d.Name === 'channel' && d.Value === channel),
+        );
+        expect(alarm, `${metricName} for ${channel}`).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+        expect(alarm!.AlarmActions).toHaveLength(1);
+      }
+    }
+    expect(alarms.some((a) => a.MetricName === 'Errors' && JSON.stringify(a.Dimensions).includes(functionId('reconcile')))).toBe(true);
+  });
 });

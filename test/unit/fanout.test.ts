@@ -1,8 +1,15 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  applySuppressionMessage,
+  distribute,
+  distributeRecord,
   messageForRecord,
+  PoisonRecordError,
+  type FanoutPorts,
+  type SuppressionMessage,
   SUPPRESSION_MESSAGE_TYPE,
   SUPPRESSION_SCHEMA_VERSION,
   suppressionMessage,
@@ -157,5 +164,109 @@ describe('messageForRecord', () => {
     const b = { ...record('INSERT', { new: suppression() }), eventID: 'other' };
     b.dynamodb = { ...b.dynamodb, SequenceNumber: '999', ApproximateCreationDateTime: 1800000000 };
     expect(messageForRecord(b)).toEqual(messageForRecord(a));
+  });
+});
+
+describe('poison records', () => {
+  it('refuses an item with an unknown channel, no version or no address, so the record is retried and parked', () => {
+    for (const broken of [
+      suppression({ channel: 'fax' as never }),
+      suppression({ version: 'three' as never }),
+      suppression({ version: 0 }),
+      suppression({ address: '' }),
+      suppression({ updatedAt: 'yesterday' }),
+    ]) {
+      expect(() => messageForRecord(record('INSERT', { new: broken })), JSON.stringify(broken)).toThrow(PoisonRecordError);
+    }
+  });
+});
+
+/** Ports that record what they were asked, with a switch to fail sends. */
+function recordingPorts(options: { failSend?: (message: SuppressionMessage) => boolean } = {}) {
+  const calls: string[] = [];
+  const delivered = new Set<string>();
+  const ports: FanoutPorts = {
+    async send(message) {
+      calls.push(`send ${message.messageId}`);
+      if (options.failSend?.(message)) throw new Error('queue refused');
+    },
+    async recordDelivery(message) {
+      calls.push(`record ${message.messageId}`);
+      delivered.add(message.messageId);
+    },
+    async delivered(message) {
+      return delivered.has(message.messageId);
+    },
+  };
+  return { ports, calls };
+}
+
+describe('distribute', () => {
+  it('records the delivery only after the queue took the message', async () => {
+    const { ports, calls } = recordingPorts();
+    await distribute(suppressionMessage(suppression()), ports);
+    expect(calls).toEqual(['send sms:+14155550100:v1', 'record sms:+14155550100:v1']);
+  });
+
+  it('records nothing when the send fails, so the retry sends again', async () => {
+    const { ports, calls } = recordingPorts({ failSend: () => true });
+    await expect(distribute(suppressionMessage(suppression()), ports)).rejects.toThrow('queue refused');
+    expect(calls).toEqual(['send sms:+14155550100:v1']);
+  });
+
+  it('does not send a stream redelivery of a version already delivered, but a replay does', async () => {
+    const { ports, calls } = recordingPorts();
+    const change = record('INSERT', { new: suppression() });
+    await distributeRecord(change, ports);
+    await distributeRecord(change, ports);
+    expect(calls.filter((call) => call.startsWith('send'))).toHaveLength(1);
+    await distribute(suppressionMessage(suppression()), ports);
+    expect(calls.filter((call) => call.startsWith('send'))).toHaveLength(2);
+  });
+});
+
+describe('the reference consumer', () => {
+  const versions = (n: number) =>
+    Array.from({ length: n }, (_, i) =>
+      suppressionMessage(suppression({ version: i + 1, status: i % 2 === 0 ? 'suppressed' : 'allowed', eventId: `e${i + 1}` })),
+    );
+
+  it('applies a higher version, and calls a repeat a duplicate and an older one stale', () => {
+    const applied = new Map<string, SuppressionMessage>();
+    const [v1, v2] = versions(2);
+    expect(applySuppressionMessage(applied, v2!)).toBe('applied');
+    expect(applySuppressionMessage(applied, v2!)).toBe('duplicate');
+    expect(applySuppressionMessage(applied, v1!)).toBe('stale');
+    expect(applied.get('sms#+14155550100')).toEqual(v2);
+  });
+
+  it('ends in the state of the highest version whatever the order and the duplicates', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 8 }),
+        fc.array(fc.nat(), { minLength: 0, maxLength: 20 }),
+        fc.infiniteStream(fc.nat()),
+        (count, extra, order) => {
+          const all = versions(count);
+          // Every version at least once, some several times, in any order.
+          const deliveries = [...all, ...extra.map((i) => all[i % count]!)];
+          const shuffled = deliveries
+            .map((message) => ({ message, key: order.next().value as number }))
+            .sort((a, b) => a.key - b.key)
+            .map(({ message }) => message);
+          const applied = new Map<string, SuppressionMessage>();
+          for (const message of shuffled) applySuppressionMessage(applied, message);
+          expect(applied.get('sms#+14155550100')).toEqual(all[count - 1]);
+        },
+      ),
+    );
+  });
+
+  it('keeps addresses and channels apart', () => {
+    const applied = new Map<string, SuppressionMessage>();
+    applySuppressionMessage(applied, suppressionMessage(suppression({ version: 5 })));
+    expect(applySuppressionMessage(applied, suppressionMessage(suppression({ version: 1, channel: 'voice' })))).toBe('applied');
+    expect(applySuppressionMessage(applied, suppressionMessage(suppression({ version: 1, address: '+14155550111' })))).toBe('applied');
+    expect(applied.size).toBe(3);
   });
 });

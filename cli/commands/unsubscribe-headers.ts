@@ -1,0 +1,57 @@
+import { parseArgs } from 'node:util';
+import { UsageError, type Command } from '../command.js';
+import { assertPurpose, publicBaseUrl, secret } from '../../shared/config.js';
+import { formatHeaders, unsubscribeHeaders } from '../../shared/email/headers.js';
+import { localDevUnsubscribeKeys, parseTokenKeys } from '../../shared/email/tokens.js';
+
+const usage = `usage: optout-hub unsubscribe-headers --email ADDRESS --topic PURPOSE [--mailto MAILBOX] [--base-url URL]
+
+Prints the List-Unsubscribe and List-Unsubscribe-Post headers (RFC 8058) for one message to
+ADDRESS about PURPOSE (marketing, or a topic in PURPOSES), and the link for the message body.
+
+  --email     the recipient
+  --topic     what the link unsubscribes from: marketing or a topic named in PURPOSES
+  --mailto    also offer unsubscribing by mail to this mailbox
+  --base-url  where /unsubscribe/{token} is served (default PUBLIC_BASE_URL, else http://localhost:$PORT)
+
+Keys come from UNSUBSCRIBE_TOKEN_KEYS (environment or CONFIG_SECRET_ARN); without them, the
+development key that \`npm start\` uses. Sign the message with DKIM covering both headers.`;
+
+export const unsubscribeHeadersCommand: Command = {
+  summary: 'print RFC 8058 one-click List-Unsubscribe headers for an address and topic',
+  usage,
+  async run(args) {
+    let values: { email?: string; topic?: string; mailto?: string; 'base-url'?: string };
+    try {
+      ({ values } = parseArgs({
+        args,
+        options: { email: { type: 'string' }, topic: { type: 'string' }, mailto: { type: 'string' }, 'base-url': { type: 'string' } },
+        strict: true,
+      }));
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    if (!values.email) throw new UsageError('--email is required.');
+    if (!values.topic) throw new UsageError('--topic is required.');
+    try {
+      assertPurpose(values.topic);
+    } catch (error) {
+      throw new UsageError(`${(error as Error).message} Known: marketing, all, and PURPOSES.`);
+    }
+    const configured = await secret('UNSUBSCRIBE_TOKEN_KEYS');
+    if (!configured) console.error('UNSUBSCRIBE_TOKEN_KEYS is not set: using the local development key (links work only with `npm start`).');
+    const baseUrl = values['base-url'] ?? publicBaseUrl() ?? `http://localhost:${process.env.PORT ?? 3000}`;
+    const headers = unsubscribeHeaders({
+      email: values.email,
+      purpose: values.topic,
+      baseUrl,
+      keys: parseTokenKeys(configured ?? localDevUnsubscribeKeys),
+      ...(values.mailto ? { mailto: values.mailto } : {}),
+    });
+    console.log(formatHeaders(headers));
+    console.log('');
+    console.log(`# Link for the message body: ${headers.url}`);
+    console.log('# DKIM must sign both List-Unsubscribe and List-Unsubscribe-Post (h=...:list-unsubscribe:list-unsubscribe-post).');
+    return 0;
+  },
+};

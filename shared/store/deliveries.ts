@@ -1,0 +1,205 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DependencyError } from '../errors.js';
+import type { Channel } from '../resources.js';
+import type { StoreContext } from './clients.js';
+
+/**
+ * Delivery items in the preferences table: one per (channel, address, version) that fan-out put
+ * on a channel queue, and what integrations said about applying it.
+ *
+ *   pk `DELIVERY#<channel>#<address>`, sk `v<version, zero-padded to 10>`
+ *   written by fan-out after SendMessage (recordDelivery in shared/store/suppressions.ts): channel, address, version, eventId, messageId, personId,
+ *   enqueuedAt (if_not_exists, so a redelivered stream record keeps the first time);
+ *   written by acks: ackedAt and ackedBy (the first ack, if_not_exists) and
+ *   acks.<integration> = { at, version } (each integration's first ack; `version` is the version it
+ *   acked, which is newer than this item's when a later ack covered it).
+ *
+ * Zero-padding makes the sort key order numeric, so "every version older than N" is one query.
+ */
+
+export interface IntegrationAck {
+  at: string;
+  /** The version the integration acked: this one, or a newer one that superseded it. */
+  version: number;
+}
+
+export interface Delivery {
+  channel: Channel;
+  address: string;
+  version: number;
+  eventId?: string;
+  messageId?: string;
+  personId?: string;
+  enqueuedAt?: string;
+  ackedAt?: string;
+  ackedBy?: string;
+  acks?: Record<string, IntegrationAck>;
+}
+
+export const DELIVERY_PREFIX = 'DELIVERY#';
+
+export function deliveryKey(channel: Channel, address: string, version: number) {
+  return { pk: `${DELIVERY_PREFIX}${channel}#${address}`, sk: versionKey(version) };
+}
+
+export function versionKey(version: number): string {
+  return `v${String(version).padStart(10, '0')}`;
+}
+
+async function guard<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) throw error;
+    throw new DependencyError('The store did not answer.', {}, error);
+  }
+}
+
+function toDelivery(item: Record<string, unknown>): Delivery {
+  const { pk: _pk, sk: _sk, type: _type, ...delivery } = item;
+  return delivery as unknown as Delivery;
+}
+
+export type AckOutcome = 'acked' | 'already-acked' | 'missing';
+
+export interface AckWrite {
+  channel: Channel;
+  address: string;
+  version: number;
+  integration: string;
+  ack: IntegrationAck;
+}
+
+/**
+ * Records one integration's ack on one delivery item: its own first ack, and the item's first
+ * ack overall, each kept if already there (if_not_exists), so a retried ack changes nothing.
+ *
+ * The per-integration acks live in a map, and DynamoDB cannot set `acks.x` before `acks` exists,
+ * so the first ack of an item creates the map under `attribute_not_exists(acks)`, and any other
+ * ack sets its entry under `attribute_exists(acks)`; a race between the two retries once more.
+ * An ack never creates the item: fan-out reads its existence as "already on the queue".
+ */
+export async function recordAck(ctx: StoreContext, write: AckWrite): Promise<{ outcome: AckOutcome; delivery?: Delivery }> {
+  const key = deliveryKey(write.channel, write.address, write.version);
+  const names: Record<string, string> = { '#integration': write.integration };
+  const values: Record<string, unknown> = { ':ack': write.ack, ':at': write.ack.at, ':by': write.integration };
+  const firstAck = 'ackedAt = if_not_exists(ackedAt, :at), ackedBy = if_not_exists(ackedBy, :by)';
+  const exists = ' AND attribute_exists(pk)';
+
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const result = await guard(() =>
+        ctx.documents.send(
+          new UpdateCommand({
+            TableName: ctx.tables.preferences,
+            Key: key,
+            UpdateExpression: `SET acks.#integration = if_not_exists(acks.#integration, :ack), ${firstAck}`,
+            ConditionExpression: `attribute_exists(acks)${exists}`,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      const delivery = toDelivery(result.Attributes ?? {});
+      const mine = delivery.acks?.[write.integration];
+      const already = mine !== undefined && (mine.at !== write.ack.at || mine.version !== write.ack.version);
+      return { outcome: already ? 'already-acked' : 'acked', delivery };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    try {
+      const result = await guard(() =>
+        ctx.documents.send(
+          new UpdateCommand({
+            TableName: ctx.tables.preferences,
+            Key: key,
+            UpdateExpression: `SET acks = :acks, ${firstAck}`,
+            ConditionExpression: `attribute_not_exists(acks)${exists}`,
+            ExpressionAttributeValues: { ...withoutKey(values, ':ack'), ':acks': { [write.integration]: write.ack } },
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      return { outcome: 'acked', delivery: toDelivery(result.Attributes ?? {}) };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    // Neither held: the item does not exist (acks never create it), or another ack raced us.
+    if (!(await getDelivery(ctx, write.channel, write.address, write.version))) return { outcome: 'missing' };
+  }
+  throw new DependencyError('The ack kept conflicting with concurrent acks; it was not recorded.');
+}
+
+function withoutKey(values: Record<string, unknown>, name: string): Record<string, unknown> {
+  const { [name]: _removed, ...rest } = values;
+  return rest;
+}
+
+export async function getDelivery(ctx: StoreContext, channel: Channel, address: string, version: number): Promise<Delivery | undefined> {
+  const result = await guard(() =>
+    ctx.documents.send(
+      new GetCommand({ TableName: ctx.tables.preferences, Key: deliveryKey(channel, address, version), ConsistentRead: true }),
+    ),
+  );
+  return result.Item ? toDelivery(result.Item) : undefined;
+}
+
+/** Every delivery of one address on one channel, oldest version first; `before` keeps those older than it. */
+export async function deliveriesOf(ctx: StoreContext, channel: Channel, address: string, before?: number): Promise<Delivery[]> {
+  const { pk } = deliveryKey(channel, address, 0);
+  const deliveries: Delivery[] = [];
+  let exclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await guard(() =>
+      ctx.documents.send(
+        new QueryCommand({
+          TableName: ctx.tables.preferences,
+          KeyConditionExpression: before === undefined ? 'pk = :pk' : 'pk = :pk AND sk < :before',
+          ExpressionAttributeValues: { ':pk': pk, ...(before === undefined ? {} : { ':before': versionKey(before) }) },
+          ConsistentRead: true,
+          ExclusiveStartKey: exclusiveStartKey,
+        }),
+      ),
+    );
+    deliveries.push(...(page.Items ?? []).map(toDelivery));
+    exclusiveStartKey = page.LastEvaluatedKey;
+  } while (exclusiveStartKey);
+  return deliveries;
+}
+
+/** The delivery items of many (channel, address, version)s at once, keyed by deliveryId. */
+export async function getDeliveries(
+  ctx: StoreContext,
+  wanted: readonly { channel: Channel; address: string; version: number }[],
+): Promise<Map<string, Delivery>> {
+  const unique = [...new Map(wanted.map((item) => [deliveryId(item), item])).values()];
+  const items = await batchGetItems(ctx, ctx.tables.preferences, unique.map((item) => deliveryKey(item.channel, item.address, item.version)));
+  return new Map(items.map((item) => {
+    const delivery = toDelivery(item);
+    return [deliveryId(delivery), delivery];
+  }));
+}
+
+/** BatchGetItem over any number of keys, 100 at a time, retrying unprocessed keys with backoff. */
+export async function batchGetItems(ctx: StoreContext, table: string, keyList: readonly Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  for (let start = 0; start < keyList.length; start += 100) {
+    let pending: Record<string, unknown>[] | undefined = keyList.slice(start, start + 100);
+    for (let attempt = 0; pending?.length; attempt++) {
+      if (attempt > 10) throw new DependencyError('The store kept some reads unprocessed.');
+      if (attempt > 0) await sleep(Math.min(1000, 25 * 2 ** attempt));
+      const keys: Record<string, unknown>[] = pending;
+      const result = await guard(() => ctx.documents.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keys } } })));
+      items.push(...(result.Responses?.[table] ?? []));
+      pending = result.UnprocessedKeys?.[table]?.Keys;
+    }
+  }
+  return items;
+}
+
+export function deliveryId(item: { channel: Channel; address: string; version: number }): string {
+  return `${item.channel}#${item.address}#${item.version}`;
+}

@@ -1,0 +1,234 @@
+import { BatchGetCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DependencyError } from '../errors.js';
+import type { Suppression } from '../preferences.js';
+import { tables, type Channel } from '../resources.js';
+import type { StoreContext } from './clients.js';
+import { keys } from './keys.js';
+
+/**
+ * Reads of the suppressions table that serve many addresses at once (batch checks, scrubs, the
+ * reconciliation export, DLQ replay) and the DELIVERY# items fan-out leaves in the preferences
+ * table. Unlike the write path, a batch read reports per address what the store could not answer,
+ * so that the caller can fail closed for exactly those addresses.
+ */
+
+/** The index of every change of a channel, in recorded order (declared in shared/resources.ts). */
+export const changesIndex = tables.suppressions.indexes[0];
+
+const MILLIS_DIGITS = 15;
+const VERSION_DIGITS = 10;
+
+/**
+ * Where a suppression item sorts among its channel's changes: recorded-at millis (zero-padded, so
+ * string order is time order), then address and version to make the key unique per change.
+ */
+export function changeKey(suppression: Pick<Suppression, 'address' | 'version' | 'updatedAt'>): string {
+  const millis = String(Date.parse(suppression.updatedAt)).padStart(MILLIS_DIGITS, '0');
+  return `${millis}#${suppression.address}#${String(suppression.version).padStart(VERSION_DIGITS, '0')}`;
+}
+
+/** The recorded-at millis a change key starts with. */
+export function changeKeyMillis(key: string): number {
+  return Number(key.slice(0, key.indexOf('#')));
+}
+
+/** The first change key at or after `millis`: everything recorded before it sorts below it. */
+export function changeKeyFloor(millis: number): string {
+  return `${String(Math.max(0, millis)).padStart(MILLIS_DIGITS, '0')}#`;
+}
+
+function withoutKeys(item: Record<string, unknown>): Suppression {
+  const { pk: _pk, changeKey: _changeKey, ...suppression } = item;
+  return suppression as unknown as Suppression;
+}
+
+export type LookupResult = { found: Suppression | undefined } | { failed: string };
+
+const BATCH_GET_LIMIT = 100;
+const UNPROCESSED_RETRIES = 8;
+
+/**
+ * The suppression item of each address on one channel, with BatchGetItem (strongly consistent,
+ * 100 keys a call, unprocessed keys retried with backoff). An address whose read failed (the
+ * store refused the call, or kept its key unprocessed) maps to `{ failed: reason }`: the caller
+ * decides, and a check fails closed.
+ */
+export async function lookupSuppressions(
+  ctx: StoreContext,
+  channel: Channel,
+  addresses: readonly string[],
+  options: { concurrency?: number } = {},
+): Promise<Map<string, LookupResult>> {
+  const unique = [...new Set(addresses)];
+  const results = new Map<string, LookupResult>();
+  const chunks: string[][] = [];
+  for (let start = 0; start < unique.length; start += BATCH_GET_LIMIT) chunks.push(unique.slice(start, start + BATCH_GET_LIMIT));
+  let next = 0;
+  const worker = async () => {
+    while (next < chunks.length) {
+      const chunk = chunks[next++]!;
+      await lookupChunk(ctx, channel, chunk, results);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 4, chunks.length) }, worker));
+  return results;
+}
+
+async function lookupChunk(ctx: StoreContext, channel: Channel, addresses: string[], results: Map<string, LookupResult>): Promise<void> {
+  const table = ctx.tables.suppressions;
+  const byKey = new Map(addresses.map((address) => [keys.suppression(channel, address).pk, address]));
+  let pending: Record<string, unknown>[] = addresses.map((address) => keys.suppression(channel, address));
+  for (let attempt = 0; pending.length > 0; attempt++) {
+    if (attempt > UNPROCESSED_RETRIES) {
+      for (const key of pending) results.set(byKey.get(String(key.pk))!, { failed: 'The store kept this read unprocessed after retries.' });
+      return;
+    }
+    if (attempt > 0) await sleep(Math.min(1000, 20 * 2 ** attempt));
+    let result;
+    try {
+      result = await ctx.documents.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } } }));
+    } catch (error) {
+      const reason = `The store did not answer: ${error instanceof Error ? error.name || error.message : String(error)}.`;
+      for (const key of pending) results.set(byKey.get(String(key.pk))!, { failed: reason });
+      return;
+    }
+    const answered = new Set<string>();
+    for (const item of result.Responses?.[table] ?? []) {
+      const address = byKey.get(String(item.pk));
+      if (address === undefined) continue;
+      answered.add(String(item.pk));
+      results.set(address, { found: withoutKeys(item) });
+    }
+    const unprocessed = new Set((result.UnprocessedKeys?.[table]?.Keys ?? []).map((key) => String(key.pk)));
+    for (const key of pending) {
+      const pk = String(key.pk);
+      if (!answered.has(pk) && !unprocessed.has(pk)) results.set(byKey.get(pk)!, { found: undefined });
+    }
+    pending = pending.filter((key) => unprocessed.has(String(key.pk)));
+  }
+}
+
+/** The current item of one (channel, address) key, as the replay tool re-reads it. */
+export async function readSuppressionByKey(ctx: StoreContext, pk: string): Promise<Suppression | undefined> {
+  try {
+    const { Item } = await ctx.documents.send(new GetCommand({ TableName: ctx.tables.suppressions, Key: { pk }, ConsistentRead: true }));
+    return Item ? withoutKeys(Item) : undefined;
+  } catch (error) {
+    throw new DependencyError('The store did not answer.', {}, error);
+  }
+}
+
+export interface ChangesPage {
+  items: Suppression[];
+  /** The change key of the last item returned, or the `after` key when none was. */
+  lastKey: string | undefined;
+  /** More changes recorded before `upTo` are waiting. */
+  hasMore: boolean;
+}
+
+/**
+ * Changes of a channel with a change key after `after` (all of them when absent) and recorded
+ * before `upToMillis`, oldest first, at most `limit`. The index is read eventually consistently;
+ * the caller's `upToMillis` keeps a settle window behind now for exactly that (see the docs).
+ */
+export async function changesSince(
+  ctx: StoreContext,
+  channel: Channel,
+  after: string | undefined,
+  upToMillis: number,
+  limit: number,
+): Promise<ChangesPage> {
+  const upper = changeKeyFloor(upToMillis);
+  if (after !== undefined && after >= upper) return { items: [], lastKey: after, hasMore: false };
+  const items: Suppression[] = [];
+  let lastKey = after;
+  let exclusiveStartKey: Record<string, unknown> | undefined;
+  for (;;) {
+    let page;
+    try {
+      page = await ctx.documents.send(
+        new QueryCommand({
+          TableName: ctx.tables.suppressions,
+          IndexName: changesIndex.name,
+          KeyConditionExpression: after ? '#channel = :channel AND #changeKey BETWEEN :after AND :upper' : '#channel = :channel AND #changeKey < :upper',
+          ExpressionAttributeNames: { '#channel': 'channel', '#changeKey': 'changeKey' },
+          ExpressionAttributeValues: { ':channel': channel, ':upper': upper, ...(after ? { ':after': after } : {}) },
+          // One more than asked, to know whether more are waiting.
+          Limit: limit + 2 - items.length,
+          ExclusiveStartKey: exclusiveStartKey,
+        }),
+      );
+    } catch (error) {
+      throw new DependencyError('The store did not answer.', {}, error);
+    }
+    for (const item of page.Items ?? []) {
+      const key = String(item.changeKey);
+      // BETWEEN is inclusive at both ends: the cursor's own item was already returned, and the
+      // upper bound (a bare millis prefix) sorts below every key recorded at that millisecond.
+      if (key === after || key >= upper) continue;
+      if (items.length === limit) return { items, lastKey, hasMore: true };
+      items.push(withoutKeys(item));
+      lastKey = key;
+    }
+    exclusiveStartKey = page.LastEvaluatedKey;
+    if (!exclusiveStartKey) return { items, lastKey, hasMore: false };
+  }
+}
+
+/** What fan-out records once a message is on a channel queue; acks and trace add to it. */
+export interface DeliveryRecord {
+  channel: Channel;
+  address: string;
+  version: number;
+  eventId: string;
+  messageId: string;
+  personId: string;
+}
+
+export function deliveryKey(channel: Channel, address: string, version: number) {
+  return { pk: `DELIVERY#${channel}#${address}`, sk: `v${String(version).padStart(VERSION_DIGITS, '0')}` };
+}
+
+/**
+ * Notes that a message was enqueued. Idempotent: a redelivery rewrites the same values and keeps
+ * the first enqueuedAt, which is when the channel could first have seen the change.
+ */
+export async function recordDelivery(ctx: StoreContext, delivery: DeliveryRecord, now: Date = new Date()): Promise<void> {
+  await ctx.documents.send(
+    new UpdateCommand({
+      TableName: ctx.tables.preferences,
+      Key: deliveryKey(delivery.channel, delivery.address, delivery.version),
+      UpdateExpression:
+        'SET #type = :type, #channel = :channel, #address = :address, #version = :version, #eventId = :eventId, #messageId = :messageId, #personId = :personId, #enqueuedAt = if_not_exists(#enqueuedAt, :now)',
+      ExpressionAttributeNames: {
+        '#type': 'type',
+        '#channel': 'channel',
+        '#address': 'address',
+        '#version': 'version',
+        '#eventId': 'eventId',
+        '#messageId': 'messageId',
+        '#personId': 'personId',
+        '#enqueuedAt': 'enqueuedAt',
+      },
+      ExpressionAttributeValues: {
+        ':type': 'delivery',
+        ':channel': delivery.channel,
+        ':address': delivery.address,
+        ':version': delivery.version,
+        ':eventId': delivery.eventId,
+        ':messageId': delivery.messageId,
+        ':personId': delivery.personId,
+        ':now': now.toISOString(),
+      },
+    }),
+  );
+}
+
+/** Whether fan-out already enqueued this version (its DELIVERY# item exists). */
+export async function isDelivered(ctx: StoreContext, channel: Channel, address: string, version: number): Promise<boolean> {
+  const { Item } = await ctx.documents.send(
+    new GetCommand({ TableName: ctx.tables.preferences, Key: deliveryKey(channel, address, version), ConsistentRead: true, ProjectionExpression: 'pk' }),
+  );
+  return Item !== undefined;
+}

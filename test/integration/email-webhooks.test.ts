@@ -1,0 +1,208 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { createHmac, createSign, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { generate } from 'selfsigned';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { lambdaContext } from '../../infra/local/lambda-context.js';
+import { createEmailInboundHandler } from '../../functions/email-inbound.js';
+import { findPerson, getSuppression } from '../../shared/store/people.js';
+import { httpEvent } from '../support/http-event.js';
+import { createTestStack, type TestStack } from '../support/local-stack.js';
+
+/** ESP webhooks signed the way each provider documents it (node:crypto), through the handler, into DynamoDB Local. */
+
+const sendgridKeys = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+const MAILGUN_KEY = 'mailgun-webhook-signing-key';
+const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:ses-notifications';
+const CERT_URL = 'https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-0000.pem';
+let stack: TestStack;
+let pems: { private: string; cert: string };
+const httpsGet = vi.fn(async (url: string): Promise<string> => {
+  if (url === CERT_URL) return pems.cert;
+  if (url.startsWith('https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription')) return '<ConfirmSubscriptionResponse/>';
+  throw new Error(`no network in tests: ${url}`);
+});
+let handler: ReturnType<typeof createEmailInboundHandler>;
+
+beforeAll(async () => {
+  stack = await createTestStack();
+  pems = await generate([{ name: 'commonName', value: 'sns.amazonaws.com' }], { keyType: 'rsa', keySize: 2048, algorithm: 'sha256' });
+  Object.assign(process.env, stack.environment, {
+    PURPOSES: 'newsletter,product-updates',
+    SENDGRID_WEBHOOK_PUBLIC_KEY: sendgridKeys.publicKey.export({ format: 'der', type: 'spki' }).toString('base64'),
+    SENDGRID_ASM_GROUP_TOPICS: '10:newsletter',
+    MAILGUN_WEBHOOK_SIGNING_KEY: MAILGUN_KEY,
+    POSTMARK_WEBHOOK_USERNAME: 'postmark-hooks',
+    POSTMARK_WEBHOOK_PASSWORD: 'postmark-password',
+    SES_SNS_TOPIC_ARNS: TOPIC,
+  });
+  handler = createEmailInboundHandler({ store: stack.store, httpsGet });
+});
+
+const email = () => `e${randomBytes(5).toString('hex')}@example.com`;
+const unix = () => String(Math.floor(Date.now() / 1000));
+
+async function post(provider: string, body: string, headers: Record<string, string>) {
+  const path = `/webhooks/email/${provider}`;
+  const event = httpEvent('POST', path, {
+    routeKey: 'POST /webhooks/email/{provider}',
+    pathParameters: { provider },
+    headers: { host: 'hub.example.com', ...headers },
+    body,
+  });
+  event.requestContext.timeEpoch = Date.now();
+  return (await handler(event, lambdaContext('email-inbound', 30_000))) as APIGatewayProxyStructuredResultV2;
+}
+
+function sendgrid(events: object[], timestamp = unix()) {
+  const body = `${JSON.stringify(events)}\r\n`;
+  const signature = sign('sha256', Buffer.from(timestamp + body), sendgridKeys.privateKey).toString('base64');
+  return post('sendgrid', body, {
+    'content-type': 'application/json',
+    'x-twilio-email-event-webhook-signature': signature,
+    'x-twilio-email-event-webhook-timestamp': timestamp,
+  });
+}
+
+function mailgun(eventData: object, token = randomBytes(25).toString('hex'), timestamp = unix(), key = MAILGUN_KEY) {
+  const signature = createHmac('sha256', key).update(timestamp + token).digest('hex');
+  return post('mailgun', JSON.stringify({ signature: { token, timestamp, signature }, 'event-data': eventData }), { 'content-type': 'application/json' });
+}
+
+async function eventCount(address: string): Promise<number> {
+  const person = await findPerson(stack.store, { type: 'email', value: address });
+  if (!person) return 0;
+  const { Items = [] } = await stack.store.documents.send(
+    new QueryCommand({ TableName: stack.store.tables.preferences, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :e)', ExpressionAttributeValues: { ':pk': `PERSON#${person.personId}`, ':e': 'EVENT#' } }),
+  );
+  return Items.length;
+}
+
+describe('SendGrid', () => {
+  it('records spam reports, unsubscribes and group unsubscribes; a redelivery changes nothing', async () => {
+    const [a, b] = [email(), email()];
+    const events = [
+      { email: a, timestamp: 1767268800, event: 'spamreport', sg_event_id: randomBytes(8).toString('hex') },
+      { email: b, timestamp: 1767268801, event: 'group_unsubscribe', asm_group_id: 10, sg_event_id: randomBytes(8).toString('hex') },
+      { email: b, timestamp: 1767268802, event: 'delivered', sg_event_id: randomBytes(8).toString('hex') },
+    ];
+    expect((await sendgrid(events)).statusCode).toBe(200);
+    expect(await getSuppression(stack.store, 'email', a)).toMatchObject({ purposes: { marketing: 'suppressed' }, since: '2026-01-01T12:00:00.000Z', version: 1 });
+    const suppression = await getSuppression(stack.store, 'email', b);
+    expect(suppression).toMatchObject({ purposes: { newsletter: 'suppressed' }, version: 1 });
+    expect(suppression?.purposes.marketing ?? 'allowed').toBe('allowed');
+    expect((await sendgrid(events)).statusCode).toBe(200);
+    expect(await getSuppression(stack.store, 'email', a)).toMatchObject({ version: 1 });
+    expect(await eventCount(a)).toBe(1);
+  });
+
+  it('writes nothing for forged, stale, unsigned or partly malformed requests', async () => {
+    const address = email();
+    const events = [{ email: address, timestamp: 1767268800, event: 'unsubscribe', sg_event_id: randomBytes(8).toString('hex') }];
+    const body = `${JSON.stringify(events)}\r\n`;
+    const forger = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const ts = unix();
+    const forged = await post('sendgrid', body, {
+      'x-twilio-email-event-webhook-signature': sign('sha256', Buffer.from(ts + body), forger.privateKey).toString('base64'),
+      'x-twilio-email-event-webhook-timestamp': ts,
+    });
+    expect(forged.statusCode).toBe(403);
+    expect((await sendgrid(events, String(Number(unix()) - 3600))).statusCode).toBe(403);
+    expect((await post('sendgrid', body, { 'content-type': 'application/json' })).statusCode).toBe(403);
+    const partlyBad = await sendgrid([...events, { email: 'not an address', timestamp: 1, event: 'spamreport', sg_event_id: 'x' }]);
+    expect(partlyBad.statusCode).toBe(400);
+    expect(await getSuppression(stack.store, 'email', address)).toBeUndefined();
+  });
+});
+
+describe('Mailgun', () => {
+  it('records a complaint and rejects the same signature token used again', async () => {
+    const address = email();
+    const data = { event: 'complained', id: randomBytes(10).toString('hex'), timestamp: 1770920770.1234, recipient: address };
+    const token = randomBytes(25).toString('hex');
+    const timestamp = unix();
+    expect((await mailgun(data, token, timestamp)).statusCode).toBe(200);
+    expect(await getSuppression(stack.store, 'email', address)).toMatchObject({ purposes: { marketing: 'suppressed' }, version: 1 });
+    const other = email();
+    const replayed = await mailgun({ ...data, id: randomBytes(10).toString('hex'), recipient: other }, token, timestamp);
+    expect(replayed.statusCode).toBe(403);
+    expect((await mailgun(data, token, timestamp)).statusCode).toBe(403);
+    expect(await getSuppression(stack.store, 'email', other)).toBeUndefined();
+  });
+
+  it('writes nothing for a wrong key or a stale timestamp, and ignores permanent failures', async () => {
+    const address = email();
+    const data = { event: 'unsubscribed', id: randomBytes(10).toString('hex'), timestamp: 1770920770, recipient: address };
+    expect((await mailgun(data, undefined, undefined, 'wrong-key')).statusCode).toBe(403);
+    expect((await mailgun(data, undefined, String(Number(unix()) - 7200))).statusCode).toBe(403);
+    expect((await mailgun({ ...data, event: 'failed', severity: 'permanent' })).statusCode).toBe(200);
+    expect(await getSuppression(stack.store, 'email', address)).toBeUndefined();
+  });
+});
+
+describe('Postmark', () => {
+  const basic = (password = 'postmark-password') => ({ authorization: `Basic ${Buffer.from(`postmark-hooks:${password}`).toString('base64')}`, 'content-type': 'application/json' });
+  const change = (address: string, extra: object) =>
+    JSON.stringify({ RecordType: 'SubscriptionChange', MessageID: randomBytes(8).toString('hex'), ServerID: 1, MessageStream: 'broadcast', Recipient: address, Origin: 'Recipient', ...extra });
+
+  it('opts out on SuppressSending true, back in on false; hard bounces and bad credentials write nothing', async () => {
+    const address = email();
+    expect((await post('postmark', change(address, { SuppressSending: true, SuppressionReason: 'HardBounce', ChangedAt: '2026-01-01T10:00:00Z' }), basic())).statusCode).toBe(200);
+    expect(await getSuppression(stack.store, 'email', address)).toBeUndefined();
+    const unauthorised = await post('postmark', change(address, { SuppressSending: true, SuppressionReason: 'ManualSuppression', ChangedAt: '2026-01-01T10:00:00Z' }), basic('wrong'));
+    expect(unauthorised.statusCode).toBe(401);
+    expect(unauthorised.headers?.['www-authenticate']).toMatch(/^Basic /);
+    expect(await getSuppression(stack.store, 'email', address)).toBeUndefined();
+
+    expect((await post('postmark', change(address, { SuppressSending: true, SuppressionReason: 'ManualSuppression', ChangedAt: '2026-01-01T10:00:00Z' }), basic())).statusCode).toBe(200);
+    expect(await getSuppression(stack.store, 'email', address)).toMatchObject({ status: 'suppressed', purposes: { marketing: 'suppressed' } });
+    expect((await post('postmark', change(address, { SuppressSending: false, ChangedAt: '2026-01-02T10:00:00Z' }), basic())).statusCode).toBe(200);
+    expect(await getSuppression(stack.store, 'email', address)).toMatchObject({ status: 'allowed' });
+  });
+});
+
+describe('SES via SNS', () => {
+  function snsBody(fields: Record<string, string>, privateKey = pems.private): string {
+    const order =
+      fields.Type === 'Notification'
+        ? ['Message', 'MessageId', 'Subject', 'Timestamp', 'TopicArn', 'Type']
+        : ['Message', 'MessageId', 'SubscribeURL', 'Timestamp', 'Token', 'TopicArn', 'Type'];
+    const signer = createSign('RSA-SHA256');
+    signer.update(order.filter((key) => key in fields).map((key) => `${key}\n${fields[key]}\n`).join(''));
+    return JSON.stringify({ ...fields, SignatureVersion: '2', Signature: signer.sign(privateKey, 'base64'), SigningCertURL: CERT_URL });
+  }
+  const headers = (type: string) => ({ 'content-type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': type });
+  const complaint = (address: string) =>
+    JSON.stringify({
+      notificationType: 'Complaint',
+      complaint: { complainedRecipients: [{ emailAddress: address }], timestamp: '2026-01-27T14:59:38.237Z', feedbackId: 'f', complaintFeedbackType: 'abuse' },
+      mail: { timestamp: '2026-01-27T14:59:30.000Z', messageId: 'm', source: 'news@example.com', destination: [address] },
+    });
+  const notification = (message: string, topic = TOPIC) => ({ Type: 'Notification', MessageId: crypto.randomUUID(), TopicArn: topic, Message: message, Timestamp: new Date().toISOString() });
+
+  it('confirms the subscription by fetching SubscribeURL through the seam', async () => {
+    httpsGet.mockClear();
+    const subscribeUrl = `https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=${encodeURIComponent(TOPIC)}&Token=abc`;
+    const body = snsBody({ Type: 'SubscriptionConfirmation', MessageId: crypto.randomUUID(), Token: 'abc', TopicArn: TOPIC, Message: 'You have chosen to subscribe', SubscribeURL: subscribeUrl, Timestamp: new Date().toISOString() });
+    expect((await post('ses', body, headers('SubscriptionConfirmation'))).statusCode).toBe(200);
+    expect(httpsGet).toHaveBeenCalledWith(subscribeUrl);
+  });
+
+  it('records a complaint as an opt-out from all marketing; bounces are acknowledged and ignored', async () => {
+    const address = email();
+    expect((await post('ses', snsBody(notification(complaint(address))), headers('Notification'))).statusCode).toBe(200);
+    expect(await getSuppression(stack.store, 'email', address)).toMatchObject({ purposes: { marketing: 'suppressed' }, since: '2026-01-27T14:59:38.237Z' });
+    const bounced = email();
+    const bounce = JSON.stringify({ notificationType: 'Bounce', bounce: { bounceType: 'Permanent', bouncedRecipients: [{ emailAddress: bounced }] }, mail: { destination: [bounced] } });
+    expect((await post('ses', snsBody(notification(bounce)), headers('Notification'))).statusCode).toBe(200);
+    expect(await getSuppression(stack.store, 'email', bounced)).toBeUndefined();
+  });
+
+  it('writes nothing for a forged signature or a topic not on the allow-list', async () => {
+    const address = email();
+    const forger = await generate(undefined, { keyType: 'rsa', keySize: 2048 });
+    expect((await post('ses', snsBody(notification(complaint(address)), forger.private), headers('Notification'))).statusCode).toBe(403);
+    expect((await post('ses', snsBody(notification(complaint(address), 'arn:aws:sns:eu-west-1:123456789012:someone-else')), headers('Notification'))).statusCode).toBe(403);
+    expect(await getSuppression(stack.store, 'email', address)).toBeUndefined();
+  });
+});
