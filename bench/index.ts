@@ -22,6 +22,9 @@ import { linkIdentity, recordSignal, type RecordOutcome } from '../shared/store/
  */
 
 
+/** The environment as given: a local system rewrites process.env for its handlers. */
+const givenEnvironment = { ...process.env };
+
 const SIGNALS = Number(process.env.BENCH_SIGNALS ?? 400);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 
@@ -162,6 +165,9 @@ try {
 // Each of these starts its own local system, in a process of its own (see bench/section.ts).
 for (const section of ['enforcement', 'import']) {
   console.log('');
-  const run = spawnSync(process.execPath, [fileURLToPath(import.meta.resolve('tsx/cli')), 'bench/section.ts', section], { stdio: 'inherit' });
+  const run = spawnSync(process.execPath, [fileURLToPath(import.meta.resolve('tsx/cli')), 'bench/section.ts', section], {
+    stdio: 'inherit',
+    env: givenEnvironment,
+  });
   if (run.status !== 0) console.log(`(the ${section} section failed with exit code ${run.status})`);
 }

@@ -1,5 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { ConfigurationError, ForbiddenError, UnauthenticatedError } from '../errors.js';
+import { createHash } from 'node:crypto';
+import { ConfigurationError } from '../errors.js';
 
 export const scopes = ['ingest', 'check', 'ack', 'admin'] as const;
 export type Scope = (typeof scopes)[number];
@@ -10,9 +10,6 @@ export interface ApiKey {
   hash: Buffer;
   scopes: Scope[];
 }
-
-/** A 401 must name a scheme (RFC 9110); keys are also accepted as Bearer tokens. */
-const API_KEY_CHALLENGE = 'Bearer realm="optout-hub"';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
@@ -44,18 +41,4 @@ export function presentedKey(headers: Record<string, string | undefined>): strin
   const authorization = headers.authorization;
   const bearer = authorization?.match(/^Bearer\s+(.+)$/i);
   return bearer?.[1];
-}
-
-/** The matching key when it grants `scope`; 401 without a valid key, 403 with the wrong scope. */
-export function authorize(keys: readonly ApiKey[], presented: string | undefined, scope: Scope): ApiKey {
-  if (!presented) throw new UnauthenticatedError('Send an API key in the x-api-key header.').withHeader('www-authenticate', API_KEY_CHALLENGE);
-  const hash = digest(presented);
-  // Compare against every key so timing says nothing about which (if any) matched.
-  let match: ApiKey | undefined;
-  for (const key of keys) {
-    if (timingSafeEqual(key.hash, hash)) match = key;
-  }
-  if (!match) throw new UnauthenticatedError('The API key is not valid.').withHeader('www-authenticate', API_KEY_CHALLENGE);
-  if (!match.scopes.includes(scope)) throw new ForbiddenError(`The API key does not have the "${scope}" scope.`);
-  return match;
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { authorize, parseApiKeys, presentedKey, scopes } from '../../shared/auth/api-keys.js';
+import { parseApiKeys, presentedKey, scopes, type ApiKey, type Scope } from '../../shared/auth/api-keys.js';
+import { authenticate, requireScope } from '../../shared/auth/authenticate.js';
 import { ConfigurationError, ForbiddenError, UnauthenticatedError } from '../../shared/errors.js';
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest();
@@ -97,22 +98,30 @@ describe('presentedKey', () => {
   });
 });
 
-describe('authorize', () => {
+describe('authenticate and requireScope (configured keys)', () => {
   const keys = parseApiKeys(SPEC);
+  /** What every /v1 handler and the authorizer do: who is calling, then may they. */
+  const authorize = async (configured: ApiKey[], presented: string | undefined, scope: Scope) => {
+    const caller = await authenticate(presented, { configured });
+    requireScope(caller, scope);
+    return caller;
+  };
 
-  it.each([undefined, ''])('refuses a missing key (%j) with UnauthenticatedError', (presented) => {
-    expect(() => authorize(keys, presented, 'check')).toThrow(UnauthenticatedError);
+  it.each([undefined, ''])('refuses a missing key (%j) with UnauthenticatedError and a challenge', async (presented) => {
+    const error = await authorize(keys, presented, 'check').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(UnauthenticatedError);
+    expect((error as UnauthenticatedError).headers['www-authenticate']).toMatch(/^Bearer /);
   });
 
   it.each(['wrong', CRM_KEY.toUpperCase(), `${CRM_KEY} `, CRM_KEY.slice(1), sha256(CRM_KEY).toString('hex'), 'crm'])(
     'refuses the unknown key %j with UnauthenticatedError',
-    (presented) => {
-      expect(() => authorize(keys, presented, 'ingest')).toThrow(UnauthenticatedError);
+    async (presented) => {
+      await expect(authorize(keys, presented, 'ingest')).rejects.toBeInstanceOf(UnauthenticatedError);
     },
   );
 
-  it('refuses every key when none are configured', () => {
-    expect(() => authorize([], CRM_KEY, 'ingest')).toThrow(UnauthenticatedError);
+  it('refuses every key when none are configured', async () => {
+    await expect(authorize([], CRM_KEY, 'ingest')).rejects.toBeInstanceOf(UnauthenticatedError);
   });
 
   it.each([
@@ -120,8 +129,8 @@ describe('authorize', () => {
     [CRM_KEY, 'admin'],
     [DIALER_KEY, 'ingest'],
     [DIALER_KEY, 'admin'],
-  ] as const)('refuses key %j without scope %s with ForbiddenError', (presented, scope) => {
-    expect(() => authorize(keys, presented, scope)).toThrow(ForbiddenError);
+  ] as const)('refuses key %j without scope %s with ForbiddenError', async (presented, scope) => {
+    await expect(authorize(keys, presented, scope)).rejects.toBeInstanceOf(ForbiddenError);
   });
 
   it.each([
@@ -130,23 +139,16 @@ describe('authorize', () => {
     [DIALER_KEY, 'ack', 'dialer'],
     [ADMIN_KEY, 'admin', 'ops'],
     [ADMIN_KEY, 'ingest', 'ops'],
-  ] as const)('grants key %j the scope %s and returns the key with id %s', (presented, scope, id) => {
-    const key = authorize(keys, presented, scope);
-    expect(key.id).toBe(id);
-    expect(key.scopes).toContain(scope);
+  ] as const)('grants key %j the scope %s and names the caller %s', async (presented, scope, id) => {
+    const caller = await authorize(keys, presented, scope);
+    expect(caller.id).toBe(id);
+    expect(caller.scopes).toContain(scope);
   });
 
-  it('maps failures to 401 and 403 problems', () => {
-    const statusOf = (action: () => unknown) => {
-      try {
-        action();
-      } catch (error) {
-        return (error as { status?: number }).status;
-      }
-      return undefined;
-    };
-    expect(statusOf(() => authorize(keys, undefined, 'check'))).toBe(401);
-    expect(statusOf(() => authorize(keys, 'wrong', 'check'))).toBe(401);
-    expect(statusOf(() => authorize(keys, CRM_KEY, 'check'))).toBe(403);
+  it('maps failures to 401 and 403 problems', async () => {
+    const statusOf = (attempt: Promise<unknown>) => attempt.then(() => undefined, (error: { status?: number }) => error.status);
+    expect(await statusOf(authorize(keys, undefined, 'check'))).toBe(401);
+    expect(await statusOf(authorize(keys, 'wrong', 'check'))).toBe(401);
+    expect(await statusOf(authorize(keys, CRM_KEY, 'check'))).toBe(403);
   });
 });
