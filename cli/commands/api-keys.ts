@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util';
-import { UsageError, type Command } from '../command.js';
+import { UsageError, asUsageError, parseOptions, type Command } from '../command.js';
 import { useLocalSystemUnlessConfigured } from '../environment.js';
 
 /**
@@ -29,21 +28,12 @@ export const apiKeysCommand: Command = {
   ].join('\n'),
   async run(args) {
     const [action, ...rest] = args;
-    let parsed;
-    try {
-      parsed = parseArgs({ args: rest, allowPositionals: true, options: { name: { type: 'string' }, scopes: { type: 'string' }, json: { type: 'boolean', default: false } } });
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
+    const parsed = parseOptions({ args: rest, allowPositionals: true, options: { name: { type: 'string' }, scopes: { type: 'string' }, json: { type: 'boolean', default: false } } });
     if (action === 'create') {
       if (!parsed.values.name || !parsed.values.scopes) throw new UsageError('create needs --name and --scopes.');
       const { createApiKey, parseScopes, store } = await keyStore();
-      let scopes;
-      try {
-        scopes = parseScopes(parsed.values.scopes);
-      } catch (error) {
-        throw new UsageError((error as Error).message);
-      }
+      const requested = parsed.values.scopes;
+      const scopes = asUsageError(() => parseScopes(requested));
       const created = await createApiKey(store, { name: parsed.values.name, scopes });
       if (parsed.values.json) console.log(JSON.stringify(created));
       else {

@@ -5,8 +5,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { open, readFile, rename, truncate, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
-import { UsageError, type Command } from '../command.js';
+import { UsageError, parseOptions, type Command } from '../command.js';
 import { useLocalSystemUnlessConfigured } from '../environment.js';
 
 /**
@@ -250,9 +249,7 @@ export const importCommand: Command = {
     '  --restart          ignore the checkpoint and go through the whole file again (changes nothing already recorded)',
   ].join('\n'),
   async run(args) {
-    let parsed;
-    try {
-      parsed = parseArgs({
+    const parsed = parseOptions({
         args,
         allowPositionals: true,
         options: {
@@ -263,9 +260,6 @@ export const importCommand: Command = {
           'no-progress': { type: 'boolean', default: false },
         },
       });
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
     const [file, ...extra] = parsed.positionals;
     if (!file || extra.length) throw new UsageError('Name exactly one CSV file.');
     const batchSize = Number(parsed.values['batch-size']);

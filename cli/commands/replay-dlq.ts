@@ -14,8 +14,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import cliProgress from 'cli-progress';
-import { parseArgs } from 'node:util';
-import { UsageError, type Command } from '../command.js';
+import { UsageError, parseOptions, type Command } from '../command.js';
 import { useLocalSystemUnlessConfigured } from '../environment.js';
 import { assertSuppression, distribute, suppressionMessage, type FanoutPorts, type SuppressionMessage } from '../../shared/fanout.js';
 import { channelQueues, channels, dlqName, fanoutFailureQueue, isChannel, type Channel } from '../../shared/resources.js';
@@ -218,12 +217,7 @@ export const replayDlq: Command = {
   summary: 'put dead-lettered suppression changes back onto the channel queues',
   usage,
   async run(args) {
-    let parsed;
-    try {
-      parsed = parseArgs({ args, options: { only: { type: 'string' } } });
-    } catch (error) {
-      throw new UsageError(error instanceof Error ? error.message : String(error));
-    }
+    const parsed = parseOptions({ args, options: { only: { type: 'string' } } });
     const only = parsed.values.only?.split(',').map((name) => name.trim()).filter(Boolean);
     for (const name of only ?? []) if (name !== 'fanout' && !isChannel(name)) throw new UsageError(`--only: unknown queue "${name}".`);
 

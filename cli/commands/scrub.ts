@@ -5,9 +5,8 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
-import { parseArgs } from 'node:util';
 import type { CountryCode } from 'libphonenumber-js/max';
-import { UsageError, type Command } from '../command.js';
+import { UsageError, asUsageError, parseOptions, type Command } from '../command.js';
 import { useLocalSystemUnlessConfigured } from '../environment.js';
 import { assertPurpose, defaultPhoneRegion } from '../../shared/config.js';
 import { checkAddresses, MAX_BATCH_CHECK, type AddressCheck } from '../../shared/enforcement.js';
@@ -171,26 +170,17 @@ export const scrub: Command = {
   summary: 'split a campaign or print file into sendable and suppressed rows',
   usage,
   async run(args) {
-    let parsed;
-    try {
-      parsed = parseArgs({
+    const parsed = parseOptions({
         args,
         allowPositionals: true,
         options: { channel: { type: 'string' }, purpose: { type: 'string' }, column: { type: 'string' }, 'out-dir': { type: 'string' } },
       });
-    } catch (error) {
-      throw new UsageError(error instanceof Error ? error.message : String(error));
-    }
     const [file, ...extra] = parsed.positionals;
     if (!file || extra.length) throw new UsageError('Name exactly one CSV file.');
     const { channel, purpose } = parsed.values;
     if (!channel || !isChannel(channel)) throw new UsageError('--channel must be sms, email, voice or mail.');
     if (!purpose) throw new UsageError('--purpose is required: the purpose of the campaign.');
-    try {
-      assertPurpose(purpose);
-    } catch (error) {
-      throw new UsageError(error instanceof Error ? error.message : String(error));
-    }
+    asUsageError(() => assertPurpose(purpose));
     let size: number;
     try {
       size = statSync(file).size;

@@ -1,6 +1,5 @@
 import cliProgress from 'cli-progress';
-import { parseArgs } from 'node:util';
-import { UsageError, type Command } from '../command.js';
+import { UsageError, parseOptions, type Command } from '../command.js';
 import { useLocalSystemUnlessConfigured } from '../environment.js';
 import { buckets, channels, isChannel, type Channel } from '../../shared/resources.js';
 import type { ChannelReport, Finding } from '../../shared/reconcile.js';
@@ -40,9 +39,7 @@ export const slaCommand: Command = {
     '  --json      print the reports as JSON',
   ].join('\n'),
   async run(args) {
-    let parsed;
-    try {
-      parsed = parseArgs({
+    const parsed = parseOptions({
         args,
         options: {
           channel: { type: 'string', multiple: true },
@@ -51,9 +48,6 @@ export const slaCommand: Command = {
           json: { type: 'boolean', default: false },
         },
       });
-    } catch (error) {
-      throw new UsageError(error instanceof Error ? error.message : String(error));
-    }
     const wanted = parsed.values.channel ?? [...channels];
     const unknown = wanted.filter((channel) => !isChannel(channel));
     if (unknown.length) throw new UsageError(`Unknown channel ${unknown.join(', ')}: use ${channels.join(', ')}.`);

@@ -1,6 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { UsageError, type Command } from '../command.js';
+import { UsageError, asUsageError, parseOptions, type Command } from '../command.js';
 import { useLocalSystemUnlessConfigured } from '../environment.js';
 import { channelSlas, defaultPhoneRegion, expectedIntegrations } from '../../shared/config.js';
 import { normalizeIdentity } from '../../shared/identity.js';
@@ -20,27 +19,17 @@ export const traceCommand: Command = {
     '  --out FILE      write to FILE instead of standard output',
   ].join('\n'),
   async run(args) {
-    let parsed;
-    try {
-      parsed = parseArgs({
+    const parsed = parseOptions({
         args,
         allowPositionals: true,
         options: { format: { type: 'string', default: 'text' }, out: { type: 'string' } },
       });
-    } catch (error) {
-      throw new UsageError(error instanceof Error ? error.message : String(error));
-    }
     const [address, ...extra] = parsed.positionals;
     if (!address || extra.length) throw new UsageError('Name exactly one phone number or email.');
     const format = parsed.values.format;
     if (format !== 'text' && format !== 'html') throw new UsageError('--format must be text or html.');
     useLocalSystemUnlessConfigured();
-    let identity;
-    try {
-      identity = normalizeIdentity(address.includes('@') ? 'email' : 'phone', address, defaultPhoneRegion());
-    } catch (error) {
-      throw new UsageError(error instanceof Error ? error.message : String(error));
-    }
+    const identity = asUsageError(() => normalizeIdentity(address.includes('@') ? 'email' : 'phone', address, defaultPhoneRegion()));
     // The AWS clients are created when the store module loads, after the environment is settled.
     const { storeFromEnvironment } = await import('../../shared/store/clients.js');
     const { findPerson } = await import('../../shared/store/people.js');

@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util';
-import { UsageError, type Command } from '../command.js';
+import { UsageError, parseOptions, type Command } from '../command.js';
 import { assertPurpose, publicBaseUrl, secret } from '../../shared/config.js';
 import { formatHeaders, unsubscribeHeaders } from '../../shared/email/headers.js';
 import { localDevUnsubscribeKeys, parseTokenKeys } from '../../shared/email/tokens.js';
@@ -21,16 +20,11 @@ export const unsubscribeHeadersCommand: Command = {
   summary: 'print RFC 8058 one-click List-Unsubscribe headers for an address and topic',
   usage,
   async run(args) {
-    let values: { email?: string; topic?: string; mailto?: string; 'base-url'?: string };
-    try {
-      ({ values } = parseArgs({
-        args,
-        options: { email: { type: 'string' }, topic: { type: 'string' }, mailto: { type: 'string' }, 'base-url': { type: 'string' } },
-        strict: true,
-      }));
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
+    const { values } = parseOptions({
+      args,
+      options: { email: { type: 'string' }, topic: { type: 'string' }, mailto: { type: 'string' }, 'base-url': { type: 'string' } },
+      strict: true,
+    });
     if (!values.email) throw new UsageError('--email is required.');
     if (!values.topic) throw new UsageError('--topic is required.');
     try {

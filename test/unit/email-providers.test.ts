@@ -173,7 +173,13 @@ describe('SES via SNS', () => {
   let pems: { private: string; cert: string };
 
   beforeAll(async () => {
-    pems = await generate([{ name: 'commonName', value: 'sns.amazonaws.com' }], { keyType: 'rsa', keySize: 2048, algorithm: 'sha256' });
+    // Valid from a day before NOW: a certificate dated after NOW would be (rightly) refused.
+    pems = await generate([{ name: 'commonName', value: 'sns.amazonaws.com' }], {
+      keyType: 'rsa',
+      keySize: 2048,
+      algorithm: 'sha256',
+      notBeforeDate: new Date(NOW.getTime() - 86_400_000),
+    });
   });
 
   /** AWS's documented string to sign, built here independently of the verifier. */
