@@ -39,6 +39,7 @@ import {
   type TableDeclaration,
   type TableKey,
 } from '../shared/resources.js';
+import { secretNames } from '../shared/config.js';
 import { METRICS_NAMESPACE, reconcileMetrics } from '../shared/reconcile.js';
 import { HandlerFunction } from './constructs/handler-function.js';
 
@@ -49,6 +50,11 @@ export interface OptoutHubStackProps extends StackProps {
   readonly defaultPhoneRegion?: string;
   /** Who is told when a dead-letter queue fills up or fan-out falls behind. */
   readonly alarmEmail?: string;
+  /**
+   * Settings every function receives as environment variables (PURPOSES, SLA_TARGET_MINUTES,
+   * DISPOSITION_MAP, …; see README.md and docs/). Never secrets: those live in the config secret.
+   */
+  readonly configuration?: Record<string, string>;
 }
 
 /** A channel's suppression queue and the dead-letter queue behind it. */
@@ -224,7 +230,13 @@ export class OptoutHubStack extends Stack {
 
   /** Deployment settings go to every function: they are configuration, not access. */
   private createHandlers(props: OptoutHubStackProps): Record<FunctionName, HandlerFunction> {
-    const sharedEnvironment: Record<string, string> = {};
+    for (const name of Object.keys(props.configuration ?? {})) {
+      if (!/^[A-Z][A-Z0-9_]*$/.test(name)) throw new Error(`Configuration name "${name}" is not an environment variable name.`);
+      if ((secretNames as readonly string[]).includes(name)) {
+        throw new Error(`${name} is a secret: put it in the config secret, not in the deployed configuration.`);
+      }
+    }
+    const sharedEnvironment: Record<string, string> = { ...props.configuration };
     if (props.defaultPhoneRegion) sharedEnvironment.DEFAULT_PHONE_REGION = props.defaultPhoneRegion;
     if (props.publicBaseUrl) sharedEnvironment.PUBLIC_BASE_URL = props.publicBaseUrl;
 

@@ -1,4 +1,5 @@
 import { App, Validations } from 'aws-cdk-lib';
+import { existsSync, readFileSync } from 'node:fs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { OptoutHubStack } from '../stack.js';
 
@@ -15,11 +16,29 @@ const context = (key: string): string | undefined => {
   return typeof value === 'string' && value !== '' ? value : undefined;
 };
 
+/**
+ * Non-secret settings for every function, from the JSON object in the file named by the
+ * `configFile` context value (default optout-hub.config.json, if present).
+ */
+function configuration(): Record<string, string> | undefined {
+  const file = context('configFile') ?? 'optout-hub.config.json';
+  if (!existsSync(file)) {
+    if (context('configFile')) throw new Error(`The configuration file ${file} does not exist.`);
+    return undefined;
+  }
+  const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+  if (typeof parsed !== 'object' || parsed === null || Object.values(parsed).some((value) => typeof value !== 'string')) {
+    throw new Error(`${file} must be a JSON object of strings, e.g. {"PURPOSES": "newsletter"}.`);
+  }
+  return parsed as Record<string, string>;
+}
+
 new OptoutHubStack(app, 'OptoutHub', {
   description: 'optout-hub: one master opt-out record, pushed to every channel and checked before every send',
   publicBaseUrl: context('publicBaseUrl'),
   defaultPhoneRegion: context('defaultPhoneRegion'),
   alarmEmail: context('alarmEmail'),
+  configuration: configuration(),
 });
 
 // Synth fails on any unacknowledged AWS Solutions finding; acknowledgments live in the stack.

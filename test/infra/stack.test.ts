@@ -177,13 +177,30 @@ describe('functions', () => {
       new OptoutHubStack(new App({ context: cdkContext }), 'Configured', {
         defaultPhoneRegion: 'GB',
         publicBaseUrl: 'https://hooks.example.com',
+        configuration: { PURPOSES: 'newsletter', SLA_TARGET_MINUTES: 'sms:10' },
       }),
     );
     configured.resourcePropertiesCountIs(
       'AWS::Lambda::Function',
-      { Environment: { Variables: Match.objectLike({ DEFAULT_PHONE_REGION: 'GB', PUBLIC_BASE_URL: 'https://hooks.example.com' }) } },
+      {
+        Environment: {
+          Variables: Match.objectLike({
+            DEFAULT_PHONE_REGION: 'GB',
+            PUBLIC_BASE_URL: 'https://hooks.example.com',
+            PURPOSES: 'newsletter',
+            SLA_TARGET_MINUTES: 'sms:10',
+          }),
+        },
+      },
       functionNames.length,
     );
+  });
+
+  it('refuses to deploy a secret, or a name that is no environment variable, as configuration', () => {
+    const synthWith = (configuration: Record<string, string>) => () =>
+      new OptoutHubStack(new App({ context: cdkContext }), 'Misconfigured', { configuration });
+    expect(synthWith({ TWILIO_AUTH_TOKEN: 'abc' })).toThrow(/config secret/);
+    expect(synthWith({ 'not-a-name': 'x' })).toThrow(/environment variable name/);
   });
 });
 

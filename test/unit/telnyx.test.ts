@@ -270,7 +270,8 @@ describe('signatures that must be refused (403)', () => {
     ['extended', Buffer.concat([Buffer.from(good, 'base64'), Buffer.alloc(1)]).toString('base64')],
     ['hex-encoded', Buffer.from(good, 'base64').toString('hex')],
     ['unpadded', good.replace(/=+$/, '')],
-    ['base64url', good.replace(/\+/g, '-').replace(/\//g, '_')],
+    // Node's base64url has no padding, so it differs from `good` whatever bytes the key produced.
+    ['base64url', Buffer.from(good, 'base64').toString('base64url')],
     ['with a trailing space', `${good} `],
     ['all zeros', Buffer.alloc(64).toString('base64')],
   ])('a signature that is %s', (_label, signature) => {
