@@ -132,15 +132,22 @@ export async function scrubCsv(options: ScrubOptions): Promise<ScrubSummary> {
 
   // Batches are checked concurrently but written in file order; at most `concurrency` in memory.
   const inFlight: Promise<{ rows: Row[]; results: AddressCheck[] }>[] = [];
+  // A batch that fails while an earlier one is awaited is reported when its turn comes, not as
+  // an unhandled rejection that would end the process first.
+  const start = (rows: Row[]) => {
+    const pending = check(rows);
+    pending.catch(() => undefined);
+    inFlight.push(pending);
+  };
   let batch: Row[] = [];
   for await (const row of parser as AsyncIterable<Row>) {
     batch.push(row);
     if (batch.length < batchSize) continue;
-    inFlight.push(check(batch));
+    start(batch);
     batch = [];
     if (inFlight.length >= concurrency) await emit(await inFlight.shift()!);
   }
-  if (batch.length) inFlight.push(check(batch));
+  if (batch.length) start(batch);
   while (inFlight.length) await emit(await inFlight.shift()!);
 
   outputs ??= open(header ?? options.columns);
