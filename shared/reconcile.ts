@@ -8,7 +8,8 @@ import { suppressionFor, type PersonRecord, type Suppression, type SuppressionVi
 import type { Channel } from './resources.js';
 import { assess, type SlaPolicy } from './sla.js';
 import type { StoreContext } from './store/clients.js';
-import { batchGetItems, deliveryId, getDeliveries, type Delivery } from './store/deliveries.js';
+import { deliveryId, getDeliveries, type Delivery } from './store/deliveries.js';
+import { batchGetItems } from './store/dynamo.js';
 import { keys } from './store/keys.js';
 import { getPerson, type StoredPerson } from './store/people.js';
 

@@ -5,7 +5,8 @@ import { channelIdentity, type Identity } from './identity.js';
 import { channels as allChannels, type Channel } from './resources.js';
 import { assess, describeDeadline, describeMinutes, type SlaPolicy, type Timeliness } from './sla.js';
 import type { StoreContext } from './store/clients.js';
-import { batchGetItems, deliveriesOf, type Delivery, type IntegrationAck } from './store/deliveries.js';
+import { deliveriesOf, type Delivery, type IntegrationAck } from './store/deliveries.js';
+import { batchGetItems } from './store/dynamo.js';
 import { keys } from './store/keys.js';
 import { getSuppression, personHistory, type HistoryEntry, type StoredPerson } from './store/people.js';
 

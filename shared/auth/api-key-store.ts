@@ -1,7 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { BadRequestError, DependencyError, NotFoundError } from '../errors.js';
+import { BadRequestError, NotFoundError } from '../errors.js';
+import { guard } from '../store/dynamo.js';
 import { scopes as knownScopes, type Scope } from './api-keys.js';
 
 /**
@@ -30,15 +31,6 @@ const KEY_PATTERN = /^ohk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 
 const keyOf = (id: string) => ({ pk: `APIKEY#${id}` });
 export const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
-
-async function guard<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) throw error;
-    throw new DependencyError('The API key store did not answer.', {}, error);
-  }
-}
 
 export function parseScopes(list: string): Scope[] {
   const parsed = [...new Set(list.split(/[,+\s]+/).filter(Boolean))];

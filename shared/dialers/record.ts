@@ -8,6 +8,7 @@ import { addressesOn } from '../preferences.js';
 import { channels, type Channel } from '../resources.js';
 import { signalSchema, type Signal } from '../signal.js';
 import type { StoreContext } from '../store/clients.js';
+import { guard } from '../store/dynamo.js';
 import { keys } from '../store/keys.js';
 import { getPerson, getSuppression, recordSignal, type RecordOutcome } from '../store/people.js';
 import { unlinkIdentity } from '../store/unlink.js';
@@ -87,15 +88,6 @@ function occurredAtOf(disposition: CallDisposition, receivedAt: Date): string {
 async function storedReceipt(ctx: StoreContext, eventId: string): Promise<{ item?: Record<string, unknown>; receipt?: CallReceipt }> {
   const result = await guard(() => ctx.documents.send(new GetCommand({ TableName: ctx.tables.preferences, Key: keys.event(eventId), ConsistentRead: true })));
   return { item: result.Item, receipt: result.Item?.receipt as CallReceipt | undefined };
-}
-
-async function guard<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) throw error;
-    throw new DependencyError('The store did not answer.', {}, error);
-  }
 }
 
 /** Keeps the first receipt: a concurrent or later writer gets the stored one back. */

@@ -1,9 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DependencyError } from '../errors.js';
 import type { Channel } from '../resources.js';
 import type { StoreContext } from './clients.js';
+import { batchGetItems, guard } from './dynamo.js';
 
 /**
  * Delivery items in the preferences table: one per (channel, address, version) that fan-out put
@@ -46,15 +46,6 @@ export function deliveryKey(channel: Channel, address: string, version: number) 
 
 export function versionKey(version: number): string {
   return `v${String(version).padStart(10, '0')}`;
-}
-
-async function guard<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) throw error;
-    throw new DependencyError('The store did not answer.', {}, error);
-  }
 }
 
 function toDelivery(item: Record<string, unknown>): Delivery {
@@ -181,23 +172,6 @@ export async function getDeliveries(
     const delivery = toDelivery(item);
     return [deliveryId(delivery), delivery];
   }));
-}
-
-/** BatchGetItem over any number of keys, 100 at a time, retrying unprocessed keys with backoff. */
-export async function batchGetItems(ctx: StoreContext, table: string, keyList: readonly Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  for (let start = 0; start < keyList.length; start += 100) {
-    let pending: Record<string, unknown>[] | undefined = keyList.slice(start, start + 100);
-    for (let attempt = 0; pending?.length; attempt++) {
-      if (attempt > 10) throw new DependencyError('The store kept some reads unprocessed.');
-      if (attempt > 0) await sleep(Math.min(1000, 25 * 2 ** attempt));
-      const keys: Record<string, unknown>[] = pending;
-      const result = await guard(() => ctx.documents.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keys } } })));
-      items.push(...(result.Responses?.[table] ?? []));
-      pending = result.UnprocessedKeys?.[table]?.Keys;
-    }
-  }
-  return items;
 }
 
 export function deliveryId(item: { channel: Channel; address: string; version: number }): string {

@@ -1,27 +1,24 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { BadRequestError, ConflictError, DependencyError, NotFoundError, UnprocessableError } from '../errors.js';
+import { BadRequestError, ConflictError, NotFoundError } from '../errors.js';
 import { channelIdentity, identityKey, type Identity } from '../identity.js';
-import {
-  applySignal,
-  emptyRecord,
-  impliedSuppressions,
-  materialize,
-  mergeRecords,
-  suppressionKey,
-  withIdentities,
-  type PersonRecord,
-  type Suppression,
-  type SuppressionView,
-} from '../preferences.js';
+import { applySignal, emptyRecord, mergeRecords, withIdentities, type PersonRecord, type Suppression } from '../preferences.js';
 import { channels, type Channel } from '../resources.js';
 import { assertActionable, type Signal } from '../signal.js';
 import type { StoreContext } from './clients.js';
-import { itemSize, writeUnits } from './item-size.js';
+import { batchGetItems, guard, type TransactItems } from './dynamo.js';
 import { keys } from './keys.js';
-import { changeKey } from './suppressions.js';
+import {
+  putClaim,
+  putEvent,
+  putRecord,
+  putSuppressions,
+  statusChangesOf,
+  suppressionWrites,
+  transact,
+  withRetries,
+  type WriteCost,
+} from './transactions.js';
 
 /**
  * The master record in DynamoDB. Every change is one transaction holding the immutable event,
@@ -51,56 +48,16 @@ export interface RecordOutcome {
   cost?: WriteCost;
 }
 
-export interface WriteCost {
-  items: number;
-  /** Bytes written, by DynamoDB's item-size rules. */
-  bytes: number;
-  /** What the transaction costs on DynamoDB: 2 WCU per started KB of each item. */
-  writeCapacityUnits: number;
-}
-
-/** DynamoDB's limit on items in one transaction. */
-const MAX_TRANSACTION_ITEMS = 100;
-/** Concurrent writers to one person re-read and re-plan; this bounds how often. */
-const MAX_ATTEMPTS = 8;
 /** Merge pointers are followed at most this far (merges of merges). */
 const MAX_MERGE_HOPS = 8;
-
-type TransactItems = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>;
 
 export function newPersonId(): string {
   return `p-${randomUUID()}`;
 }
 
-/** Any failure to reach the store becomes a DependencyError (503), so callers retry. */
-async function guard<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (error) {
-    throw new DependencyError('The store did not answer.', {}, error);
-  }
-}
-
-async function batchGet(ctx: StoreContext, table: string, keyList: Record<string, string>[]): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  for (let start = 0; start < keyList.length; start += 100) {
-    let pending: Record<string, unknown>[] | undefined = keyList.slice(start, start + 100);
-    for (let attempt = 0; pending?.length; attempt++) {
-      if (attempt > 0) await sleep(Math.min(1000, 25 * 2 ** attempt));
-      const result = await guard(() =>
-        ctx.documents.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending!, ConsistentRead: true } } })),
-      );
-      items.push(...(result.Responses?.[table] ?? []));
-      pending = result.UnprocessedKeys?.[table]?.Keys;
-      if (attempt > 10 && pending?.length) throw new DependencyError('The store kept some reads unprocessed.');
-    }
-  }
-  return items;
-}
-
 /** Which person each identity belongs to, by identity key. */
 export async function readClaims(ctx: StoreContext, identities: readonly Identity[]): Promise<Map<string, string>> {
-  const items = await batchGet(ctx, ctx.tables.preferences, identities.map((identity) => keys.claim(identity)));
+  const items = await batchGetItems(ctx, ctx.tables.preferences, identities.map((identity) => keys.claim(identity)));
   return new Map(items.map((item) => [String(item.pk).slice('IDENTITY#'.length), String(item.personId)]));
 }
 
@@ -125,16 +82,6 @@ export async function findPerson(ctx: StoreContext, identity: Identity): Promise
   return personId ? getPerson(ctx, personId) : undefined;
 }
 
-async function readSuppressions(ctx: StoreContext, views: readonly SuppressionView[]): Promise<Map<string, Suppression>> {
-  const items = await batchGet(ctx, ctx.tables.suppressions, views.map((view) => keys.suppression(view.channel, view.address)));
-  return new Map(
-    items.map((item) => {
-      const { pk, ...suppression } = item;
-      return [String(pk), suppression as unknown as Suppression];
-    }),
-  );
-}
-
 export async function getSuppression(ctx: StoreContext, channel: Channel, address: string): Promise<Suppression | undefined> {
   const result = await guard(() =>
     ctx.documents.send(
@@ -144,134 +91,6 @@ export async function getSuppression(ctx: StoreContext, channel: Channel, addres
   if (!result.Item) return undefined;
   const { pk: _pk, ...suppression } = result.Item;
   return suppression as Suppression;
-}
-
-/** Optimistic concurrency: the write holds only if nobody changed the item since it was read. */
-function unchangedSince(attribute: 'revision' | 'version', value: number | undefined) {
-  if (!value) return { ConditionExpression: 'attribute_not_exists(pk)' };
-  return {
-    ConditionExpression: '#attribute = :expected',
-    ExpressionAttributeNames: { '#attribute': attribute },
-    ExpressionAttributeValues: { ':expected': value },
-  };
-}
-
-function putRecord(ctx: StoreContext, before: PersonRecord & { createdAt?: string }, after: PersonRecord & { mergedInto?: string }, at: string): TransactItems[number] {
-  const stored: StoredPerson = { ...after, revision: before.revision + 1, createdAt: before.createdAt ?? at, updatedAt: at };
-  return {
-    Put: {
-      TableName: ctx.tables.preferences,
-      Item: { ...keys.person(after.personId), type: 'person', ...stored },
-      ...unchangedSince('revision', before.revision),
-    },
-  };
-}
-
-function putSuppressions(ctx: StoreContext, writes: readonly Suppression[], current: ReadonlyMap<string, Suppression>): TransactItems {
-  return writes.map((suppression) => ({
-    Put: {
-      TableName: ctx.tables.suppressions,
-      // changeKey places the item in the channel's change index (the reconciliation export).
-      Item: { ...keys.suppression(suppression.channel, suppression.address), ...suppression, changeKey: changeKey(suppression) },
-      ...unchangedSince('version', current.get(suppressionKey(suppression.channel, suppression.address))?.version),
-    },
-  }));
-}
-
-/** The suppression items to write so the table matches `record` on `onChannels`, read fresh. */
-async function suppressionWrites(ctx: StoreContext, record: PersonRecord, onChannels: readonly Channel[], recordedAt: string) {
-  const views = impliedSuppressions(record, onChannels);
-  const current = await readSuppressions(ctx, views);
-  return { current, writes: materialize(views, current, recordedAt) };
-}
-
-/** One owner per identity: a new claim, or one moved from the person merged away. */
-function putClaim(ctx: StoreContext, identity: Identity, personId: string, at: string, movedFrom?: string): TransactItems[number] {
-  return {
-    Put: {
-      TableName: ctx.tables.preferences,
-      Item: { ...keys.claim(identity), type: 'claim', personId, claimedAt: at },
-      ...(movedFrom
-        ? { ConditionExpression: 'personId = :from', ExpressionAttributeValues: { ':from': movedFrom } }
-        : { ConditionExpression: 'attribute_not_exists(pk)' }),
-    },
-  };
-}
-
-interface EventEntry {
-  eventId: string;
-  personId: string;
-  occurredAt: string;
-  recordedAt: string;
-  /** What the history lists for this event. */
-  summary: Record<string, unknown>;
-  /** The whole immutable event. */
-  detail: Record<string, unknown>;
-}
-
-function putEvent(ctx: StoreContext, entry: EventEntry): TransactItems {
-  return [
-    {
-      Put: {
-        TableName: ctx.tables.preferences,
-        Item: { ...keys.event(entry.eventId), type: 'event', personId: entry.personId, recordedAt: entry.recordedAt, ...entry.detail },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    },
-    {
-      Put: {
-        TableName: ctx.tables.preferences,
-        Item: {
-          ...keys.history(entry.personId, entry.occurredAt, entry.eventId),
-          type: 'history',
-          eventId: entry.eventId,
-          occurredAt: entry.occurredAt,
-          recordedAt: entry.recordedAt,
-          ...entry.summary,
-        },
-      },
-    },
-  ];
-}
-
-type Conflict = 'duplicate' | 'changed';
-
-/** Why a transaction was cancelled: its first item (the event) existing means a redelivery. */
-function conflictOf(error: unknown): Conflict | undefined {
-  if (!(error instanceof TransactionCanceledException)) return undefined;
-  const reasons = error.CancellationReasons ?? [];
-  if (reasons[0]?.Code === 'ConditionalCheckFailed') return 'duplicate';
-  if (reasons.some((reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict')) return 'changed';
-  return undefined;
-}
-
-async function transact(ctx: StoreContext, items: TransactItems): Promise<Conflict | WriteCost> {
-  if (items.length > MAX_TRANSACTION_ITEMS) {
-    throw new UnprocessableError(`This change touches ${items.length} items, more than one transaction can hold (${MAX_TRANSACTION_ITEMS}).`);
-  }
-  try {
-    await ctx.documents.send(new TransactWriteCommand({ TransactItems: items }));
-    const sizes = items.map((item) => itemSize(item.Put?.Item ?? {}));
-    return {
-      items: items.length,
-      bytes: sizes.reduce((sum, size) => sum + size, 0),
-      writeCapacityUnits: sizes.reduce((sum, size) => sum + writeUnits(size, true), 0),
-    };
-  } catch (error) {
-    const conflict = conflictOf(error);
-    if (conflict) return conflict;
-    throw new DependencyError('The change could not be recorded; it was not acknowledged.', {}, error);
-  }
-}
-
-/** Runs `attempt` until it commits, re-reading after each conflict with a concurrent writer. */
-async function withRetries<T>(attempt: () => Promise<T | 'retry'>): Promise<T> {
-  for (let tries = 1; ; tries++) {
-    const result = await attempt();
-    if (result !== 'retry') return result;
-    if (tries >= MAX_ATTEMPTS) throw new DependencyError('The change kept conflicting with concurrent changes; it was not acknowledged.');
-    await sleep(Math.random() * 10 * tries);
-  }
 }
 
 /** The identity a signal is about on its channels, which decides whose record it goes to. */
@@ -344,9 +163,7 @@ export async function recordSignal(ctx: StoreContext, signal: Signal, now: () =>
       return { eventId: signal.id, personId: before.personId, duplicate: true, effect, suppressions: [], statusChanges: [] };
     }
     if (result === 'changed') return 'retry';
-    const statusChanges = writes.filter(
-      (write) => write.status !== (current.get(suppressionKey(write.channel, write.address))?.status ?? 'allowed'),
-    );
+    const statusChanges = statusChangesOf(writes, current);
     return { eventId: signal.id, personId: before.personId, duplicate: false, effect, suppressions: writes, statusChanges, cost: result };
   });
 }

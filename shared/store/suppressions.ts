@@ -186,9 +186,9 @@ export interface DeliveryRecord {
   personId: string;
 }
 
-export function deliveryKey(channel: Channel, address: string, version: number) {
-  return { pk: `DELIVERY#${channel}#${address}`, sk: `v${String(version).padStart(VERSION_DIGITS, '0')}` };
-}
+// One key layout for delivery items, shared with acks and trace (store/deliveries.ts).
+export { deliveryKey } from './deliveries.js';
+import { deliveryKey } from './deliveries.js';
 
 /**
  * Notes that a message was enqueued. Idempotent: a redelivery rewrites the same values and keeps

@@ -6,6 +6,7 @@ import { Webhook } from 'standardwebhooks';
 import twilioWebhooks from 'twilio/lib/webhooks/webhooks.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSystem, type RunningSystem } from '../support/system.js';
+import { phoneNumbers } from '../support/phones.js';
 
 /** A dialer's disposition over HTTP to `npm start`'s system, and the pre-send check after it. */
 
@@ -27,7 +28,7 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-const phone = () => `+1646555${String(randomBytes(2).readUInt16BE() % 10_000).padStart(4, '0')}`;
+const phone = phoneNumbers('646');
 const check = async (channel: string, address: string) =>
   (await (await fetch(`${system.url}/v1/suppressions/${channel}/${encodeURIComponent(address)}`, { headers: { 'x-api-key': KEY } })).json()) as { status?: string; suppressed?: boolean };
 

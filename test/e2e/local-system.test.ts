@@ -13,6 +13,7 @@ import type { SuppressionMessage } from '../../shared/fanout.js';
 import { channelQueues } from '../../shared/resources.js';
 import { receiveMessagesFor } from '../support/local-stack.js';
 import { failedStart, freePort, startSystem, type RunningSystem } from '../support/system.js';
+import { phoneNumbers } from '../support/phones.js';
 
 /**
  * The whole path as a user meets it: `npm start`, a STOP signed the way Twilio signs it, the
@@ -56,9 +57,7 @@ async function check(phone: string, apiKey: string = localDefaults.API_KEY) {
   });
 }
 
-function randomPhone(): string {
-  return `+1415555${String(randomBytes(2).readUInt16BE() % 10_000).padStart(4, '0')}`;
-}
+const randomPhone = phoneNumbers('415');
 
 async function portAnswers(port: number): Promise<boolean> {
   return new Promise((resolveAnswer) => {

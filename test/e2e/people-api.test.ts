@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSystem, type RunningSystem } from '../support/system.js';
+import { phoneNumbers } from '../support/phones.js';
 
 /** The master record through the HTTP API of the local system, as a CRM or compliance tool uses it. */
 
@@ -24,9 +25,7 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-function phone(): string {
-  return `+1646555${String(randomBytes(2).readUInt16BE() % 10_000).padStart(4, '0')}`;
-}
+const phone = phoneNumbers('646');
 
 async function call(method: string, path: string, body?: unknown, key = ADMIN) {
   const response = await fetch(`${system.url}${path}`, {

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localDefaults } from '../../infra/local/runtime.js';
 import { telnyxKeys, telnyxMessage, vonageSms, type SignedRequest } from '../support/provider-signing.js';
-import { startSystem, type RunningSystem } from '../support/system.js';
+import { sendSigned, smsSuppressed, startSystem, type RunningSystem } from '../support/system.js';
+import { phoneNumbers } from '../support/phones.js';
 
 /**
  * The opt-out confirmation sent through a provider's REST API, through the local system: the
@@ -82,21 +83,10 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-function phone(): string {
-  return `+1720555${String(randomBytes(2).readUInt16BE() % 10_000).padStart(4, '0')}`;
-}
+const phone = phoneNumbers('720');
 
-async function send(request: SignedRequest) {
-  const response = await fetch(`${system.url}${request.path}`, { method: request.method, headers: request.headers, body: request.body });
-  return { status: response.status, body: await response.text() };
-}
-
-async function suppressed(number: string): Promise<boolean> {
-  const response = await fetch(`${system.url}/v1/suppressions/sms/${encodeURIComponent(number)}`, {
-    headers: { 'x-api-key': localDefaults.API_KEY },
-  });
-  return ((await response.json()) as { suppressed: boolean }).suppressed;
-}
+const send = (request: SignedRequest) => sendSigned(system, request);
+const suppressed = (number: string) => smsSuppressed(system, number, localDefaults.API_KEY);
 
 /** Confirmations the fake API was asked to send to `number` (the webhook waits for the send). */
 const sentTo = (number: string) => received.filter((request) => request.body.includes(number));

@@ -13,7 +13,8 @@ import {
   vonageSms,
   type SignedRequest,
 } from '../support/provider-signing.js';
-import { startSystem, type RunningSystem } from '../support/system.js';
+import { sendSigned, smsSuppressed, startSystem, type RunningSystem } from '../support/system.js';
+import { phoneNumbers } from '../support/phones.js';
 
 /** Every SMS provider's STOP, signed the provider's way, through the local system. */
 
@@ -38,21 +39,10 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-function phone(): string {
-  return `+1303555${String(randomBytes(2).readUInt16BE() % 10_000).padStart(4, '0')}`;
-}
+const phone = phoneNumbers('303');
 
-async function send(request: SignedRequest) {
-  const response = await fetch(`${system.url}${request.path}`, { method: request.method, headers: request.headers, body: request.body });
-  return { status: response.status, body: await response.text() };
-}
-
-async function suppressed(number: string): Promise<boolean> {
-  const response = await fetch(`${system.url}/v1/suppressions/sms/${encodeURIComponent(number)}`, {
-    headers: { 'x-api-key': localDefaults.API_KEY },
-  });
-  return ((await response.json()) as { suppressed: boolean }).suppressed;
-}
+const send = (request: SignedRequest) => sendSigned(system, request);
+const suppressed = (number: string) => smsSuppressed(system, number, localDefaults.API_KEY);
 
 const providers: [string, (from: string, text: string) => SignedRequest][] = [
   ['vonage', (from, text) => vonageSms(secrets.VONAGE_SIGNATURE_SECRET, from, text)],

@@ -6,6 +6,7 @@ import { deliveriesOf, getDelivery } from '../../shared/store/deliveries.js';
 import { recordDelivery } from '../../shared/store/suppressions.js';
 import { recordSignal } from '../../shared/store/people.js';
 import { createTestStack, type TestStack } from '../support/local-stack.js';
+import { phoneNumbers } from '../support/phones.js';
 
 /** Acks against DynamoDB Local, on delivery items shaped as fan-out writes them. */
 
@@ -15,7 +16,7 @@ beforeAll(async () => {
   stack = await createTestStack();
 });
 
-const phone = () => `+1212555${String(randomBytes(2).readUInt16BE() % 10_000).padStart(4, '0')}`;
+const phone = phoneNumbers('212');
 
 function sms(text: 'STOP' | 'START', from: string, at: string) {
   const messageId = `SM${randomBytes(16).toString('hex')}`;

@@ -9,6 +9,7 @@ import { findPerson, getPerson, getSuppression, personHistory, recordSignal } fr
 import { signalFromRequest, requestSchema } from '../../shared/requests.js';
 import { httpEvent } from '../support/http-event.js';
 import { createTestStack, type TestStack } from '../support/local-stack.js';
+import { phoneNumbers } from '../support/phones.js';
 
 /** POST /webhooks/calls/{dialer} through the real handler against DynamoDB Local. */
 
@@ -16,7 +17,7 @@ const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 let stack: TestStack;
 let handler: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
-const phone = () => `+1415555${String(randomBytes(2).readUInt16BE() % 10_000).padStart(4, '0')}`;
+const phone = phoneNumbers('415');
 
 function signedCall(body: Record<string, unknown>, at = new Date()): APIGatewayProxyEventV2 {
   const raw = JSON.stringify(body);

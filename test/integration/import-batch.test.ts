@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { getSuppression } from '../../shared/store/people.js';
 import { httpEvent } from '../support/http-event.js';
 import { createTestStack, type TestStack } from '../support/local-stack.js';
+import { phoneNumbers } from '../support/phones.js';
 
 /** POST /v1/requests/batch through the real handler against DynamoDB Local. */
 
@@ -11,7 +12,7 @@ const KEY = 'batch-test-key';
 let stack: TestStack;
 let handler: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
-const phone = () => `+1415555${String(randomBytes(2).readUInt16BE() % 10_000).padStart(4, '0')}`;
+const phone = phoneNumbers('415');
 
 function batch(requests: unknown[], key = KEY): APIGatewayProxyEventV2 {
   const base = httpEvent('POST', '/v1/requests/batch');

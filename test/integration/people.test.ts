@@ -15,6 +15,7 @@ import {
   recordSignal,
 } from '../../shared/store/people.js';
 import { createTestStack, type TestStack } from '../support/local-stack.js';
+import { phoneNumbers } from '../support/phones.js';
 
 /** The master record against DynamoDB Local: people, identities, scopes, merges. */
 
@@ -24,9 +25,7 @@ beforeAll(async () => {
   stack = await createTestStack();
 });
 
-function phone(): string {
-  return `+1212555${String(randomBytes(2).readUInt16BE() % 10_000).padStart(4, '0')}`;
-}
+const phone = phoneNumbers('212');
 
 function email(): string {
   return `person-${randomBytes(4).toString('hex')}@example.com`;

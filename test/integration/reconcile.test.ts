@@ -12,6 +12,7 @@ import { keys } from '../../shared/store/keys.js';
 import { recordSignal } from '../../shared/store/people.js';
 import { localClientOptions } from '../../infra/local/services.js';
 import { createTestStack, type TestStack } from '../support/local-stack.js';
+import { phoneNumbers } from '../support/phones.js';
 
 /** Reconciliation against DynamoDB Local and fauxqs's S3: the snapshot, drift and SLA flags. */
 
@@ -25,7 +26,7 @@ beforeAll(async () => {
   await ensureBucket(s3, bucket);
 });
 
-const phone = () => `+1212555${String(randomBytes(2).readUInt16BE() % 10_000).padStart(4, '0')}`;
+const phone = phoneNumbers('212');
 
 function stop(from: string, at: string) {
   const messageId = `SM${randomBytes(16).toString('hex')}`;

@@ -9,15 +9,14 @@ import type { Signal } from '../../shared/signal.js';
 import { keys } from '../../shared/store/keys.js';
 import { getPerson, getSuppression, recordSignal } from '../../shared/store/people.js';
 import { createTestStack, receiveMessagesFor, type TestStack } from '../support/local-stack.js';
+import { phoneNumbers } from '../support/phones.js';
 
 /** The write path and fan-out against DynamoDB Local and fauxqs: no mocks. */
 
 let stack: TestStack;
 let poller: StreamPoller;
 
-function randomPhone(): string {
-  return `+1415555${String(randomBytes(2).readUInt16BE() % 10_000).padStart(4, '0')}`;
-}
+const randomPhone = phoneNumbers('415');
 
 function smsSignal(from: string, text: string, at: Date, messageId = `SM${randomBytes(16).toString('hex')}`): Signal {
   const signal = signalFromSms(

@@ -7,6 +7,7 @@ import { recordDelivery } from '../../shared/store/suppressions.js';
 import { getPerson, recordSignal } from '../../shared/store/people.js';
 import { readTrace, traceHtml, traceText } from '../../shared/trace.js';
 import { createTestStack, type TestStack } from '../support/local-stack.js';
+import { phoneNumbers } from '../support/phones.js';
 
 /** The audit trace of a real sequence: an SMS STOP recorded, enqueued, acked. */
 
@@ -16,7 +17,7 @@ beforeAll(async () => {
   stack = await createTestStack();
 });
 
-const phone = () => `+1212555${String(randomBytes(2).readUInt16BE() % 10_000).padStart(4, '0')}`;
+const phone = phoneNumbers('212');
 
 function sms(text: 'STOP' | 'START', from: string, at: string, body = text) {
   const messageId = `SM${randomBytes(16).toString('hex')}`;

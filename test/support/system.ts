@@ -97,3 +97,15 @@ export async function failedStart(env: Record<string, string>): Promise<{ code: 
   const code = await new Promise<number | null>((resolveExit) => child.once('exit', (exitCode) => resolveExit(exitCode)));
   return { code, output };
 }
+
+/** Sends a request signed by test/support/provider-signing.ts to the running system. */
+export async function sendSigned(system: RunningSystem, request: { method: string; path: string; headers: Record<string, string>; body?: string }) {
+  const response = await fetch(`${system.url}${request.path}`, { method: request.method, headers: request.headers, body: request.body });
+  return { status: response.status, body: await response.text() };
+}
+
+/** Whether the check API says `number` is suppressed for SMS. */
+export async function smsSuppressed(system: RunningSystem, number: string, apiKey: string): Promise<boolean> {
+  const response = await fetch(`${system.url}/v1/suppressions/sms/${encodeURIComponent(number)}`, { headers: { 'x-api-key': apiKey } });
+  return ((await response.json()) as { suppressed: boolean }).suppressed;
+}
