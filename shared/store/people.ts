@@ -12,6 +12,7 @@ import {
   putClaim,
   putEvent,
   putRecord,
+  putSignalEvent,
   putSuppressions,
   statusChangesOf,
   suppressionWrites,
@@ -138,22 +139,7 @@ export async function recordSignal(ctx: StoreContext, signal: Signal, now: () =>
     const { current, writes } = await suppressionWrites(ctx, applied.record, touched, recordedAt);
     const effect = applied.effect;
 
-    const items: TransactItems = putEvent(ctx, {
-      eventId: signal.id,
-      personId: before.personId,
-      occurredAt: signal.occurredAt,
-      recordedAt,
-      summary: {
-        kind: signal.kind,
-        channels: signal.channels,
-        purpose: signal.purpose,
-        scope: signal.scope,
-        receivedAt: signal.receivedAt,
-        source: signal.source,
-        effect,
-      },
-      detail: { ...signal, effect, ...(ownedElsewhere.length ? { ownedElsewhere } : {}) },
-    });
+    const items: TransactItems = putSignalEvent(ctx, signal, before.personId, recordedAt, effect, ownedElsewhere.length ? { ownedElsewhere } : {});
     if (applied.record !== before) items.push(putRecord(ctx, before, applied.record, recordedAt));
     items.push(...unowned.map((identity) => putClaim(ctx, identity, before.personId, recordedAt)));
     items.push(...putSuppressions(ctx, writes, current));

@@ -5,6 +5,7 @@ import { DependencyError, UnprocessableError } from '../errors.js';
 import type { Identity } from '../identity.js';
 import { impliedSuppressions, materialize, suppressionKey, type PersonRecord, type Suppression, type SuppressionView } from '../preferences.js';
 import type { Channel } from '../resources.js';
+import type { Signal } from '../signal.js';
 import type { StoreContext } from './clients.js';
 import { batchGetItems, type TransactItems } from './dynamo.js';
 import { itemSize, writeUnits } from './item-size.js';
@@ -173,4 +174,24 @@ export async function withRetries<T>(attempt: () => Promise<T | 'retry'>): Promi
 /** The written items whose status changed (suppressed ↔ allowed), as opposed to their details. */
 export function statusChangesOf(writes: readonly Suppression[], current: ReadonlyMap<string, Suppression>): Suppression[] {
   return writes.filter((write) => write.status !== (current.get(suppressionKey(write.channel, write.address))?.status ?? 'allowed'));
+}
+
+/** The event and history items of a signal; `extra` goes on both (e.g. where a number moved from). */
+export function putSignalEvent(
+  ctx: StoreContext,
+  signal: Signal,
+  personId: string,
+  recordedAt: string,
+  effect: string,
+  extra: Record<string, unknown> = {},
+): TransactItems {
+  const { kind, channels, purpose, scope, receivedAt, source } = signal;
+  return putEvent(ctx, {
+    eventId: signal.id,
+    personId,
+    occurredAt: signal.occurredAt,
+    recordedAt,
+    summary: { kind, channels, purpose, scope, receivedAt, source, effect, ...extra },
+    detail: { ...signal, effect, ...extra },
+  });
 }

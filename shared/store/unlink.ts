@@ -10,7 +10,7 @@ import { keys } from './keys.js';
 import { getPerson, newPersonId, readClaims, recordSignal, type RecordOutcome } from './people.js';
 import {
   putClaim,
-  putEvent,
+  putSignalEvent,
   putRecord,
   putSuppressions,
   statusChangesOf,
@@ -69,23 +69,7 @@ async function attemptUnlink(
 
   const { current, writes } = await suppressionWrites(ctx, applied.record, phoneChannels, recordedAt);
   const result = await transact(ctx, [
-    ...putEvent(ctx, {
-      eventId: signal.id,
-      personId: holder.personId,
-      occurredAt: signal.occurredAt,
-      recordedAt,
-      summary: {
-        kind: signal.kind,
-        channels: signal.channels,
-        purpose: signal.purpose,
-        scope: signal.scope,
-        receivedAt: signal.receivedAt,
-        source: signal.source,
-        effect: applied.effect,
-        unlinkedFrom: owner.personId,
-      },
-      detail: { ...signal, effect: applied.effect, unlinkedFrom: owner.personId },
-    }),
+    ...putSignalEvent(ctx, signal, holder.personId, recordedAt, applied.effect, { unlinkedFrom: owner.personId }),
     // The old person's history says where the number went.
     {
       Put: {
