@@ -1,6 +1,6 @@
 import { ackRequestSchema, normalizeAcks, recordAcks, summarize } from '../shared/acks.js';
 import { defaultPhoneRegion } from '../shared/config.js';
-import { requireApiKey } from '../shared/http/api-key.js';
+import { callerOf, requireApiKey } from '../shared/http/api-key.js';
 import { httpHandler } from '../shared/http/middleware.js';
 import { jsonResponse } from '../shared/http/problem.js';
 import { jsonBody } from '../shared/http/request.js';
@@ -17,8 +17,9 @@ const store = storeFromEnvironment();
 export const handler = httpHandler(async (event) => {
   const request = jsonBody(event, ackRequestSchema);
   const targets = normalizeAcks(request, defaultPhoneRegion());
-  const results = await recordAcks(store, request.integration, targets);
+  const { keyId } = callerOf(event);
+  const results = await recordAcks(store, request.integration, targets, undefined, keyId);
   const counts = summarize(results);
-  logger.info('acks recorded', { integration: request.integration, ...counts });
+  logger.info('acks recorded', { integration: request.integration, keyId, ...counts });
   return jsonResponse(200, { integration: request.integration, counts, results });
 }).use(requireApiKey('ack'));

@@ -117,8 +117,8 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T
   return results;
 }
 
-async function ackOne(ctx: StoreContext, integration: string, target: AckTarget, at: string): Promise<AckResult> {
-  const ack = { at, version: target.version };
+async function ackOne(ctx: StoreContext, integration: string, target: AckTarget, at: string, keyId: string | undefined): Promise<AckResult> {
+  const ack = { at, version: target.version, ...(keyId ? { keyId } : {}) };
   const result = await recordAck(ctx, { ...target, integration, ack });
   if (result.outcome === 'missing') {
     const suppression = await getSuppression(ctx, target.channel, target.address);
@@ -156,7 +156,14 @@ async function ackOne(ctx: StoreContext, integration: string, target: AckTarget,
  * request is recorded once and reported each time. Unknown versions, and versions fan-out has not
  * recorded as enqueued yet, are reported per item, not refused.
  */
-export async function recordAcks(ctx: StoreContext, integration: string, targets: readonly AckTarget[], now: () => Date = () => new Date()): Promise<AckResult[]> {
+export async function recordAcks(
+  ctx: StoreContext,
+  integration: string,
+  targets: readonly AckTarget[],
+  now: () => Date = () => new Date(),
+  /** The API key that sent the acks, recorded on each integration ack. */
+  keyId?: string,
+): Promise<AckResult[]> {
   const at = now().toISOString();
   const keyOf = (target: AckTarget) => `${target.channel}#${target.address}#${target.version}`;
   const unique = [...new Map(targets.map((target) => [keyOf(target), target])).values()];
@@ -169,7 +176,7 @@ export async function recordAcks(ctx: StoreContext, integration: string, targets
   }
   const results = new Map<string, AckResult>();
   await mapLimited([...byAddress.values()], ACK_CONCURRENCY, async (group) => {
-    for (const target of group) results.set(keyOf(target), await ackOne(ctx, integration, target, at));
+    for (const target of group) results.set(keyOf(target), await ackOne(ctx, integration, target, at, keyId));
   });
   return targets.map((target) => results.get(keyOf(target))!);
 }

@@ -4,7 +4,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { PassThrough } from 'node:stream';
 import { appliedAt, missingAcks } from './acks.js';
 import { DependencyError } from './errors.js';
-import { suppressionFor, type PersonRecord, type Suppression, type SuppressionView } from './preferences.js';
+import { impliedSuppressions, suppressionFor, suppressionKey, type PersonRecord, type Suppression, type SuppressionView } from './preferences.js';
 import type { Channel } from './resources.js';
 import { assess, type SlaPolicy } from './sla.js';
 import type { StoreContext } from './store/clients.js';
@@ -31,9 +31,10 @@ export const reconcileMetrics = {
   DriftStateDiffers: 'state-differs',
   DriftPersonMissing: 'person-missing',
   DriftDeliveryMissing: 'delivery-missing',
+  DriftItemMissing: 'item-missing',
 } as const satisfies Record<string, DriftKind | FlagKind>;
 
-export type DriftKind = 'state-differs' | 'person-missing' | 'delivery-missing';
+export type DriftKind = 'state-differs' | 'person-missing' | 'delivery-missing' | 'item-missing';
 export type FlagKind = 'past-target' | 'approaching-deadline' | 'past-deadline';
 
 export interface Finding {
@@ -114,6 +115,86 @@ export function judgeSuppression(item: Suppression, person: PersonRecord | undef
   return findings;
 }
 
+/**
+ * The other direction: what one (unmerged) person's record implies on a channel that the
+ * suppressions table does not hold. A missing item is `item-missing`. An item held under another
+ * person is `state-differs` (the suppression-side check judges it against that other person, so
+ * it may not see it). An item that names this person but differs is left to the suppression-side
+ * check, which judges it against this same record, so it is not counted twice.
+ */
+export function judgePerson(person: PersonRecord & { updatedAt?: string }, channel: Channel, items: ReadonlyMap<string, Suppression>): Finding[] {
+  const findings: Finding[] = [];
+  for (const implied of impliedSuppressions(person, [channel])) {
+    const item = items.get(suppressionKey(implied.channel, implied.address));
+    const base = {
+      channel: implied.channel,
+      address: implied.address,
+      personId: person.personId,
+      status: implied.status,
+      recordedAt: person.updatedAt ?? implied.since,
+    };
+    if (!item) {
+      // An address never suppressed needs no item (materialize writes none): only a missing suppression is drift.
+      if (implied.status === 'allowed') continue;
+      findings.push({ ...base, kind: 'item-missing', version: 0, detail: `the record of person ${person.personId} implies ${implied.status}; no suppression item exists` });
+    } else if (item.personId !== person.personId) {
+      findings.push({
+        ...base,
+        kind: 'state-differs',
+        version: item.version,
+        detail: `the record of person ${person.personId} implies ${implied.status}; the item names person ${item.personId} (${item.status})`,
+      });
+    }
+  }
+  return findings;
+}
+
+/**
+ * Scans the preferences table for current person records (not merged away), page by page, and
+ * reports what each implies on `channel` that the suppressions table lacks. Memory is bounded by
+ * one page of records and the items they imply.
+ */
+async function reconcilePeople(ctx: StoreContext, channel: Channel, report: (finding: Finding) => void): Promise<number> {
+  let people = 0;
+  let exclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await ctx.documents
+      .send(
+        new ScanCommand({
+          TableName: ctx.tables.preferences,
+          FilterExpression: '#type = :person AND sk = :record AND attribute_not_exists(mergedInto)',
+          ExpressionAttributeNames: { '#type': 'type' },
+          ExpressionAttributeValues: { ':person': 'person', ':record': 'RECORD' },
+          ConsistentRead: true,
+          ExclusiveStartKey: exclusiveStartKey,
+        }),
+      )
+      .catch((error: unknown) => {
+        throw new DependencyError('The preferences table could not be read.', {}, error);
+      });
+    const records = (page.Items ?? []).map((item) => {
+      const { pk: _pk, sk: _sk, type: _type, ...person } = item;
+      return person as unknown as StoredPerson;
+    });
+    const wanted = new Map<string, { channel: Channel; address: string }>();
+    for (const record of records) {
+      for (const view of impliedSuppressions(record, [channel])) wanted.set(suppressionKey(view.channel, view.address), view);
+    }
+    const found = await batchGetItems(ctx, ctx.tables.suppressions, [...wanted.values()].map((view) => keys.suppression(view.channel, view.address)));
+    const items = new Map<string, Suppression>();
+    for (const item of found) {
+      const { pk, ...suppression } = item;
+      items.set(String(pk), suppression as unknown as Suppression);
+    }
+    for (const record of records) {
+      people++;
+      for (const finding of judgePerson(record, channel, items)) report(finding);
+    }
+    exclusiveStartKey = page.LastEvaluatedKey;
+  } while (exclusiveStartKey);
+  return people;
+}
+
 /** Where a snapshot's lines go. */
 export interface SnapshotSink {
   write(line: string): Promise<void>;
@@ -127,6 +208,8 @@ export interface ChannelReport {
   finishedAt: string;
   items: number;
   suppressed: number;
+  /** Person records checked for implied suppressions missing from the table. */
+  people: number;
   snapshot?: { bucket: string; key: string };
   counts: Record<DriftKind | FlagKind, number>;
   /** The first findings of each kind, up to the example limit; counts are complete. */
@@ -146,7 +229,7 @@ export interface ReconcileOptions {
   progress?: (items: number) => void;
 }
 
-const findingKinds: (DriftKind | FlagKind)[] = ['state-differs', 'person-missing', 'delivery-missing', 'past-target', 'approaching-deadline', 'past-deadline'];
+const findingKinds: (DriftKind | FlagKind)[] = ['state-differs', 'person-missing', 'delivery-missing', 'item-missing', 'past-target', 'approaching-deadline', 'past-deadline'];
 
 async function peopleOf(ctx: StoreContext, personIds: readonly string[]): Promise<Map<string, StoredPerson>> {
   const items = await batchGetItems(ctx, ctx.tables.preferences, [...new Set(personIds)].map((id) => keys.person(id)));
@@ -170,6 +253,12 @@ export async function reconcileChannel(ctx: StoreContext, channel: Channel, opti
   let items = 0;
   let suppressed = 0;
   let truncated = false;
+  let people = 0;
+  const record = (finding: Finding) => {
+    counts[finding.kind]++;
+    if (counts[finding.kind] <= limit) findings.push(finding);
+    else truncated = true;
+  };
   const sink = options.snapshot?.(channel, started);
   try {
     let exclusiveStartKey: Record<string, unknown> | undefined;
@@ -192,7 +281,7 @@ export async function reconcileChannel(ctx: StoreContext, channel: Channel, opti
         const { pk: _pk, ...suppression } = item;
         return suppression as Suppression;
       });
-      const [people, deliveries] = await Promise.all([
+      const [owners, deliveries] = await Promise.all([
         peopleOf(ctx, suppressions.map((item) => item.personId)),
         getDeliveries(ctx, suppressions),
       ]);
@@ -206,15 +295,12 @@ export async function reconcileChannel(ctx: StoreContext, channel: Channel, opti
         items++;
         if (item.status === 'suppressed') suppressed++;
         if (sink) await sink.write(`${JSON.stringify(item)}\n`);
-        for (const finding of judgeSuppression(item, people.get(item.personId), deliveries.get(deliveryId(item)), context)) {
-          counts[finding.kind]++;
-          if (counts[finding.kind] <= limit) findings.push(finding);
-          else truncated = true;
-        }
+        for (const finding of judgeSuppression(item, owners.get(item.personId), deliveries.get(deliveryId(item)), context)) record(finding);
       }
       options.progress?.(items);
       exclusiveStartKey = page.LastEvaluatedKey;
     } while (exclusiveStartKey);
+    people = await reconcilePeople(ctx, channel, record);
   } catch (error) {
     await sink?.abort().catch(() => undefined);
     throw error;
@@ -226,6 +312,7 @@ export async function reconcileChannel(ctx: StoreContext, channel: Channel, opti
     finishedAt: now().toISOString(),
     items,
     suppressed,
+    people,
     ...(snapshot ? { snapshot } : {}),
     counts,
     findings,

@@ -28,6 +28,8 @@ export interface ChannelTiming {
   /** When the channel counts it applied (first ack, or every expected integration's). */
   appliedAt?: string;
   ackedBy?: string;
+  /** The API key that sent the first ack (kept from when acks started recording keys). */
+  ackedByKey?: string;
   acks?: Record<string, IntegrationAck>;
   /** The target runs from when the request entered the master record. */
   target: Exclude<Timeliness, 'approaching'>;
@@ -139,6 +141,7 @@ export function traceOf(inputs: TraceInputs): Omit<Trace, 'generatedAt'> {
             ...(delivery?.enqueuedAt ? { enqueuedAt: delivery.enqueuedAt } : {}),
             ...(applied ? { appliedAt: applied } : {}),
             ...(delivery?.ackedBy ? { ackedBy: delivery.ackedBy } : {}),
+            ...(delivery?.ackedBy && delivery.acks?.[delivery.ackedBy]?.keyId ? { ackedByKey: delivery.acks[delivery.ackedBy]!.keyId } : {}),
             ...(delivery?.acks ? { acks: delivery.acks } : {}),
             target: target.target,
             targetAt: target.targetAt,
@@ -237,11 +240,17 @@ function headline(event: TracedEvent): string {
   return `${event.kind}${about}${scope}${event.effect ? ` [${event.effect}]` : ''}`;
 }
 
+/** Who acked: each integration, with the API key that sent its ack when one was recorded. */
+function ackers(timing: ChannelTiming): string | undefined {
+  const acks = Object.entries(timing.acks ?? {}).map(([integration, ack]) => (ack.keyId ? `${integration} (key ${ack.keyId})` : integration));
+  return acks.join(', ') || timing.ackedBy;
+}
+
 function timingLine(timing: ChannelTiming): string {
   const parts = [`${timing.channel} ${timing.address}${timing.version ? ` v${timing.version}` : ''}: ${timing.state}`];
   if (timing.coveredBy) parts.push(`already in effect by ${timing.coveredBy.eventId ?? 'an earlier request'} (v${timing.coveredBy.version})`);
   if (timing.enqueuedAt) parts.push(`enqueued ${timing.enqueuedAt}`);
-  if (timing.appliedAt) parts.push(`acked ${timing.appliedAt}${timing.ackedBy ? ` by ${Object.keys(timing.acks ?? {}).join(', ') || timing.ackedBy}` : ''}`);
+  if (timing.appliedAt) parts.push(`acked ${timing.appliedAt}${timing.ackedBy ? ` by ${ackers(timing)}` : ''}`);
   parts.push(`target ${timing.target} (by ${timing.targetAt})`);
   if (timing.deadline) parts.push(`deadline ${deadlineWords[timing.deadline]} (due ${timing.deadlineAt})`);
   return parts.join('; ');
@@ -285,7 +294,7 @@ export function traceHtml(trace: Trace, subject: string): string {
       .map(
         (timing) => `<tr>${cell(timing.channel)}${cell(timing.address)}${cell(timing.version ? `v${timing.version}` : undefined)}${cell(timing.state)}${cell(
           timing.enqueuedAt,
-        )}${cell(timing.appliedAt)}${cell(Object.keys(timing.acks ?? {}).join(', ') || timing.ackedBy)}<td class="${verdictClass(timing.target)}">${escapeHtml(
+        )}${cell(timing.appliedAt)}${cell(ackers(timing))}<td class="${verdictClass(timing.target)}">${escapeHtml(
           `${timing.target} (by ${timing.targetAt})`,
         )}</td><td class="${verdictClass(timing.deadline)}">${escapeHtml(timing.deadline ? `${deadlineWords[timing.deadline]} (due ${timing.deadlineAt})` : 'n/a')}</td></tr>`,
       )

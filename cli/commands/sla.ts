@@ -18,10 +18,11 @@ const kinds: [keyof ChannelReport['counts'], string][] = [
   ['state-differs', 'drift: differs from record'],
   ['person-missing', 'drift: person missing'],
   ['delivery-missing', 'drift: never enqueued'],
+  ['item-missing', 'drift: suppression missing'],
 ];
 
 function findingLine(finding: Finding): string {
-  const parts = [`${finding.kind.padEnd(20)} ${finding.channel} ${finding.address} v${finding.version} (${finding.status}, recorded ${finding.recordedAt})`];
+  const parts = [`${finding.kind.padEnd(20)} ${finding.channel} ${finding.address} ${finding.version ? `v${finding.version}` : 'no item'} (${finding.status}, recorded ${finding.recordedAt})`];
   if (finding.deadlineAt) parts.push(`deadline ${finding.deadlineAt} (${Math.round((finding.deadlineElapsed ?? 0) * 100)}% elapsed)`);
   if (finding.awaiting?.length) parts.push(`awaiting ${finding.awaiting.join(', ')}`);
   if (finding.detail) parts.push(finding.detail);
@@ -90,6 +91,7 @@ export const slaCommand: Command = {
     }
     for (const report of reports) {
       console.log(`${report.channel}: ${report.items} suppression items (${report.suppressed} suppressed)${report.snapshot ? `, snapshot s3://${report.snapshot.bucket}/${report.snapshot.key}` : ''}`);
+      console.log(`  ${'person records checked'.padEnd(28)} ${report.people}`);
       for (const [kind, label] of kinds) console.log(`  ${label.padEnd(28)} ${report.counts[kind]}`);
       for (const finding of report.findings) console.log(findingLine(finding));
       if (report.truncated) console.log(`  … more findings than --list ${list} shows`);

@@ -21,6 +21,24 @@ function authorizerContext(event: HttpEvent): AuthorizerContext | undefined {
   return typeof lambda?.authenticated === 'string' ? lambda : undefined;
 }
 
+/** The authenticated caller of a request: the id of the API key that made it. */
+export interface ApiCaller {
+  keyId: string;
+}
+
+// Keyed by the event object middy hands to the handler, so nothing is added to the event itself.
+const callers = new WeakMap<HttpEvent, ApiCaller>();
+
+/**
+ * Who made a request that passed `requireApiKey`. Throws when the handler is not behind it, a
+ * wiring mistake that must not silently record no caller.
+ */
+export function callerOf(event: HttpEvent): ApiCaller {
+  const caller = callers.get(event);
+  if (!caller) throw new Error('callerOf: the handler is not behind requireApiKey.');
+  return caller;
+}
+
 /** Refuses the request unless it carries an API key with `scope`: 401 without a valid key, 403 without the scope. */
 export function requireApiKey(scope: Scope): middy.MiddlewareObj<HttpEvent, HttpResult> {
   return {
@@ -29,10 +47,13 @@ export function requireApiKey(scope: Scope): middy.MiddlewareObj<HttpEvent, Http
       if (decided) {
         if (decided.authenticated !== 'true') throw unauthenticated(decided.reason || 'The API key is not valid.');
         requireScope({ scopes: (decided.scopes ?? '').split(' ').filter(Boolean) as Scope[] }, scope);
+        if (!decided.keyId) throw unauthenticated('The authorizer did not name the API key.');
+        callers.set(request.event, { keyId: decided.keyId });
         return;
       }
       const caller = await authenticate(presentedKey(request.event.headers ?? {}), await configuredKeySources());
       requireScope(caller, scope);
+      callers.set(request.event, { keyId: caller.id });
     },
   };
 }

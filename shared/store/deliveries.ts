@@ -13,8 +13,8 @@ import { batchGetItems, guard } from './dynamo.js';
  *   written by fan-out after SendMessage (recordDelivery in shared/store/suppressions.ts): channel, address, version, eventId, messageId, personId,
  *   enqueuedAt (if_not_exists, so a redelivered stream record keeps the first time);
  *   written by acks: ackedAt and ackedBy (the first ack, if_not_exists) and
- *   acks.<integration> = { at, version } (each integration's first ack; `version` is the version it
- *   acked, which is newer than this item's when a later ack covered it).
+ *   acks.<integration> = { at, version, keyId } (each integration's first ack; `version` is the version it
+ *   acked, which is newer than this item's when a later ack covered it; `keyId` the API key that sent it).
  *
  * Zero-padding makes the sort key order numeric, so "every version older than N" is one query.
  */
@@ -23,6 +23,8 @@ export interface IntegrationAck {
   at: string;
   /** The version the integration acked: this one, or a newer one that superseded it. */
   version: number;
+  /** The id of the API key that sent the ack (absent for acks recorded before keys were kept). */
+  keyId?: string;
 }
 
 export interface Delivery {

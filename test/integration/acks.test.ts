@@ -1,3 +1,4 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { recordAcks } from '../../shared/acks.js';
@@ -5,16 +6,30 @@ import { signalFromSms } from '../../shared/sms.js';
 import { deliveriesOf, getDelivery } from '../../shared/store/deliveries.js';
 import { recordDelivery } from '../../shared/store/suppressions.js';
 import { recordSignal } from '../../shared/store/people.js';
+import { httpEvent } from '../support/http-event.js';
 import { createTestStack, type TestStack } from '../support/local-stack.js';
 import { phoneNumbers } from '../support/phones.js';
 
 /** Acks against DynamoDB Local, on delivery items shaped as fan-out writes them. */
 
 let stack: TestStack;
+let acksApi: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
 beforeAll(async () => {
   stack = await createTestStack();
+  Object.assign(process.env, stack.environment, { API_KEYS: 'sync-key-1:sync-secret-1:ack' });
+  ({ handler: acksApi } = (await import('../../functions/acks.js')) as unknown as { handler: typeof acksApi });
 });
+
+function ackRequest(body: unknown, auth: { key?: string; authorizer?: Record<string, string> }): APIGatewayProxyEventV2 {
+  const base = httpEvent('POST', '/v1/acks');
+  return {
+    ...base,
+    headers: { ...base.headers, 'content-type': 'application/json', ...(auth.key ? { 'x-api-key': auth.key } : {}) },
+    body: JSON.stringify(body),
+    requestContext: { ...base.requestContext, ...(auth.authorizer ? { authorizer: { lambda: auth.authorizer } } : {}) } as APIGatewayProxyEventV2['requestContext'],
+  };
+}
 
 const phone = phoneNumbers('212');
 
@@ -82,6 +97,28 @@ describe('acks', () => {
     expect(results[0]!.reason).toMatch(`latest version of this address is ${version}`);
     expect(await getDelivery(stack.store, 'sms', address, version + 5)).toBeUndefined();
     expect(await deliveriesOf(stack.store, 'sms', stranger)).toEqual([]);
+  });
+
+  it('POST /v1/acks records the id of the API key that sent each ack, from the key or from the authorizer', async () => {
+    const address = phone();
+    const version = await stoppedAndEnqueued(address, '2026-05-04T10:00:00.000Z');
+    const applied = [{ channel: 'sms', address, version }];
+
+    const direct = await acksApi(ackRequest({ integration: 'dialer-east', applied }, { key: 'sync-secret-1' }));
+    expect(direct.statusCode, direct.body).toBe(200);
+    const viaAuthorizer = await acksApi(
+      ackRequest({ integration: 'crm-sync', applied }, { authorizer: { authenticated: 'true', keyId: 'a1b2c3d4', scopes: 'ack' } }),
+    );
+    expect(viaAuthorizer.statusCode, viaAuthorizer.body).toBe(200);
+
+    expect(await getDelivery(stack.store, 'sms', address, version)).toMatchObject({
+      ackedBy: 'dialer-east',
+      acks: { 'dialer-east': { version, keyId: 'sync-key-1' }, 'crm-sync': { version, keyId: 'a1b2c3d4' } },
+    });
+    // Without a valid key nothing is recorded.
+    const refused = await acksApi(ackRequest({ integration: 'esp-sync', applied }, { key: 'wrong' }));
+    expect(refused.statusCode).toBe(401);
+    expect((await getDelivery(stack.store, 'sms', address, version))?.acks?.['esp-sync']).toBeUndefined();
   });
 
   it('reports an ack that arrives before fan-out recorded the delivery as not enqueued yet, writing nothing', async () => {

@@ -1,5 +1,5 @@
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
@@ -104,6 +104,26 @@ describe('reconciliation', () => {
     const reportKey = await writeReport(s3, bucket, report);
     const stored = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: reportKey }));
     expect(JSON.parse(await stored.Body!.transformToString())).toMatchObject({ channel: 'sms', counts: report.counts });
+  });
+
+  it('reports a person whose record implies a suppression the table does not hold, and not a consistent one', async () => {
+    const recorded = '2026-05-04T10:00:00.000Z';
+    const lost = phone();
+    const kept = phone();
+    const lostItem = await stopped(lost, recorded, { ackedAt: '2026-05-04T10:01:00.000Z' });
+    const keptItem = await stopped(kept, recorded, { ackedAt: '2026-05-04T10:01:00.000Z' });
+    // Something outside the write path deleted the item the record still implies.
+    await stack.store.documents.send(new DeleteCommand({ TableName: stack.store.tables.suppressions, Key: keys.suppression('sms', lost) }));
+
+    const report = await reconcileChannel(stack.store, 'sms', { policy: slaPolicy(), expected: () => [], now: () => new Date('2026-05-04T12:00:00.000Z') });
+
+    expect(report.people).toBeGreaterThanOrEqual(2);
+    expect(report.findings.filter((finding) => finding.address === lost)).toEqual([
+      expect.objectContaining({ kind: 'item-missing', channel: 'sms', personId: lostItem.personId, status: 'suppressed', version: 0 }),
+    ]);
+    expect(report.findings.filter((finding) => finding.address === kept || finding.personId === keptItem.personId)).toEqual([]);
+    expect(report.counts['item-missing']).toBe(report.findings.filter((finding) => finding.kind === 'item-missing').length);
+    expect(report.counts['item-missing']).toBeGreaterThanOrEqual(1);
   });
 
   it('flags a passed deadline, and counts a channel applied only once every expected integration acked', async () => {

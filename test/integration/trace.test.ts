@@ -35,7 +35,7 @@ describe('trace', () => {
       { channel: 'sms', address, version: item.version, eventId: item.eventId, messageId: `sms:${address}:v${item.version}`, personId: item.personId },
       new Date('2026-05-04T10:00:01.000Z'),
     );
-    await recordAcks(stack.store, 'sms-sync', [{ channel: 'sms', address, version: item.version }], () => new Date('2026-05-04T10:04:00.000Z'));
+    await recordAcks(stack.store, 'sms-sync', [{ channel: 'sms', address, version: item.version }], () => new Date('2026-05-04T10:04:00.000Z'), 'sync-key-7');
     // A second STOP is a new decision (a new version): until fan-out enqueues it, it shows as such.
     await recordSignal(stack.store, sms('STOP', address, '2026-05-05T09:00:00.000Z'), () => new Date('2026-05-05T09:00:00.100Z'));
 
@@ -59,6 +59,7 @@ describe('trace', () => {
           enqueuedAt: '2026-05-04T10:00:01.000Z',
           appliedAt: '2026-05-04T10:04:00.000Z',
           ackedBy: 'sms-sync',
+          ackedByKey: 'sync-key-7',
           target: 'met',
           deadline: 'met',
           deadlineAt: '2026-05-18T10:00:00.000Z',
@@ -72,7 +73,7 @@ describe('trace', () => {
     expect(text).toContain(`payload sha256 ${signal.evidence.payloadSha256}`);
     expect(text).toContain(`kept at    ${stack.store.tables.preferences} item pk=EVENT#${signal.id} sk=EVENT`);
     expect(text).toContain('recorded   2026-05-04T10:00:00.250Z (+250 ms)');
-    expect(text).toMatch(/sms \+1\d+ v1: applied; enqueued 2026-05-04T10:00:01.000Z; acked 2026-05-04T10:04:00.000Z by sms-sync; target met .*; deadline met \(due 2026-05-18T10:00:00.000Z\)/);
+    expect(text).toMatch(/sms \+1\d+ v1: applied; enqueued 2026-05-04T10:00:01.000Z; acked 2026-05-04T10:04:00.000Z by sms-sync \(key sync-key-7\); target met .*; deadline met \(due 2026-05-18T10:00:00.000Z\)/);
 
     const html = traceHtml(trace, address);
     expect(html.startsWith('<!doctype html>')).toBe(true);
