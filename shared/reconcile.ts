@@ -1,5 +1,4 @@
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { Upload } from '@aws-sdk/lib-storage';
 import { PassThrough } from 'node:stream';
 import { appliedAt, missingAcks } from './acks.js';
@@ -9,7 +8,7 @@ import type { Channel } from './resources.js';
 import { assess, type SlaPolicy } from './sla.js';
 import type { StoreContext } from './store/clients.js';
 import { deliveryId, getDeliveries, type Delivery } from './store/deliveries.js';
-import { batchGetItems } from './store/dynamo.js';
+import { batchGetItems, scanPages } from './store/dynamo.js';
 import { keys } from './store/keys.js';
 import { getPerson, type StoredPerson } from './store/people.js';
 
@@ -156,23 +155,19 @@ export function judgePerson(person: PersonRecord & { updatedAt?: string }, chann
  */
 async function reconcilePeople(ctx: StoreContext, channel: Channel, report: (finding: Finding) => void): Promise<number> {
   let people = 0;
-  let exclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ctx.documents
-      .send(
-        new ScanCommand({
-          TableName: ctx.tables.preferences,
-          FilterExpression: '#type = :person AND sk = :record AND attribute_not_exists(mergedInto)',
-          ExpressionAttributeNames: { '#type': 'type' },
-          ExpressionAttributeValues: { ':person': 'person', ':record': 'RECORD' },
-          ConsistentRead: true,
-          ExclusiveStartKey: exclusiveStartKey,
-        }),
-      )
-      .catch((error: unknown) => {
-        throw new DependencyError('The preferences table could not be read.', {}, error);
-      });
-    const records = (page.Items ?? []).map((item) => {
+  const pages = scanPages(
+    ctx.documents,
+    {
+      TableName: ctx.tables.preferences,
+      FilterExpression: '#type = :person AND sk = :record AND attribute_not_exists(mergedInto)',
+      ExpressionAttributeNames: { '#type': 'type' },
+      ExpressionAttributeValues: { ':person': 'person', ':record': 'RECORD' },
+      ConsistentRead: true,
+    },
+    'The preferences table',
+  );
+  for await (const page of pages) {
+    const records = page.map((item) => {
       const { pk: _pk, sk: _sk, type: _type, ...person } = item;
       return person as unknown as StoredPerson;
     });
@@ -190,8 +185,7 @@ async function reconcilePeople(ctx: StoreContext, channel: Channel, report: (fin
       people++;
       for (const finding of judgePerson(record, channel, items)) report(finding);
     }
-    exclusiveStartKey = page.LastEvaluatedKey;
-  } while (exclusiveStartKey);
+  }
   return people;
 }
 
@@ -261,25 +255,21 @@ export async function reconcileChannel(ctx: StoreContext, channel: Channel, opti
   };
   const sink = options.snapshot?.(channel, started);
   try {
-    let exclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await ctx.documents
-        .send(
-          new ScanCommand({
-            TableName: ctx.tables.suppressions,
-            FilterExpression: '#channel = :channel',
-            ExpressionAttributeNames: { '#channel': 'channel' },
-            ExpressionAttributeValues: { ':channel': channel },
-            ConsistentRead: true,
-            ExclusiveStartKey: exclusiveStartKey,
-          }),
-        )
-        .catch((error: unknown) => {
-          throw new DependencyError('The suppressions table could not be read.', {}, error);
-        });
-      const suppressions = (page.Items ?? []).map((item) => {
+    const pages = scanPages(
+      ctx.documents,
+      {
+        TableName: ctx.tables.suppressions,
+        FilterExpression: '#channel = :channel',
+        ExpressionAttributeNames: { '#channel': 'channel' },
+        ExpressionAttributeValues: { ':channel': channel },
+        ConsistentRead: true,
+      },
+      'The suppressions table',
+    );
+    for await (const page of pages) {
+      const suppressions = page.map((item) => {
         const { pk: _pk, ...suppression } = item;
-        return suppression as Suppression;
+        return suppression as unknown as Suppression;
       });
       const [owners, deliveries] = await Promise.all([
         peopleOf(ctx, suppressions.map((item) => item.personId)),
@@ -298,8 +288,7 @@ export async function reconcileChannel(ctx: StoreContext, channel: Channel, opti
         for (const finding of judgeSuppression(item, owners.get(item.personId), deliveries.get(deliveryId(item)), context)) record(finding);
       }
       options.progress?.(items);
-      exclusiveStartKey = page.LastEvaluatedKey;
-    } while (exclusiveStartKey);
+    }
     people = await reconcilePeople(ctx, channel, record);
   } catch (error) {
     await sink?.abort().catch(() => undefined);

@@ -1,8 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { BadRequestError, NotFoundError } from '../errors.js';
-import { guard } from '../store/dynamo.js';
+import { guard, scanPages } from '../store/dynamo.js';
 import { scopes as knownScopes, type Scope } from './api-keys.js';
 
 /**
@@ -60,15 +60,18 @@ export async function createApiKey(store: ApiKeyStore, input: { name: string; sc
 
 export async function listApiKeys(store: ApiKeyStore): Promise<StoredApiKey[]> {
   const keys: StoredApiKey[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await guard(() => store.documents.send(new ScanCommand({ TableName: store.table, ExclusiveStartKey: start })));
-    for (const item of page.Items ?? []) {
+  for await (const page of scanPages(store.documents, { TableName: store.table }, 'The API key store')) {
+    for (const item of page) {
       if (item.type !== 'api-key') continue;
-      keys.push({ id: item.id, name: item.name, scopes: item.scopes, createdAt: item.createdAt, ...(item.revokedAt ? { revokedAt: item.revokedAt } : {}) });
+      keys.push({
+        id: String(item.id),
+        name: String(item.name),
+        scopes: item.scopes as Scope[],
+        createdAt: String(item.createdAt),
+        ...(item.revokedAt ? { revokedAt: String(item.revokedAt) } : {}),
+      });
     }
-    start = page.LastEvaluatedKey;
-  } while (start);
+  }
   return keys.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
 }
 

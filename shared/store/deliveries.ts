@@ -1,9 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DependencyError } from '../errors.js';
 import type { Channel } from '../resources.js';
 import type { StoreContext } from './clients.js';
-import { batchGetItems, guard } from './dynamo.js';
+import { batchGetItems, guard, queryPages } from './dynamo.js';
 
 /**
  * Delivery items in the preferences table: one per (channel, address, version) that fan-out put
@@ -144,22 +144,13 @@ export async function getDelivery(ctx: StoreContext, channel: Channel, address: 
 export async function deliveriesOf(ctx: StoreContext, channel: Channel, address: string, before?: number): Promise<Delivery[]> {
   const { pk } = deliveryKey(channel, address, 0);
   const deliveries: Delivery[] = [];
-  let exclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await guard(() =>
-      ctx.documents.send(
-        new QueryCommand({
-          TableName: ctx.tables.preferences,
-          KeyConditionExpression: before === undefined ? 'pk = :pk' : 'pk = :pk AND sk < :before',
-          ExpressionAttributeValues: { ':pk': pk, ...(before === undefined ? {} : { ':before': versionKey(before) }) },
-          ConsistentRead: true,
-          ExclusiveStartKey: exclusiveStartKey,
-        }),
-      ),
-    );
-    deliveries.push(...(page.Items ?? []).map(toDelivery));
-    exclusiveStartKey = page.LastEvaluatedKey;
-  } while (exclusiveStartKey);
+  const pages = queryPages(ctx.documents, {
+    TableName: ctx.tables.preferences,
+    KeyConditionExpression: before === undefined ? 'pk = :pk' : 'pk = :pk AND sk < :before',
+    ExpressionAttributeValues: { ':pk': pk, ...(before === undefined ? {} : { ':before': versionKey(before) }) },
+    ConsistentRead: true,
+  });
+  for await (const page of pages) deliveries.push(...page.map(toDelivery));
   return deliveries;
 }
 

@@ -1,5 +1,13 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, type TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  QueryCommand,
+  ScanCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+  type ScanCommandInput,
+  type TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DependencyError } from '../errors.js';
 import type { StoreContext } from './clients.js';
@@ -36,4 +44,26 @@ export async function batchGetItems(ctx: StoreContext, table: string, keyList: r
     }
   }
   return items;
+}
+
+type Item = Record<string, unknown>;
+
+/** Every page of a Query, in order; each page is read only when the caller asks for it. */
+export async function* queryPages(documents: DynamoDBDocumentClient, input: QueryCommandInput, what?: string): AsyncGenerator<Item[]> {
+  let start: Item | undefined;
+  do {
+    const page = await guard(() => documents.send(new QueryCommand({ ...input, ExclusiveStartKey: start })), what);
+    yield page.Items ?? [];
+    start = page.LastEvaluatedKey;
+  } while (start);
+}
+
+/** Every page of a Scan, in order, one page in memory at a time. */
+export async function* scanPages(documents: DynamoDBDocumentClient, input: ScanCommandInput, what?: string): AsyncGenerator<Item[]> {
+  let start: Item | undefined;
+  do {
+    const page = await guard(() => documents.send(new ScanCommand({ ...input, ExclusiveStartKey: start })), what);
+    yield page.Items ?? [];
+    start = page.LastEvaluatedKey;
+  } while (start);
 }

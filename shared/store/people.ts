@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { BadRequestError, ConflictError, NotFoundError } from '../errors.js';
 import { channelIdentity, identityKey, type Identity } from '../identity.js';
@@ -6,7 +6,7 @@ import { applySignal, emptyRecord, mergeRecords, withIdentities, type PersonReco
 import { channels, type Channel } from '../resources.js';
 import { assertActionable, type Signal } from '../signal.js';
 import type { StoreContext } from './clients.js';
-import { batchGetItems, guard, type TransactItems } from './dynamo.js';
+import { batchGetItems, guard, queryPages, type TransactItems } from './dynamo.js';
 import { keys } from './keys.js';
 import {
   putClaim,
@@ -260,25 +260,18 @@ export interface HistoryEntry {
 export async function personHistory(ctx: StoreContext, person: StoredPerson): Promise<HistoryEntry[]> {
   const entries: HistoryEntry[] = [];
   for (const personId of [person.personId, ...person.mergedFrom]) {
-    let exclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await guard(() =>
-        ctx.documents.send(
-          new QueryCommand({
-            TableName: ctx.tables.preferences,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-            ExpressionAttributeValues: { ':pk': keys.personPartition(personId), ':prefix': keys.historyPrefix },
-            ConsistentRead: true,
-            ExclusiveStartKey: exclusiveStartKey,
-          }),
-        ),
-      );
-      for (const item of page.Items ?? []) {
+    const pages = queryPages(ctx.documents, {
+      TableName: ctx.tables.preferences,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': keys.personPartition(personId), ':prefix': keys.historyPrefix },
+      ConsistentRead: true,
+    });
+    for await (const page of pages) {
+      for (const item of page) {
         const { pk: _pk, sk: _sk, type: _type, ...entry } = item;
         entries.push({ ...(entry as HistoryEntry), personId });
       }
-      exclusiveStartKey = page.LastEvaluatedKey;
-    } while (exclusiveStartKey);
+    }
   }
   return entries.sort((a, b) => a.occurredAt.localeCompare(b.occurredAt) || a.recordedAt.localeCompare(b.recordedAt) || a.eventId.localeCompare(b.eventId));
 }
