@@ -30,9 +30,10 @@ export const handler = httpHandler(async (event) => {
       const found = await person(pathParameter(event, 'id'));
       // Each event with, per channel and address, when it was enqueued and acked and whether
       // the target and deadline were met (shared/trace.ts; docs/acks-sla-audit.md).
-      const trace = await readTrace(store, found, { policy: channelSlas(), expected: expectedIntegrations });
+      const history = await personHistory(store, found);
+      const trace = await readTrace(store, found, { policy: channelSlas(), expected: expectedIntegrations, history });
       const distribution = new Map(trace.events.map((traced) => [traced.eventId, traced.distribution]));
-      const events = (await personHistory(store, found)).map((entry) => ({ ...entry, distribution: distribution.get(entry.eventId) ?? [] }));
+      const events = history.map((entry) => ({ ...entry, distribution: distribution.get(entry.eventId) ?? [] }));
       return jsonResponse(200, { personId: found.personId, events });
     }
     case 'GET /v1/people/{id}':

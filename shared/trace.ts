@@ -175,10 +175,16 @@ export function traceOf(inputs: TraceInputs): Omit<Trace, 'generatedAt'> {
 export async function readTrace(
   ctx: StoreContext,
   person: StoredPerson,
-  options: { policy: SlaPolicy; expected: (channel: Channel) => string[]; now?: Date },
+  options: {
+    policy: SlaPolicy;
+    expected: (channel: Channel) => string[];
+    now?: Date;
+    /** The person's history, when the caller has read it already. */
+    history?: readonly HistoryEntry[];
+  },
 ): Promise<Trace> {
   const now = options.now ?? new Date();
-  const history = await personHistory(ctx, person);
+  const history = options.history ?? (await personHistory(ctx, person));
   const addresses = allChannels.flatMap((channel) =>
     addressesOn(person, channel).map((address) => ({ channel, address })),
   );
