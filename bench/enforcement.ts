@@ -12,7 +12,7 @@ import twilioWebhooks from 'twilio/lib/webhooks/webhooks.js';
 import { scrubCsv } from '../cli/commands/scrub.js';
 import { localDefaults, startLocalRuntime } from '../infra/local/runtime.js';
 import { localClientOptions } from '../infra/local/services.js';
-import { channelQueues } from '../shared/resources.js';
+import { channelQueues } from '../shared/platform/resources.js';
 
 /**
  * Enforcement figures on the local runtime (DynamoDB Local + fauxqs), printed, never asserted:

@@ -9,9 +9,9 @@ import { localDefaults, startLocalRuntime } from '../infra/local/runtime.js';
 import { benchKeywords } from './keywords.js';
 import { benchProviders } from './providers.js';
 import { localClientOptions } from '../infra/local/services.js';
-import { channelQueues } from '../shared/resources.js';
-import { requestSchema, signalFromRequest } from '../shared/requests.js';
-import { signalFromSms } from '../shared/sms.js';
+import { channelQueues } from '../shared/platform/resources.js';
+import { requestSchema, signalFromRequest } from '../shared/intake/requests/requests.js';
+import { signalFromSms } from '../shared/intake/sms/inbound.js';
 import { storeFromEnvironment } from '../shared/store/clients.js';
 import { linkIdentity, recordSignal, type RecordOutcome } from '../shared/store/people.js';
 

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { classify, type Intent, type KeywordMatch } from '../shared/keywords.js';
+import { classify, type Intent, type KeywordMatch } from '../shared/core/keywords.js';
 
 /**
  * Keyword classification throughput on one core, over a realistic mix: the labelled corpus below

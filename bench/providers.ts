@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import twilioWebhooks from 'twilio/lib/webhooks/webhooks.js';
-import type { Secrets, WebhookRequest } from '../shared/providers/index.js';
-import { smsProvider } from '../shared/providers/index.js';
+import type { Secrets, WebhookRequest } from '../shared/intake/sms/providers/index.js';
+import { smsProvider } from '../shared/intake/sms/providers/index.js';
 import {
   bandwidthMessage,
   plivoMessage,

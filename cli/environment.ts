@@ -1,5 +1,5 @@
 import { localAwsEnvironment } from '../infra/local/services.js';
-import { tables } from '../shared/resources.js';
+import { tables } from '../shared/platform/resources.js';
 
 /**
  * Where a command finds optout-hub. With the tables named in the environment (as on AWS, or

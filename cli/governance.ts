@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { channelSlas } from '../shared/config.js';
-import { governanceDocument } from '../shared/governance.js';
+import { channelSlas } from '../shared/platform/config.js';
+import { governanceDocument } from '../shared/audit/governance.js';
 
 /**
  * `npm run governance`: writes docs/GOVERNANCE.md from the configuration in effect (the

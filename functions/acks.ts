@@ -1,10 +1,10 @@
-import { ackRequestSchema, normalizeAcks, recordAcks, summarize } from '../shared/acks.js';
-import { defaultPhoneRegion } from '../shared/config.js';
+import { ackRequestSchema, normalizeAcks, recordAcks, summarize } from '../shared/audit/acks.js';
+import { defaultPhoneRegion } from '../shared/platform/config.js';
 import { callerOf, requireApiKey } from '../shared/http/api-key.js';
 import { httpHandler } from '../shared/http/middleware.js';
 import { jsonResponse } from '../shared/http/problem.js';
 import { jsonBody } from '../shared/http/request.js';
-import { logger } from '../shared/logger.js';
+import { logger } from '../shared/platform/logger.js';
 import { storeFromEnvironment } from '../shared/store/clients.js';
 
 const store = storeFromEnvironment();

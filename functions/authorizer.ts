@@ -1,9 +1,9 @@
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
-import { presentedKey } from '../shared/auth/api-keys.js';
-import { authenticate, configuredKeySources } from '../shared/auth/authenticate.js';
-import { scopeForRoute } from '../shared/auth/route-scopes.js';
-import { UnauthenticatedError } from '../shared/errors.js';
-import { logger } from '../shared/logger.js';
+import { presentedKey } from '../shared/core/api-keys.js';
+import { authenticate, configuredKeySources } from '../shared/http/authenticate.js';
+import { scopeForRoute } from '../shared/http/route-scopes.js';
+import { UnauthenticatedError } from '../shared/core/errors.js';
+import { logger } from '../shared/platform/logger.js';
 
 type Result = APIGatewaySimpleAuthorizerWithContextResult<Record<string, string>>;
 

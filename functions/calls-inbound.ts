@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
-import { defaultPhoneRegion, publicBaseUrl, secrets } from '../shared/config.js';
-import { dialer } from '../shared/dialers/adapters.js';
-import { configuredDispositionMap } from '../shared/dialers/disposition-map.js';
-import { callSlaHours } from '../shared/dialers/receipt.js';
-import { recordDisposition } from '../shared/dialers/record.js';
+import { defaultPhoneRegion, publicBaseUrl, secrets } from '../shared/platform/config.js';
+import { dialer } from '../shared/intake/calls/adapters.js';
+import { configuredDispositionMap } from '../shared/intake/calls/disposition-map.js';
+import { callSlaHours } from '../shared/intake/calls/receipt.js';
+import { recordDisposition } from '../shared/intake/calls/record.js';
 import { httpHandler } from '../shared/http/middleware.js';
 import { jsonResponse } from '../shared/http/problem.js';
 import { pathParameter, webhookRequest } from '../shared/http/request.js';
-import { logger } from '../shared/logger.js';
+import { logger } from '../shared/platform/logger.js';
 import { storeFromEnvironment } from '../shared/store/clients.js';
 
 const store = storeFromEnvironment();

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { assertPurpose, defaultPhoneRegion } from '../shared/config.js';
-import { checkAddresses, MAX_BATCH_CHECK, summarize } from '../shared/enforcement.js';
-import { BadRequestError, DependencyError } from '../shared/errors.js';
+import { assertPurpose, defaultPhoneRegion } from '../shared/platform/config.js';
+import { checkAddresses, MAX_BATCH_CHECK, summarize } from '../shared/distribution/enforcement.js';
+import { BadRequestError, DependencyError } from '../shared/core/errors.js';
 import { requireApiKey } from '../shared/http/api-key.js';
 import { httpHandler } from '../shared/http/middleware.js';
 import { jsonResponse } from '../shared/http/problem.js';
 import { jsonBody } from '../shared/http/request.js';
-import { isChannel } from '../shared/resources.js';
+import { isChannel } from '../shared/platform/resources.js';
 import { storeFromEnvironment } from '../shared/store/clients.js';
 
 const store = storeFromEnvironment();

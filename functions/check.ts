@@ -1,11 +1,11 @@
-import { assertPurpose, defaultPhoneRegion } from '../shared/config.js';
-import { BadRequestError } from '../shared/errors.js';
+import { assertPurpose, defaultPhoneRegion } from '../shared/platform/config.js';
+import { BadRequestError } from '../shared/core/errors.js';
 import { requireApiKey } from '../shared/http/api-key.js';
 import { httpHandler } from '../shared/http/middleware.js';
 import { jsonResponse } from '../shared/http/problem.js';
 import { pathParameter } from '../shared/http/request.js';
-import { normalizeChannelAddress } from '../shared/identity.js';
-import { isChannel } from '../shared/resources.js';
+import { normalizeChannelAddress } from '../shared/core/identity.js';
+import { isChannel } from '../shared/platform/resources.js';
 import { storeFromEnvironment } from '../shared/store/clients.js';
 import { getSuppression } from '../shared/store/people.js';
 

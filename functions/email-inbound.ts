@@ -1,10 +1,10 @@
-import { publicBaseUrl, secrets } from '../shared/config.js';
-import { signalFromEmailEvent, type HttpsGet } from '../shared/email/events.js';
-import { emailProvider } from '../shared/email/providers.js';
-import { fetchHttps } from '../shared/email/ses.js';
+import { publicBaseUrl, secrets } from '../shared/platform/config.js';
+import { signalFromEmailEvent, type HttpsGet } from '../shared/intake/email/events.js';
+import { emailProvider } from '../shared/intake/email/providers.js';
+import { fetchHttps } from '../shared/intake/email/ses.js';
 import { httpHandler } from '../shared/http/middleware.js';
 import { pathParameter, webhookRequest } from '../shared/http/request.js';
-import { logger, redact } from '../shared/logger.js';
+import { logger, redact } from '../shared/platform/logger.js';
 import { storeFromEnvironment, type StoreContext } from '../shared/store/clients.js';
 import { recordSignal } from '../shared/store/people.js';
 

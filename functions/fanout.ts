@@ -1,8 +1,8 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent, DynamoDBBatchResponse } from 'aws-lambda';
-import { queueUrl } from '../shared/config.js';
-import { channelQueuePorts, distributeRecord, type FanoutPorts } from '../shared/fanout.js';
-import { logger, redact } from '../shared/logger.js';
+import { queueUrl } from '../shared/platform/config.js';
+import { channelQueuePorts, distributeRecord, type FanoutPorts } from '../shared/distribution/fanout.js';
+import { logger, redact } from '../shared/platform/logger.js';
 import { sqs, storeFromEnvironment } from '../shared/store/clients.js';
 
 /**

@@ -1,11 +1,11 @@
-import { defaultPhoneRegion } from '../shared/config.js';
+import { defaultPhoneRegion } from '../shared/platform/config.js';
 import { requireApiKey } from '../shared/http/api-key.js';
 import { httpHandler } from '../shared/http/middleware.js';
 import { jsonResponse } from '../shared/http/problem.js';
 import { jsonBody, pathParameter } from '../shared/http/request.js';
-import { normalizeIdentity } from '../shared/identity.js';
-import { logger } from '../shared/logger.js';
-import { describePerson, linkIdentitySchema, mergeSchema } from '../shared/people.js';
+import { normalizeIdentity } from '../shared/core/identity.js';
+import { logger } from '../shared/platform/logger.js';
+import { describePerson, linkIdentitySchema, mergeSchema } from '../shared/record/people.js';
 import { storeFromEnvironment } from '../shared/store/clients.js';
 import { linkIdentity, mergePeople } from '../shared/store/people.js';
 

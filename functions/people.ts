@@ -1,14 +1,14 @@
-import { channelSlas, defaultPhoneRegion, expectedIntegrations } from '../shared/config.js';
-import { BadRequestError, NotFoundError } from '../shared/errors.js';
+import { channelSlas, defaultPhoneRegion, expectedIntegrations } from '../shared/platform/config.js';
+import { BadRequestError, NotFoundError } from '../shared/core/errors.js';
 import { requireApiKey } from '../shared/http/api-key.js';
 import { httpHandler } from '../shared/http/middleware.js';
 import { jsonResponse } from '../shared/http/problem.js';
 import { pathParameter } from '../shared/http/request.js';
-import { normalizeIdentity, type IdentityType } from '../shared/identity.js';
-import { describePerson } from '../shared/people.js';
+import { normalizeIdentity, type IdentityType } from '../shared/core/identity.js';
+import { describePerson } from '../shared/record/people.js';
 import { storeFromEnvironment } from '../shared/store/clients.js';
 import { findPerson, getPerson, personHistory, type StoredPerson } from '../shared/store/people.js';
-import { readTrace } from '../shared/trace.js';
+import { readTrace } from '../shared/audit/trace.js';
 
 const store = storeFromEnvironment();
 
@@ -29,7 +29,7 @@ export const handler = httpHandler(async (event) => {
     case 'GET /v1/people/{id}/history': {
       const found = await person(pathParameter(event, 'id'));
       // Each event with, per channel and address, when it was enqueued and acked and whether
-      // the target and deadline were met (shared/trace.ts; docs/acks-sla-audit.md).
+      // the target and deadline were met (shared/audit/trace.ts; docs/acks-sla-audit.md).
       const history = await personHistory(store, found);
       const trace = await readTrace(store, found, { policy: channelSlas(), expected: expectedIntegrations, history });
       const distribution = new Map(trace.events.map((traced) => [traced.eventId, traced.distribution]));

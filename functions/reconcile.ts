@@ -1,6 +1,6 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { channelSlas, expectedIntegrations, snapshotBucket } from '../shared/config.js';
-import { logger } from '../shared/logger.js';
+import { channelSlas, expectedIntegrations, snapshotBucket } from '../shared/platform/config.js';
+import { logger } from '../shared/platform/logger.js';
 import {
   METRICS_NAMESPACE,
   reconcileChannel,
@@ -9,8 +9,8 @@ import {
   snapshotClient,
   writeReport,
   type ChannelReport,
-} from '../shared/reconcile.js';
-import { channels, isChannel, type Channel } from '../shared/resources.js';
+} from '../shared/audit/reconcile.js';
+import { channels, isChannel, type Channel } from '../shared/platform/resources.js';
 import { storeFromEnvironment } from '../shared/store/clients.js';
 
 const store = storeFromEnvironment();

@@ -1,11 +1,11 @@
-import { assertPurpose, defaultPhoneRegion } from '../shared/config.js';
+import { assertPurpose, defaultPhoneRegion } from '../shared/platform/config.js';
 import { requireApiKey } from '../shared/http/api-key.js';
 import { httpHandler } from '../shared/http/middleware.js';
 import { jsonResponse } from '../shared/http/problem.js';
 import { jsonBody } from '../shared/http/request.js';
-import { logger } from '../shared/logger.js';
-import { batchSchema, batchSummary, recordRequestBatch } from '../shared/request-batch.js';
-import { requestSchema, signalFromRequest } from '../shared/requests.js';
+import { logger } from '../shared/platform/logger.js';
+import { batchSchema, batchSummary, recordRequestBatch } from '../shared/intake/requests/batch.js';
+import { requestSchema, signalFromRequest } from '../shared/intake/requests/requests.js';
 import { storeFromEnvironment } from '../shared/store/clients.js';
 import { recordSignal } from '../shared/store/people.js';
 

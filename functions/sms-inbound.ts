@@ -1,10 +1,10 @@
-import { defaultPhoneRegion, publicBaseUrl, secrets, smsConfirmationText, smsKeywords } from '../shared/config.js';
+import { defaultPhoneRegion, publicBaseUrl, secrets, smsConfirmationText, smsKeywords } from '../shared/platform/config.js';
 import { httpHandler } from '../shared/http/middleware.js';
 import { pathParameter, webhookRequest } from '../shared/http/request.js';
-import { logger, redact } from '../shared/logger.js';
-import { smsProvider } from '../shared/providers/index.js';
-import { apiConfirmations, confirmationFor, repliesByApi, type RecordedMessage } from '../shared/providers/replies.js';
-import { signalFromSms } from '../shared/sms.js';
+import { logger, redact } from '../shared/platform/logger.js';
+import { smsProvider } from '../shared/intake/sms/providers/index.js';
+import { apiConfirmations, confirmationFor, repliesByApi, type RecordedMessage } from '../shared/intake/sms/replies.js';
+import { signalFromSms } from '../shared/intake/sms/inbound.js';
 import { storeFromEnvironment } from '../shared/store/clients.js';
 import { recordSignal } from '../shared/store/people.js';
 

@@ -1,11 +1,11 @@
-import { BadRequestError } from '../shared/errors.js';
+import { BadRequestError } from '../shared/core/errors.js';
 import { requireApiKey } from '../shared/http/api-key.js';
 import { httpHandler } from '../shared/http/middleware.js';
 import { jsonResponse } from '../shared/http/problem.js';
 import { pathParameter } from '../shared/http/request.js';
-import { exportSettleMs } from '../shared/config.js';
-import { exportChanges } from '../shared/enforcement.js';
-import { isChannel } from '../shared/resources.js';
+import { exportSettleMs } from '../shared/platform/config.js';
+import { exportChanges } from '../shared/distribution/enforcement.js';
+import { isChannel } from '../shared/platform/resources.js';
 import { storeFromEnvironment } from '../shared/store/clients.js';
 
 const store = storeFromEnvironment();

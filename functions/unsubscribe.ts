@@ -1,12 +1,12 @@
-import { secret, unsubscribeTokenMaxAgeDays } from '../shared/config.js';
-import { ConfigurationError, ProblemError } from '../shared/errors.js';
-import { htmlResponse, renderChoicePage, renderDonePage, renderInvalidPage } from '../shared/email/page.js';
-import { parseTokenKeys, verifyUnsubscribeToken, type TokenKey } from '../shared/email/tokens.js';
-import { effectivePurpose, readUnsubscribePost, signalsFromUnsubscribe } from '../shared/email/unsubscribe.js';
+import { secret, unsubscribeTokenMaxAgeDays } from '../shared/platform/config.js';
+import { ConfigurationError, ProblemError } from '../shared/core/errors.js';
+import { htmlResponse, renderChoicePage, renderDonePage, renderInvalidPage } from '../shared/intake/email/page.js';
+import { parseTokenKeys, verifyUnsubscribeToken, type TokenKey } from '../shared/intake/email/tokens.js';
+import { effectivePurpose, readUnsubscribePost, signalsFromUnsubscribe } from '../shared/intake/email/unsubscribe.js';
 import { httpHandler, type HttpEvent } from '../shared/http/middleware.js';
 import { jsonResponse } from '../shared/http/problem.js';
 import { header, pathParameter, rawBody } from '../shared/http/request.js';
-import { logger, redact } from '../shared/logger.js';
+import { logger, redact } from '../shared/platform/logger.js';
 import { storeFromEnvironment, type StoreContext } from '../shared/store/clients.js';
 import { recordSignal } from '../shared/store/people.js';
 

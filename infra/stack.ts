@@ -38,9 +38,9 @@ import {
   type RouteAuth,
   type TableDeclaration,
   type TableKey,
-} from '../shared/resources.js';
-import { secretNames } from '../shared/config.js';
-import { METRICS_NAMESPACE, reconcileMetrics } from '../shared/reconcile.js';
+} from '../shared/platform/resources.js';
+import { secretNames } from '../shared/platform/config.js';
+import { METRICS_NAMESPACE, reconcileMetrics } from '../shared/audit/reconcile.js';
 import { HandlerFunction } from './constructs/handler-function.js';
 
 export interface OptoutHubStackProps extends StackProps {
@@ -78,7 +78,7 @@ const FANOUT_ITERATOR_AGE_ALARM_MS = 60_000;
 
 /**
  * Why each kind of route has no API Gateway authorizer: the contract is recorded per route in
- * shared/resources.ts and enforced inside the handler.
+ * shared/platform/resources.ts and enforced inside the handler.
  */
 const unauthorizedRouteReasons: Record<RouteAuth, string> = {
   'provider-signature':
@@ -100,7 +100,7 @@ const pascal = (name: string) =>
 const entries = <K extends string, V>(record: Partial<Record<K, V>>) => Object.entries(record) as [K, V][];
 
 /**
- * optout-hub on AWS, generated from shared/resources.ts: every table, queue, function, route and
+ * optout-hub on AWS, generated from shared/platform/resources.ts: every table, queue, function, route and
  * stream consumer declared there, and nothing that is not.
  */
 export class OptoutHubStack extends Stack {

@@ -9,10 +9,10 @@ import { useLocalSystemUnlessConfigured } from '../environment.js';
 async function keyStore() {
   // Environment first: the store's clients read their endpoint when created.
   const where = useLocalSystemUnlessConfigured();
-  const { tables } = await import('../../shared/resources.js');
+  const { tables } = await import('../../shared/platform/resources.js');
   if (where === 'local') process.env[tables.apiKeys.env] ??= tables.apiKeys.name;
   if (!process.env[tables.apiKeys.env]) throw new Error(`${tables.apiKeys.env} is not set: name the api-keys table of the stack.`);
-  const [store, { apiKeyStoreFromEnvironment }] = await Promise.all([import('../../shared/auth/api-key-store.js'), import('../../shared/auth/authenticate.js')]);
+  const [store, { apiKeyStoreFromEnvironment }] = await Promise.all([import('../../shared/store/api-keys.js'), import('../../shared/http/authenticate.js')]);
   return { ...store, store: apiKeyStoreFromEnvironment()! };
 }
 

@@ -9,7 +9,7 @@ import { UsageError, parseOptions, type Command } from '../command.js';
 import { useLocalSystemUnlessConfigured } from '../environment.js';
 
 /**
- * `optout-hub import FILE.csv`: streams a CSV of requests (columns: shared/request-import.ts,
+ * `optout-hub import FILE.csv`: streams a CSV of requests (columns: shared/intake/requests/import-rows.ts,
  * docs/calls-and-requests.md) into the store in batches, through the same code as
  * `POST /v1/requests/batch` (recordRequestBatch → recordSignal), straight against the store the
  * command points at: an operator with table access needs no API key, and there is no HTTP hop
@@ -87,9 +87,9 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
   // Environment first: the store's clients read their endpoint when created.
   useLocalSystemUnlessConfigured();
   const [{ defaultPhoneRegion }, { recordRequestBatch }, { columnKey, knownColumns, requestFromRow }, { storeFromEnvironment }] = await Promise.all([
-    import('../../shared/config.js'),
-    import('../../shared/request-batch.js'),
-    import('../../shared/request-import.js'),
+    import('../../shared/platform/config.js'),
+    import('../../shared/intake/requests/batch.js'),
+    import('../../shared/intake/requests/import-rows.js'),
     import('../../shared/store/clients.js'),
   ]);
   const store = storeFromEnvironment();

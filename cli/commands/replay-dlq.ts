@@ -16,8 +16,8 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import cliProgress from 'cli-progress';
 import { UsageError, parseOptions, type Command } from '../command.js';
 import { useLocalSystemUnlessConfigured } from '../environment.js';
-import { assertSuppression, distribute, suppressionMessage, type FanoutPorts, type SuppressionMessage } from '../../shared/fanout.js';
-import { channelQueues, channels, dlqName, fanoutFailureQueue, isChannel, type Channel } from '../../shared/resources.js';
+import { assertSuppression, distribute, suppressionMessage, type FanoutPorts, type SuppressionMessage } from '../../shared/distribution/fanout.js';
+import { channelQueues, channels, dlqName, fanoutFailureQueue, isChannel, type Channel } from '../../shared/platform/resources.js';
 import type { StoreContext } from '../../shared/store/clients.js';
 import { readSuppressionByKey } from '../../shared/store/suppressions.js';
 
@@ -226,8 +226,8 @@ export const replayDlq: Command = {
       import('@aws-sdk/client-sqs'),
       import('@aws-sdk/client-dynamodb-streams'),
       import('../../shared/store/clients.js'),
-      import('../../shared/config.js'),
-      import('../../shared/fanout.js'),
+      import('../../shared/platform/config.js'),
+      import('../../shared/distribution/fanout.js'),
     ]);
     const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
     const streams = new DynamoDBStreamsClient({});

@@ -8,9 +8,9 @@ import { finished } from 'node:stream/promises';
 import type { CountryCode } from 'libphonenumber-js/max';
 import { UsageError, asUsageError, parseOptions, type Command } from '../command.js';
 import { useLocalSystemUnlessConfigured } from '../environment.js';
-import { assertPurpose, defaultPhoneRegion } from '../../shared/config.js';
-import { checkAddresses, MAX_BATCH_CHECK, type AddressCheck } from '../../shared/enforcement.js';
-import { isChannel, type Channel } from '../../shared/resources.js';
+import { assertPurpose, defaultPhoneRegion } from '../../shared/platform/config.js';
+import { checkAddresses, MAX_BATCH_CHECK, type AddressCheck } from '../../shared/distribution/enforcement.js';
+import { isChannel, type Channel } from '../../shared/platform/resources.js';
 import type { StoreContext } from '../../shared/store/clients.js';
 
 /**

@@ -1,8 +1,8 @@
 import cliProgress from 'cli-progress';
 import { UsageError, parseOptions, type Command } from '../command.js';
 import { useLocalSystemUnlessConfigured } from '../environment.js';
-import { buckets, channels, isChannel, type Channel } from '../../shared/resources.js';
-import type { ChannelReport, Finding } from '../../shared/reconcile.js';
+import { buckets, channels, isChannel, type Channel } from '../../shared/platform/resources.js';
+import type { ChannelReport, Finding } from '../../shared/audit/reconcile.js';
 
 /**
  * `optout-hub sla`: runs the reconciliation checks now and prints what the scheduled run would
@@ -61,8 +61,8 @@ export const slaCommand: Command = {
       process.env[buckets.snapshots.env] ??= buckets.snapshots.name;
     }
     const { storeFromEnvironment } = await import('../../shared/store/clients.js');
-    const { channelSlas, expectedIntegrations, snapshotBucket } = await import('../../shared/config.js');
-    const { reconcileChannel, s3Snapshot, snapshotClient, writeReport, ensureBucket } = await import('../../shared/reconcile.js');
+    const { channelSlas, expectedIntegrations, snapshotBucket } = await import('../../shared/platform/config.js');
+    const { reconcileChannel, s3Snapshot, snapshotClient, writeReport, ensureBucket } = await import('../../shared/audit/reconcile.js');
     const store = storeFromEnvironment();
     const s3 = parsed.values.snapshot ? snapshotClient() : undefined;
     if (s3 && process.env.AWS_ENDPOINT_URL_S3) await ensureBucket(s3, snapshotBucket());

@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { UsageError, asUsageError, parseOptions, type Command } from '../command.js';
 import { useLocalSystemUnlessConfigured } from '../environment.js';
-import { channelSlas, defaultPhoneRegion, expectedIntegrations } from '../../shared/config.js';
-import { normalizeIdentity } from '../../shared/identity.js';
-import { readTrace, traceHtml, traceText } from '../../shared/trace.js';
+import { channelSlas, defaultPhoneRegion, expectedIntegrations } from '../../shared/platform/config.js';
+import { normalizeIdentity } from '../../shared/core/identity.js';
+import { readTrace, traceHtml, traceText } from '../../shared/audit/trace.js';
 
 /**
  * `optout-hub trace PHONE|EMAIL [--format text|html] [--out FILE]`: the audit timeline of the

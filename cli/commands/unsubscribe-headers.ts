@@ -1,7 +1,7 @@
 import { UsageError, parseOptions, type Command } from '../command.js';
-import { assertPurpose, publicBaseUrl, secret } from '../../shared/config.js';
-import { formatHeaders, unsubscribeHeaders } from '../../shared/email/headers.js';
-import { localDevUnsubscribeKeys, parseTokenKeys } from '../../shared/email/tokens.js';
+import { assertPurpose, publicBaseUrl, secret } from '../../shared/platform/config.js';
+import { formatHeaders, unsubscribeHeaders } from '../../shared/intake/email/headers.js';
+import { localDevUnsubscribeKeys, parseTokenKeys } from '../../shared/intake/email/tokens.js';
 
 const usage = `usage: optout-hub unsubscribe-headers --email ADDRESS --topic PURPOSE [--mailto MAILBOX] [--base-url URL]
 

@@ -13,7 +13,7 @@ import { Construct } from 'constructs';
  */
 export const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-/** Every function logs under this service name, matching shared/logger.ts. */
+/** Every function logs under this service name, matching shared/platform/logger.ts. */
 const SERVICE_NAME = 'optout-hub';
 
 /**
@@ -23,7 +23,7 @@ const SERVICE_NAME = 'optout-hub';
 const REQUIRE_SHIM = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
 export interface HandlerFunctionProps {
-  /** Handler module path relative to the repository root, exactly as declared in shared/resources.ts. */
+  /** Handler module path relative to the repository root, exactly as declared in shared/platform/resources.ts. */
   readonly entry: string;
   readonly description: string;
   readonly environment?: Record<string, string>;

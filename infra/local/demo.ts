@@ -1,7 +1,7 @@
 import { GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { randomBytes } from 'node:crypto';
 import twilioWebhooks from 'twilio/lib/webhooks/webhooks.js';
-import { channelQueues } from '../../shared/resources.js';
+import { channelQueues } from '../../shared/platform/resources.js';
 import { localDefaults } from './runtime.js';
 import { localClientOptions } from './services.js';
 

@@ -2,9 +2,9 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { lambdaContext } from './lambda-context.js';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { BadRequestError, NotFoundError, ProblemError } from '../../shared/errors.js';
+import { BadRequestError, NotFoundError, ProblemError } from '../../shared/core/errors.js';
 import { problemHeaders, problemResponse, toProblem } from '../../shared/http/problem.js';
-import type { RouteDeclaration } from '../../shared/resources.js';
+import type { RouteDeclaration } from '../../shared/platform/resources.js';
 
 /**
  * A stand-in for API Gateway (HTTP API, payload format 2.0): it matches the declared routes and

@@ -18,7 +18,7 @@ import {
   type IndexDeclaration,
   type TableDeclaration,
   type TableKey,
-} from '../../shared/resources.js';
+} from '../../shared/platform/resources.js';
 
 /**
  * Creates, from the shared declaration, the tables and queues the CDK stack would deploy.

@@ -4,9 +4,9 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Server } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { functions, routes, streamConsumers, type FunctionName } from '../../shared/resources.js';
-import { localDevUnsubscribeKeys } from '../../shared/email/tokens.js';
-import { buckets, schedules } from '../../shared/resources.js';
+import { functions, routes, streamConsumers, type FunctionName } from '../../shared/platform/resources.js';
+import { localDevUnsubscribeKeys } from '../../shared/intake/email/tokens.js';
+import { buckets, schedules } from '../../shared/platform/resources.js';
 import { createGateway, type HttpFunction } from './gateway.js';
 import { provision, resourceEnvironment, type LocalResources } from './provision.js';
 import { claimPort, localAwsEnvironment, localClientOptions, startDynamoDbLocal, startQueueEmulator, type RunningService } from './services.js';
@@ -161,7 +161,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     }
 
     // The declared schedules on timers, as EventBridge would run them (reconciliation: daily).
-    const { ensureBucket, snapshotClient } = await import('../../shared/reconcile.js');
+    const { ensureBucket, snapshotClient } = await import('../../shared/audit/reconcile.js');
     const s3 = snapshotClient();
     await ensureBucket(s3, buckets.snapshots.name);
     s3.destroy();

@@ -1,4 +1,4 @@
-import { channelQueues, channels, routes } from '../../shared/resources.js';
+import { channelQueues, channels, routes } from '../../shared/platform/resources.js';
 import { localDefaults, startLocalRuntime, type LocalRuntime } from './runtime.js';
 import { LocalServiceError } from './services.js';
 

@@ -1,6 +1,6 @@
 import type middy from '@middy/core';
-import { presentedKey, type Scope } from '../auth/api-keys.js';
-import { authenticate, configuredKeySources, requireScope, unauthenticated } from '../auth/authenticate.js';
+import { presentedKey, type Scope } from '../core/api-keys.js';
+import { authenticate, configuredKeySources, requireScope, unauthenticated } from './authenticate.js';
 import type { HttpEvent, HttpResult } from './middleware.js';
 
 /**

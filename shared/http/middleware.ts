@@ -4,7 +4,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { logger } from '../logger.js';
+import { logger } from '../platform/logger.js';
 import { problemHeaders, problemResponse, toProblem } from './problem.js';
 
 export type HttpEvent = APIGatewayProxyEventV2;

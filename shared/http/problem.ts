@@ -1,5 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { ProblemError } from '../errors.js';
+import { ProblemError } from '../core/errors.js';
 
 export const PROBLEM_TYPE_BASE = 'https://optout-hub.dev/problems/';
 

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { tableName } from '../config.js';
+import { tableName } from '../platform/config.js';
 
 /**
  * AWS clients, created once per process. Endpoints follow the SDK's own variables

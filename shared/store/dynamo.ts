@@ -9,7 +9,7 @@ import {
   type TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DependencyError } from '../errors.js';
+import { DependencyError } from '../core/errors.js';
 import type { StoreContext } from './clients.js';
 
 /** The small pieces every store module shares. */

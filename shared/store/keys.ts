@@ -1,6 +1,6 @@
-import { identityKey, type Identity } from '../identity.js';
-import { suppressionKey } from '../preferences.js';
-import type { Channel } from '../resources.js';
+import { identityKey, type Identity } from '../core/identity.js';
+import { suppressionKey } from '../core/preferences.js';
+import type { Channel } from '../platform/resources.js';
 
 /**
  * Key layout of both tables, in one place.

@@ -1,10 +1,10 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
-import { BadRequestError, ConflictError, NotFoundError } from '../errors.js';
-import { channelIdentity, identityKey, type Identity } from '../identity.js';
-import { applySignal, emptyRecord, mergeRecords, withIdentities, type PersonRecord, type Suppression } from '../preferences.js';
-import { channels, type Channel } from '../resources.js';
-import { assertActionable, type Signal } from '../signal.js';
+import { BadRequestError, ConflictError, NotFoundError } from '../core/errors.js';
+import { channelIdentity, identityKey, type Identity } from '../core/identity.js';
+import { applySignal, emptyRecord, mergeRecords, withIdentities, type PersonRecord, type Suppression } from '../core/preferences.js';
+import { channels, type Channel } from '../platform/resources.js';
+import { assertActionable, type Signal } from '../core/signal.js';
 import type { StoreContext } from './clients.js';
 import { batchGetItems, guard, queryPages, type TransactItems } from './dynamo.js';
 import { keys } from './keys.js';

@@ -1,8 +1,8 @@
 import { BatchGetCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DependencyError } from '../errors.js';
-import type { Suppression } from '../preferences.js';
-import { tables, type Channel } from '../resources.js';
+import { DependencyError } from '../core/errors.js';
+import type { Suppression } from '../core/preferences.js';
+import { tables, type Channel } from '../platform/resources.js';
 import type { StoreContext } from './clients.js';
 import { keys } from './keys.js';
 
@@ -13,7 +13,7 @@ import { keys } from './keys.js';
  * so that the caller can fail closed for exactly those addresses.
  */
 
-/** The index of every change of a channel, in recorded order (declared in shared/resources.ts). */
+/** The index of every change of a channel, in recorded order (declared in shared/platform/resources.ts). */
 export const changesIndex = tables.suppressions.indexes[0];
 
 const MILLIS_DIGITS = 15;

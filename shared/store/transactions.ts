@@ -1,11 +1,11 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DependencyError, UnprocessableError } from '../errors.js';
-import type { Identity } from '../identity.js';
-import { impliedSuppressions, materialize, suppressionKey, type PersonRecord, type Suppression, type SuppressionView } from '../preferences.js';
-import type { Channel } from '../resources.js';
-import type { Signal } from '../signal.js';
+import { DependencyError, UnprocessableError } from '../core/errors.js';
+import type { Identity } from '../core/identity.js';
+import { impliedSuppressions, materialize, suppressionKey, type PersonRecord, type Suppression, type SuppressionView } from '../core/preferences.js';
+import type { Channel } from '../platform/resources.js';
+import type { Signal } from '../core/signal.js';
 import type { StoreContext } from './clients.js';
 import { batchGetItems, type TransactItems } from './dynamo.js';
 import { itemSize, writeUnits } from './item-size.js';

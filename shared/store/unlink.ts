@@ -1,9 +1,9 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { BadRequestError } from '../errors.js';
-import { identityKey, type Identity } from '../identity.js';
-import { applySignal, type PersonRecord } from '../preferences.js';
-import type { Channel } from '../resources.js';
-import { assertActionable, type Signal } from '../signal.js';
+import { BadRequestError } from '../core/errors.js';
+import { identityKey, type Identity } from '../core/identity.js';
+import { applySignal, type PersonRecord } from '../core/preferences.js';
+import type { Channel } from '../platform/resources.js';
+import { assertActionable, type Signal } from '../core/signal.js';
 import type { StoreContext } from './clients.js';
 import { guard } from './dynamo.js';
 import { keys } from './keys.js';

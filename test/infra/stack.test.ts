@@ -9,7 +9,7 @@ import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repositoryRoot } from '../../infra/constructs/handler-function.js';
 import { OptoutHubStack } from '../../infra/stack.js';
-import { METRICS_NAMESPACE, reconcileMetrics } from '../../shared/reconcile.js';
+import { METRICS_NAMESPACE, reconcileMetrics } from '../../shared/audit/reconcile.js';
 import {
   buckets,
   channelQueues,
@@ -25,7 +25,7 @@ import {
   type FunctionDeclaration,
   type FunctionName,
   type TableKey,
-} from '../../shared/resources.js';
+} from '../../shared/platform/resources.js';
 
 /**
  * The stack as `cdk synth` builds it: same feature flags (cdk.json context), no env. Assertions

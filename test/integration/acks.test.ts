@@ -1,8 +1,8 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { recordAcks } from '../../shared/acks.js';
-import { signalFromSms } from '../../shared/sms.js';
+import { recordAcks } from '../../shared/audit/acks.js';
+import { signalFromSms } from '../../shared/intake/sms/inbound.js';
 import { deliveriesOf, getDelivery } from '../../shared/store/deliveries.js';
 import { recordDelivery } from '../../shared/store/suppressions.js';
 import { recordSignal } from '../../shared/store/people.js';

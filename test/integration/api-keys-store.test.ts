@@ -3,8 +3,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, APIGate
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey, findApiKey, listApiKeys, revokeApiKey, type ApiKeyStore } from '../../shared/auth/api-key-store.js';
-import { NotFoundError } from '../../shared/errors.js';
+import { createApiKey, findApiKey, listApiKeys, revokeApiKey, type ApiKeyStore } from '../../shared/store/api-keys.js';
+import { NotFoundError } from '../../shared/core/errors.js';
 import { httpEvent } from '../support/http-event.js';
 import { createTestStack, type TestStack } from '../support/local-stack.js';
 

@@ -3,10 +3,10 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { addBusinessDays } from '../../shared/dialers/business-days.js';
+import { addBusinessDays } from '../../shared/core/time.js';
 import { keys } from '../../shared/store/keys.js';
 import { findPerson, getPerson, getSuppression, personHistory, recordSignal } from '../../shared/store/people.js';
-import { signalFromRequest, requestSchema } from '../../shared/requests.js';
+import { signalFromRequest, requestSchema } from '../../shared/intake/requests/requests.js';
 import { httpEvent } from '../support/http-event.js';
 import { createTestStack, type TestStack } from '../support/local-stack.js';
 import { phoneNumbers } from '../support/phones.js';

@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lambdaContext } from '../../infra/local/lambda-context.js';
 import { createUnsubscribeHandler } from '../../functions/unsubscribe.js';
-import { createUnsubscribeToken, parseTokenKeys } from '../../shared/email/tokens.js';
+import { createUnsubscribeToken, parseTokenKeys } from '../../shared/intake/email/tokens.js';
 import { keys as storeKeys } from '../../shared/store/keys.js';
 import { getSuppression } from '../../shared/store/people.js';
 import { httpEvent } from '../support/http-event.js';

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { exportChanges } from '../../shared/enforcement.js';
-import { applySuppressionMessage, type SuppressionMessage } from '../../shared/fanout.js';
-import { signalFromSms } from '../../shared/sms.js';
+import { exportChanges } from '../../shared/distribution/enforcement.js';
+import { applySuppressionMessage, type SuppressionMessage } from '../../shared/distribution/fanout.js';
+import { signalFromSms } from '../../shared/intake/sms/inbound.js';
 import { getSuppression, recordSignal } from '../../shared/store/people.js';
 import { createTestStack, type TestStack } from '../support/local-stack.js';
 

@@ -1,9 +1,9 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BadRequestError, ConflictError, UnprocessableError } from '../../shared/errors.js';
-import { requestSchema, signalFromRequest, type CanonicalRequest } from '../../shared/requests.js';
-import { signalFromSms } from '../../shared/sms.js';
+import { BadRequestError, ConflictError, UnprocessableError } from '../../shared/core/errors.js';
+import { requestSchema, signalFromRequest, type CanonicalRequest } from '../../shared/intake/requests/requests.js';
+import { signalFromSms } from '../../shared/intake/sms/inbound.js';
 import { keys } from '../../shared/store/keys.js';
 import {
   findPerson,

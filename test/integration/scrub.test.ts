@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { scrubCsv } from '../../cli/commands/scrub.js';
-import { requestSchema, signalFromRequest } from '../../shared/requests.js';
+import { requestSchema, signalFromRequest } from '../../shared/intake/requests/requests.js';
 import { recordSignal } from '../../shared/store/people.js';
 import { createTestStack, type TestStack } from '../support/local-stack.js';
 

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { recordAcks } from '../../shared/acks.js';
-import { slaPolicy } from '../../shared/sla.js';
-import { signalFromSms } from '../../shared/sms.js';
+import { recordAcks } from '../../shared/audit/acks.js';
+import { slaPolicy } from '../../shared/core/sla.js';
+import { signalFromSms } from '../../shared/intake/sms/inbound.js';
 import { recordDelivery } from '../../shared/store/suppressions.js';
 import { getPerson, recordSignal } from '../../shared/store/people.js';
-import { readTrace, traceHtml, traceText } from '../../shared/trace.js';
+import { readTrace, traceHtml, traceText } from '../../shared/audit/trace.js';
 import { createTestStack, type TestStack } from '../support/local-stack.js';
 import { phoneNumbers } from '../support/phones.js';
 

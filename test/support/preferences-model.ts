@@ -1,4 +1,4 @@
-import { channelIdentity, identityKey, type Identity } from '../../shared/identity.js';
+import { channelIdentity, identityKey, type Identity } from '../../shared/core/identity.js';
 import {
   applySignal,
   emptyRecord,
@@ -9,9 +9,9 @@ import {
   type PersonRecord,
   type Suppression,
   type SuppressionView,
-} from '../../shared/preferences.js';
-import { channels, type Channel } from '../../shared/resources.js';
-import { assertActionable, type Signal } from '../../shared/signal.js';
+} from '../../shared/core/preferences.js';
+import { channels, type Channel } from '../../shared/platform/resources.js';
+import { assertActionable, type Signal } from '../../shared/core/signal.js';
 
 /**
  * An in-memory stand-in for shared/store/people.ts `recordSignal`, using the same pure functions

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ackRequestSchema, appliedAt, missingAcks, normalizeAcks } from '../../shared/acks.js';
-import { BadRequestError } from '../../shared/errors.js';
+import { ackRequestSchema, appliedAt, missingAcks, normalizeAcks } from '../../shared/audit/acks.js';
+import { BadRequestError } from '../../shared/core/errors.js';
 
 describe('ack requests', () => {
   it('normalizes addresses the way the suppressions table keys them', () => {

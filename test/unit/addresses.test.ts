@@ -1,7 +1,7 @@
 import type { CountryCode } from 'libphonenumber-js/max';
 import { describe, expect, it } from 'vitest';
-import { normalizePhone } from '../../shared/addresses.js';
-import { InvalidAddressError } from '../../shared/errors.js';
+import { normalizePhone } from '../../shared/core/addresses.js';
+import { InvalidAddressError } from '../../shared/core/errors.js';
 
 describe('normalizePhone', () => {
   it.each([
@@ -86,7 +86,7 @@ describe('normalizePhone', () => {
     expect((caught as InvalidAddressError).detail).not.toContain('555');
   });
 
-  // BUG (shared/addresses.ts): digits-only input of 11–15 digits is tried as international first,
+  // BUG (shared/core/addresses.ts): digits-only input of 11–15 digits is tried as international first,
   // even where 11 digits is the ordinary national length. With default region CN the mobile number
   // "13812345678" becomes +1 381 234 5678 (a NANP number), while the same number written
   // "138 1234 5678" becomes +86 138 1234 5678 — one person, two addresses, so a STOP recorded

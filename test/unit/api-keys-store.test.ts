@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { parseScopes } from '../../shared/auth/api-key-store.js';
-import { parseApiKeys } from '../../shared/auth/api-keys.js';
-import { authenticate, requireScope } from '../../shared/auth/authenticate.js';
-import { routeScopes, scopeForRoute } from '../../shared/auth/route-scopes.js';
-import { BadRequestError, ForbiddenError, UnauthenticatedError } from '../../shared/errors.js';
-import { routes } from '../../shared/resources.js';
+import { parseScopes } from '../../shared/store/api-keys.js';
+import { parseApiKeys } from '../../shared/core/api-keys.js';
+import { authenticate, requireScope } from '../../shared/http/authenticate.js';
+import { routeScopes, scopeForRoute } from '../../shared/http/route-scopes.js';
+import { BadRequestError, ForbiddenError, UnauthenticatedError } from '../../shared/core/errors.js';
+import { routes } from '../../shared/platform/resources.js';
 
 describe('route scopes', () => {
   it('names the scope of every API-key route the stack declares', () => {

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { parseApiKeys, presentedKey, scopes, type ApiKey, type Scope } from '../../shared/auth/api-keys.js';
-import { authenticate, requireScope } from '../../shared/auth/authenticate.js';
-import { ConfigurationError, ForbiddenError, UnauthenticatedError } from '../../shared/errors.js';
+import { parseApiKeys, presentedKey, scopes, type ApiKey, type Scope } from '../../shared/core/api-keys.js';
+import { authenticate, requireScope } from '../../shared/http/authenticate.js';
+import { ConfigurationError, ForbiddenError, UnauthenticatedError } from '../../shared/core/errors.js';
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest();
 
@@ -52,7 +52,7 @@ describe('parseApiKeys', () => {
     expect(() => parseApiKeys('dialer:key:bogus')).toThrow(/entry 1 /);
   });
 
-  // BUG (shared/auth/api-keys.ts parseApiKeys): the error detail quotes the first `:`-separated part
+  // BUG (shared/core/api-keys.ts parseApiKeys): the error detail quotes the first `:`-separated part
   // of a malformed entry as its "id". When the operator forgets the id (or all separators), that
   // part is the secret key itself, and ConfigurationError's detail is returned to any HTTP caller
   // in the 500 problem body (shared/http/problem.ts copies `detail`). Failing inputs:

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BadRequestError, ConfigurationError, UnauthenticatedError } from '../../shared/errors.js';
-import { bandwidth, parseBandwidthCallbacks } from '../../shared/providers/bandwidth.js';
-import { BASIC_CHALLENGE, basicCredentials, safeEqual } from '../../shared/providers/basic-auth.js';
-import type { Secrets, WebhookRequest } from '../../shared/providers/types.js';
+import { BadRequestError, ConfigurationError, UnauthenticatedError } from '../../shared/core/errors.js';
+import { bandwidth, parseBandwidthCallbacks } from '../../shared/intake/sms/providers/bandwidth.js';
+import { BASIC_CHALLENGE, basicCredentials, safeEqual } from '../../shared/http/basic-auth.js';
+import type { Secrets, WebhookRequest } from '../../shared/intake/sms/providers/types.js';
 
 const USERNAME = 'bandwidth-callbacks';
 const PASSWORD = 'c0rrect horse: battery staple';

@@ -1,14 +1,14 @@
 import { Webhook } from 'standardwebhooks';
 import twilioWebhooks from 'twilio/lib/webhooks/webhooks.js';
 import { describe, expect, it } from 'vitest';
-import { dialer, readTime } from '../../shared/dialers/adapters.js';
-import { addBusinessDays } from '../../shared/dialers/business-days.js';
-import { defaultDispositionMap, dispositionAction, normalizeCode, parseDispositionMap } from '../../shared/dialers/disposition-map.js';
-import { deadlines } from '../../shared/dialers/receipt.js';
-import { callEventId, signalFromDisposition } from '../../shared/dialers/record.js';
-import type { CallDisposition } from '../../shared/dialers/types.js';
-import { ConfigurationError, InvalidSignatureError, NotFoundError } from '../../shared/errors.js';
-import type { WebhookRequest } from '../../shared/providers/types.js';
+import { dialer, readTime } from '../../shared/intake/calls/adapters.js';
+import { addBusinessDays } from '../../shared/core/time.js';
+import { defaultDispositionMap, dispositionAction, normalizeCode, parseDispositionMap } from '../../shared/intake/calls/disposition-map.js';
+import { deadlines } from '../../shared/intake/calls/receipt.js';
+import { callEventId, signalFromDisposition } from '../../shared/intake/calls/record.js';
+import type { CallDisposition } from '../../shared/intake/calls/types.js';
+import { ConfigurationError, InvalidSignatureError, NotFoundError } from '../../shared/core/errors.js';
+import type { WebhookRequest } from '../../shared/intake/sms/providers/types.js';
 
 const SECRET = `whsec_${Buffer.from('a-test-secret-of-32-bytes-length!').toString('base64')}`;
 const secrets = { DIALER_WEBHOOK_SECRETS: `generic:${SECRET},genesys:${SECRET},connect:${SECRET},five9:${SECRET}`, TWILIO_AUTH_TOKEN: 'twilio-token' };

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { smsKeywords } from '../../shared/config.js';
-import { ConfigurationError } from '../../shared/errors.js';
-import { classify } from '../../shared/keywords.js';
+import { smsKeywords } from '../../shared/platform/config.js';
+import { ConfigurationError } from '../../shared/core/errors.js';
+import { classify } from '../../shared/core/keywords.js';
 
 const names = ['SMS_KEYWORD_LANGUAGES', 'SMS_EXTRA_OPT_OUT_KEYWORDS', 'SMS_EXTRA_OPT_IN_KEYWORDS', 'SMS_EXTRA_HELP_KEYWORDS'];
 

@@ -1,13 +1,13 @@
 import { createHmac, createSign, generateKeyPairSync, sign } from 'node:crypto';
 import { generate } from 'selfsigned';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { BadRequestError, ConfigurationError, DependencyError, InvalidSignatureError, UnauthenticatedError } from '../../shared/errors.js';
-import { verifyMailgunSignature, parseMailgunEvent } from '../../shared/email/mailgun.js';
-import { parsePostmarkEvent, postmark } from '../../shared/email/postmark.js';
-import { parseSendgridEvents, sendgridPublicKey, verifySendgridSignature } from '../../shared/email/sendgrid.js';
-import { clearSnsCertificateCache, parseSesNotification, parseSnsMessage, verifySnsMessage, type SnsMessage } from '../../shared/email/ses.js';
-import type { EmailWebhookContext } from '../../shared/email/events.js';
-import type { WebhookRequest } from '../../shared/providers/types.js';
+import { BadRequestError, ConfigurationError, DependencyError, InvalidSignatureError, UnauthenticatedError } from '../../shared/core/errors.js';
+import { verifyMailgunSignature, parseMailgunEvent } from '../../shared/intake/email/mailgun.js';
+import { parsePostmarkEvent, postmark } from '../../shared/intake/email/postmark.js';
+import { parseSendgridEvents, sendgridPublicKey, verifySendgridSignature } from '../../shared/intake/email/sendgrid.js';
+import { clearSnsCertificateCache, parseSesNotification, parseSnsMessage, verifySnsMessage, type SnsMessage } from '../../shared/intake/email/ses.js';
+import type { EmailWebhookContext } from '../../shared/intake/email/events.js';
+import type { WebhookRequest } from '../../shared/intake/sms/providers/types.js';
 
 afterEach(() => vi.unstubAllEnvs());
 

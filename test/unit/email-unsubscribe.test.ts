@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { BadRequestError } from '../../shared/errors.js';
-import { formatHeaders, unsubscribeHeaders } from '../../shared/email/headers.js';
-import { renderChoicePage, renderDonePage, renderInvalidPage } from '../../shared/email/page.js';
-import { parseTokenKeys, verifyUnsubscribeToken } from '../../shared/email/tokens.js';
-import { readUnsubscribePost, signalsFromUnsubscribe } from '../../shared/email/unsubscribe.js';
+import { BadRequestError } from '../../shared/core/errors.js';
+import { formatHeaders, unsubscribeHeaders } from '../../shared/intake/email/headers.js';
+import { renderChoicePage, renderDonePage, renderInvalidPage } from '../../shared/intake/email/page.js';
+import { parseTokenKeys, verifyUnsubscribeToken } from '../../shared/intake/email/tokens.js';
+import { readUnsubscribePost, signalsFromUnsubscribe } from '../../shared/intake/email/unsubscribe.js';
 
 const keys = parseTokenKeys(`k1:${randomBytes(32).toString('base64')}`);
 const ISSUED = new Date('2026-02-01T00:00:00Z');

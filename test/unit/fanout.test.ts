@@ -13,8 +13,8 @@ import {
   SUPPRESSION_MESSAGE_TYPE,
   SUPPRESSION_SCHEMA_VERSION,
   suppressionMessage,
-} from '../../shared/fanout.js';
-import type { Suppression } from '../../shared/preferences.js';
+} from '../../shared/distribution/fanout.js';
+import type { Suppression } from '../../shared/core/preferences.js';
 
 function suppression(overrides: Partial<Suppression> = {}): Suppression {
   return {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { GOVERNANCE_HEADER, governanceDocument } from '../../shared/governance.js';
-import { slaPolicy } from '../../shared/sla.js';
+import { GOVERNANCE_HEADER, governanceDocument } from '../../shared/audit/governance.js';
+import { slaPolicy } from '../../shared/core/sla.js';
 
 describe('docs/GOVERNANCE.md', () => {
   it('is exactly what `npm run governance` generates from the default configuration (regenerate, never hand-edit)', () => {

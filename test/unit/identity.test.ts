@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BadRequestError, InvalidAddressError } from '../../shared/errors.js';
+import { BadRequestError, InvalidAddressError } from '../../shared/core/errors.js';
 import {
   channelIdentity,
   identityKey,
@@ -12,7 +12,7 @@ import {
   subjectIdentities,
   type PostalAddress,
   type SubjectInput,
-} from '../../shared/identity.js';
+} from '../../shared/core/identity.js';
 
 describe('normalizeEmail', () => {
   it.each([

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { requestSchema } from '../../shared/requests.js';
-import { columnKey, requestFromRow } from '../../shared/request-import.js';
+import { requestSchema } from '../../shared/intake/requests/requests.js';
+import { columnKey, requestFromRow } from '../../shared/intake/requests/import-rows.js';
 
 const context = { row: 7, fileId: 'abcdef0123456789', defaultSource: 'import' };
 const row = (cells: Record<string, string>) => Object.fromEntries(Object.entries(cells).map(([k, v]) => [columnKey(k), v]));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { labelledMessages, type LabelledMessage } from '../../bench/keywords.js';
-import { classify, defaultKeywords } from '../../shared/keywords.js';
+import { classify, defaultKeywords } from '../../shared/core/keywords.js';
 
 /**
  * Real-world-style inbound texts, labelled by hand: the intent each must read as and how it must

@@ -8,7 +8,7 @@ import {
   keywordLanguages,
   normalizeText,
   type KeywordLists,
-} from '../../shared/keywords.js';
+} from '../../shared/core/keywords.js';
 
 /** ASCII letters, digits and punctuation to their full-width forms; a space to the ideographic space. */
 function fullWidth(text: string): string {

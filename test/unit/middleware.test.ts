@@ -11,10 +11,10 @@ import {
   NotFoundError,
   UnauthenticatedError,
   type ProblemError,
-} from '../../shared/errors.js';
+} from '../../shared/core/errors.js';
 import { httpHandler } from '../../shared/http/middleware.js';
 import { PROBLEM_TYPE_BASE } from '../../shared/http/problem.js';
-import { logger } from '../../shared/logger.js';
+import { logger } from '../../shared/platform/logger.js';
 
 function event(overrides: Partial<APIGatewayProxyEventV2> = {}): APIGatewayProxyEventV2 {
   return httpEvent('GET', '/v1/suppressions/sms/%2B14155550100', { routeKey: 'GET /v1/suppressions/{channel}/{address}', ...overrides });

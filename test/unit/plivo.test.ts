@@ -1,14 +1,14 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BadRequestError, ConfigurationError, InvalidSignatureError } from '../../shared/errors.js';
+import { BadRequestError, ConfigurationError, InvalidSignatureError } from '../../shared/core/errors.js';
 import {
   parsePlivoInbound,
   plivo,
   plivoV3SignedUrl,
   verifyPlivoSignature,
-} from '../../shared/providers/plivo.js';
-import type { Secrets, WebhookRequest } from '../../shared/providers/types.js';
+} from '../../shared/intake/sms/providers/plivo.js';
+import type { Secrets, WebhookRequest } from '../../shared/intake/sms/providers/types.js';
 
 type Pairs = [string, string][];
 type Headers = Record<string, string | undefined>;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { channelIdentity, identityKey, type Identity } from '../../shared/identity.js';
+import { channelIdentity, identityKey, type Identity } from '../../shared/core/identity.js';
 import {
   applySignal,
   emptyRecord,
@@ -12,9 +12,9 @@ import {
   type PersonRecord,
   type Suppression,
   type SuppressionView,
-} from '../../shared/preferences.js';
-import type { Channel } from '../../shared/resources.js';
-import type { Signal } from '../../shared/signal.js';
+} from '../../shared/core/preferences.js';
+import type { Channel } from '../../shared/platform/resources.js';
+import type { Signal } from '../../shared/core/signal.js';
 import { addressKeys, allAllowed, PreferencesModel, withoutVersion, type ModelPerson } from '../support/preferences-model.js';
 
 /*

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { UnprocessableError } from '../../shared/errors.js';
-import type { Identity } from '../../shared/identity.js';
+import { UnprocessableError } from '../../shared/core/errors.js';
+import type { Identity } from '../../shared/core/identity.js';
 import {
   applySignal,
   emptyRecord,
@@ -15,9 +15,9 @@ import {
   type PersonRecord,
   type Suppression,
   type SuppressionView,
-} from '../../shared/preferences.js';
-import type { Channel } from '../../shared/resources.js';
-import { assertActionable, type Signal } from '../../shared/signal.js';
+} from '../../shared/core/preferences.js';
+import type { Channel } from '../../shared/platform/resources.js';
+import { assertActionable, type Signal } from '../../shared/core/signal.js';
 import { PreferencesModel } from '../support/preferences-model.js';
 
 const PHONE = '+14155550100';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DependencyError, ForbiddenError } from '../../shared/errors.js';
+import { DependencyError, ForbiddenError } from '../../shared/core/errors.js';
 import { jsonResponse, PROBLEM_TYPE_BASE, problemResponse, toProblem } from '../../shared/http/problem.js';
 
 describe('toProblem', () => {

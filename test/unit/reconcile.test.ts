@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { judgeSuppression, type JudgeContext } from '../../shared/reconcile.js';
-import { applySignal, emptyRecord, suppressionFor, withIdentities, type Suppression } from '../../shared/preferences.js';
-import { slaPolicy } from '../../shared/sla.js';
-import type { Signal } from '../../shared/signal.js';
+import { judgeSuppression, type JudgeContext } from '../../shared/audit/reconcile.js';
+import { applySignal, emptyRecord, suppressionFor, withIdentities, type Suppression } from '../../shared/core/preferences.js';
+import { slaPolicy } from '../../shared/core/sla.js';
+import type { Signal } from '../../shared/core/signal.js';
 
 const address = '+12125550100';
 const stop: Signal = {

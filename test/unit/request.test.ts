@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { httpEvent } from '../support/http-event.js';
 import { describe, expect, it } from 'vitest';
-import { BadRequestError } from '../../shared/errors.js';
+import { BadRequestError } from '../../shared/core/errors.js';
 import { formParams, header, pathParameter, publicUrl, rawBody, webhookRequest } from '../../shared/http/request.js';
 
 function event(overrides: Partial<APIGatewayProxyEventV2> = {}): APIGatewayProxyEventV2 {

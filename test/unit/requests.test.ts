@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BadRequestError, InvalidAddressError, ProblemError } from '../../shared/errors.js';
-import { applySignal, emptyRecord, suppressionFor, withIdentities } from '../../shared/preferences.js';
-import { requestSchema, signalFromRequest, type CanonicalRequest } from '../../shared/requests.js';
-import { signalSchema, type Signal } from '../../shared/signal.js';
+import { BadRequestError, InvalidAddressError, ProblemError } from '../../shared/core/errors.js';
+import { applySignal, emptyRecord, suppressionFor, withIdentities } from '../../shared/core/preferences.js';
+import { requestSchema, signalFromRequest, type CanonicalRequest } from '../../shared/intake/requests/requests.js';
+import { signalSchema, type Signal } from '../../shared/core/signal.js';
 
 const context = { receivedAt: new Date('2024-05-01T12:34:56.789Z'), defaultRegion: 'US' as const };
 

@@ -2,8 +2,8 @@ import { createHmac } from 'node:crypto';
 import { SmsCallbackWebhooks } from '@sinch/sdk-core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BadRequestError, ConfigurationError, InvalidSignatureError, UnauthenticatedError } from '../../shared/errors.js';
-import { BASIC_CHALLENGE } from '../../shared/providers/basic-auth.js';
+import { BadRequestError, ConfigurationError, InvalidSignatureError, UnauthenticatedError } from '../../shared/core/errors.js';
+import { BASIC_CHALLENGE } from '../../shared/http/basic-auth.js';
 import {
   parseSinchCallback,
   sinch,
@@ -14,8 +14,8 @@ import {
   SINCH_TOLERANCE_SECONDS,
   sinchSignature,
   verifySinchSignature,
-} from '../../shared/providers/sinch.js';
-import type { Secrets, WebhookRequest } from '../../shared/providers/types.js';
+} from '../../shared/intake/sms/providers/sinch.js';
+import type { Secrets, WebhookRequest } from '../../shared/intake/sms/providers/types.js';
 
 const SECRET = 'KayakingTheSwell';
 const USERNAME = 'sinch-callbacks';

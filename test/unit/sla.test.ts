@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError } from '../../shared/errors.js';
-import { addBusinessDays, assess, deadlineAt, isBusinessDay, parseDeadlines, parseTargetMinutes, slaPolicy, usFederalHolidays } from '../../shared/sla.js';
+import { ConfigurationError } from '../../shared/core/errors.js';
+import { addBusinessDays, assess, deadlineAt, isBusinessDay, parseDeadlines, parseTargetMinutes, slaPolicy, usFederalHolidays } from '../../shared/core/sla.js';
 
 const at = (iso: string) => new Date(iso);
 

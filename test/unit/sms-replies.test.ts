@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { SecretName } from '../../shared/config.js';
+import type { SecretName } from '../../shared/platform/config.js';
 import {
   apiConfirmations,
   bandwidthReplyRequest,
@@ -13,8 +13,8 @@ import {
   type Confirmation,
   type RecordedMessage,
   type ReplyLog,
-} from '../../shared/providers/replies.js';
-import type { InboundSms, Secrets } from '../../shared/providers/types.js';
+} from '../../shared/intake/sms/replies.js';
+import type { InboundSms, Secrets } from '../../shared/intake/sms/providers/types.js';
 
 /** The opt-out confirmation sent through Vonage, Telnyx, Bandwidth and Sinch's REST APIs. */
 

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { InvalidAddressError } from '../../shared/errors.js';
-import type { InboundSms } from '../../shared/providers/types.js';
-import { assertActionable, signalSchema } from '../../shared/signal.js';
-import { readIntent, signalFromSms, type InboundContext } from '../../shared/sms.js';
+import { InvalidAddressError } from '../../shared/core/errors.js';
+import type { InboundSms } from '../../shared/intake/sms/providers/types.js';
+import { assertActionable, signalSchema } from '../../shared/core/signal.js';
+import { readIntent, signalFromSms, type InboundContext } from '../../shared/intake/sms/inbound.js';
 
 const SID = 'SM0123456789abcdef0123456789abcdef';
 

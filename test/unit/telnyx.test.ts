@@ -2,7 +2,7 @@ import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import fc from 'fast-check';
 import { TelnyxWebhook } from 'telnyx/lib/webhooks';
 import { describe, expect, it } from 'vitest';
-import { BadRequestError, ConfigurationError, InvalidSignatureError } from '../../shared/errors.js';
+import { BadRequestError, ConfigurationError, InvalidSignatureError } from '../../shared/core/errors.js';
 import {
   ED25519_SPKI_PREFIX,
   parseTelnyxEvent,
@@ -12,8 +12,8 @@ import {
   TELNYX_TOLERANCE_SECONDS,
   telnyxPublicKey,
   verifyTelnyxSignature,
-} from '../../shared/providers/telnyx.js';
-import type { WebhookRequest } from '../../shared/providers/types.js';
+} from '../../shared/intake/sms/providers/telnyx.js';
+import type { WebhookRequest } from '../../shared/intake/sms/providers/types.js';
 
 /** A Telnyx account's key pair; the public half as Mission Control shows it (raw 32 bytes, base64). */
 function keyPair() {

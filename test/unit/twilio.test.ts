@@ -2,15 +2,15 @@ import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import twilioWebhooks from 'twilio/lib/webhooks/webhooks.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { BadRequestError, ConfigurationError, InvalidSignatureError } from '../../shared/errors.js';
-import { smsProvider, smsProviders, type WebhookRequest } from '../../shared/providers/index.js';
+import { BadRequestError, ConfigurationError, InvalidSignatureError } from '../../shared/core/errors.js';
+import { smsProvider, smsProviders, type WebhookRequest } from '../../shared/intake/sms/providers/index.js';
 import {
   EMPTY_TWIML,
   parseTwilioInbound,
   TWILIO_SIGNATURE_HEADER,
   TWILIO_SIGNATURE_SETTINGS_HEADER,
   verifyTwilioSignature,
-} from '../../shared/providers/twilio.js';
+} from '../../shared/intake/sms/providers/twilio.js';
 
 type Params = Record<string, string | string[]>;
 type Pairs = [string, string][];

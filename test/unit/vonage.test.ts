@@ -5,8 +5,8 @@ import { SMS } from '@vonage/sms';
 import fc from 'fast-check';
 import jsonwebtoken from 'jsonwebtoken';
 import { describe, expect, it } from 'vitest';
-import { BadRequestError, ConfigurationError, InvalidSignatureError } from '../../shared/errors.js';
-import type { Secrets, WebhookRequest } from '../../shared/providers/types.js';
+import { BadRequestError, ConfigurationError, InvalidSignatureError } from '../../shared/core/errors.js';
+import type { Secrets, WebhookRequest } from '../../shared/intake/sms/providers/types.js';
 import {
   parseVonageMessage,
   parseVonageSmsInbound,
@@ -15,7 +15,7 @@ import {
   vonage,
   vonageSignatureMethod,
   type VonageSignatureMethod,
-} from '../../shared/providers/vonage.js';
+} from '../../shared/intake/sms/providers/vonage.js';
 
 type Params = Record<string, string>;
 

@@ -1,0 +1,378 @@
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { PassThrough } from 'node:stream';
+import { appliedAt, missingAcks } from './acks.js';
+import { DependencyError } from '../core/errors.js';
+import { impliedSuppressions, suppressionFor, suppressionKey, type PersonRecord, type Suppression, type SuppressionView } from '../core/preferences.js';
+import type { Channel } from '../platform/resources.js';
+import { assess, type SlaPolicy } from '../core/sla.js';
+import type { StoreContext } from '../store/clients.js';
+import { deliveryId, getDeliveries, type Delivery } from '../store/deliveries.js';
+import { batchGetItems, scanPages } from '../store/dynamo.js';
+import { keys } from '../store/keys.js';
+import { getPerson, type StoredPerson } from '../store/people.js';
+
+/**
+ * Reconciliation: a full snapshot of each channel's suppressions, the drift it can see between the
+ * suppressions table, the master record and the delivery trail, and every change a channel has
+ * not applied in time. `judgeSuppression` is the rule for one item; `reconcileChannel` walks a
+ * channel page by page (memory bounded by one page), streaming the snapshot as it goes.
+ */
+
+/** CloudWatch namespace of the reconciliation metrics (EMF); the stack's alarms watch the same names. */
+export const METRICS_NAMESPACE = 'OptoutHub';
+
+/** Metric name for each count of a channel report (dimensions: service, channel). */
+export const reconcileMetrics = {
+  SuppressionsPastTarget: 'past-target',
+  SuppressionsApproachingDeadline: 'approaching-deadline',
+  SuppressionsPastDeadline: 'past-deadline',
+  DriftStateDiffers: 'state-differs',
+  DriftPersonMissing: 'person-missing',
+  DriftDeliveryMissing: 'delivery-missing',
+  DriftItemMissing: 'item-missing',
+} as const satisfies Record<string, DriftKind | FlagKind>;
+
+export type DriftKind = 'state-differs' | 'person-missing' | 'delivery-missing' | 'item-missing';
+export type FlagKind = 'past-target' | 'approaching-deadline' | 'past-deadline';
+
+export interface Finding {
+  kind: DriftKind | FlagKind;
+  channel: Channel;
+  address: string;
+  version: number;
+  personId: string;
+  status: Suppression['status'];
+  /** When this version entered the master record: the clock the target and deadline run from. */
+  recordedAt: string;
+  detail?: string;
+  targetAt?: string;
+  deadlineAt?: string;
+  /** Share of the deadline elapsed. */
+  deadlineElapsed?: number;
+  /** Expected integrations that have not acked this version. */
+  awaiting?: string[];
+}
+
+export interface JudgeContext {
+  policy: SlaPolicy;
+  expected: readonly string[];
+  now: Date;
+  /** A version younger than this may still be on its way to the queue. */
+  deliveryGraceMinutes: number;
+}
+
+export const DEFAULT_DELIVERY_GRACE_MINUTES = 5;
+
+function differs(item: Suppression, implied: SuppressionView | undefined): string | undefined {
+  if (!implied) return item.status === 'allowed' ? undefined : `the record implies no suppression; the item says ${item.status}`;
+  const purposes = (value: Record<string, string>) => JSON.stringify(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)));
+  const fields: string[] = [];
+  if (item.status !== implied.status) fields.push(`status ${item.status} ≠ ${implied.status}`);
+  if (purposes(item.purposes) !== purposes(implied.purposes)) fields.push('purposes');
+  if (item.since !== implied.since) fields.push('since');
+  if (item.eventId !== implied.eventId) fields.push('eventId');
+  if (item.personId !== implied.personId) fields.push(`personId ${item.personId} ≠ ${implied.personId}`);
+  return fields.length ? `differs from the record: ${fields.join(', ')}` : undefined;
+}
+
+/** Everything reconciliation has to say about one suppression item. */
+export function judgeSuppression(item: Suppression, person: PersonRecord | undefined, delivery: Delivery | undefined, context: JudgeContext): Finding[] {
+  const base = {
+    channel: item.channel,
+    address: item.address,
+    version: item.version,
+    personId: item.personId,
+    status: item.status,
+    recordedAt: item.updatedAt,
+  };
+  const findings: Finding[] = [];
+  if (!person) {
+    findings.push({ ...base, kind: 'person-missing', detail: `no record for person ${item.personId}` });
+  } else {
+    const detail = differs(item, suppressionFor(person, item.channel, item.address));
+    if (detail) findings.push({ ...base, kind: 'state-differs', detail });
+  }
+  const age = context.now.getTime() - Date.parse(item.updatedAt);
+  if (!delivery && age > context.deliveryGraceMinutes * 60_000) {
+    findings.push({ ...base, kind: 'delivery-missing', detail: `version ${item.version} was never recorded as enqueued` });
+  }
+  const applied = appliedAt(delivery, context.expected);
+  if (applied) return findings;
+  const sla = context.policy.channels[item.channel];
+  const assessment = assess(sla, item.updatedAt, undefined, context.now, context.policy.skipUsFederalHolidays);
+  const timing = {
+    targetAt: assessment.targetAt,
+    deadlineAt: assessment.deadlineAt,
+    deadlineElapsed: assessment.deadlineElapsed,
+    ...(context.expected.length ? { awaiting: missingAcks(delivery, context.expected) } : {}),
+  };
+  if (assessment.target === 'missed') findings.push({ ...base, kind: 'past-target', ...timing });
+  // The regulatory deadline is about honouring opt-outs; applying an opt-in late breaks none.
+  if (item.status === 'suppressed' && assessment.deadline === 'approaching') findings.push({ ...base, kind: 'approaching-deadline', ...timing });
+  if (item.status === 'suppressed' && assessment.deadline === 'missed') findings.push({ ...base, kind: 'past-deadline', ...timing });
+  return findings;
+}
+
+/**
+ * The other direction: what one (unmerged) person's record implies on a channel that the
+ * suppressions table does not hold. A missing item is `item-missing`. An item held under another
+ * person is `state-differs` (the suppression-side check judges it against that other person, so
+ * it may not see it). An item that names this person but differs is left to the suppression-side
+ * check, which judges it against this same record, so it is not counted twice.
+ */
+export function judgePerson(person: PersonRecord & { updatedAt?: string }, channel: Channel, items: ReadonlyMap<string, Suppression>): Finding[] {
+  const findings: Finding[] = [];
+  for (const implied of impliedSuppressions(person, [channel])) {
+    const item = items.get(suppressionKey(implied.channel, implied.address));
+    const base = {
+      channel: implied.channel,
+      address: implied.address,
+      personId: person.personId,
+      status: implied.status,
+      recordedAt: person.updatedAt ?? implied.since,
+    };
+    if (!item) {
+      // An address never suppressed needs no item (materialize writes none): only a missing suppression is drift.
+      if (implied.status === 'allowed') continue;
+      findings.push({ ...base, kind: 'item-missing', version: 0, detail: `the record of person ${person.personId} implies ${implied.status}; no suppression item exists` });
+    } else if (item.personId !== person.personId) {
+      findings.push({
+        ...base,
+        kind: 'state-differs',
+        version: item.version,
+        detail: `the record of person ${person.personId} implies ${implied.status}; the item names person ${item.personId} (${item.status})`,
+      });
+    }
+  }
+  return findings;
+}
+
+/**
+ * Scans the preferences table for current person records (not merged away), page by page, and
+ * reports what each implies on `channel` that the suppressions table lacks. Memory is bounded by
+ * one page of records and the items they imply.
+ */
+async function reconcilePeople(ctx: StoreContext, channel: Channel, report: (finding: Finding) => void): Promise<number> {
+  let people = 0;
+  const pages = scanPages(
+    ctx.documents,
+    {
+      TableName: ctx.tables.preferences,
+      FilterExpression: '#type = :person AND sk = :record AND attribute_not_exists(mergedInto)',
+      ExpressionAttributeNames: { '#type': 'type' },
+      ExpressionAttributeValues: { ':person': 'person', ':record': 'RECORD' },
+      ConsistentRead: true,
+    },
+    'The preferences table',
+  );
+  for await (const page of pages) {
+    const records = page.map((item) => {
+      const { pk: _pk, sk: _sk, type: _type, ...person } = item;
+      return person as unknown as StoredPerson;
+    });
+    const wanted = new Map<string, { channel: Channel; address: string }>();
+    for (const record of records) {
+      for (const view of impliedSuppressions(record, [channel])) wanted.set(suppressionKey(view.channel, view.address), view);
+    }
+    const found = await batchGetItems(ctx, ctx.tables.suppressions, [...wanted.values()].map((view) => keys.suppression(view.channel, view.address)));
+    const items = new Map<string, Suppression>();
+    for (const item of found) {
+      const { pk, ...suppression } = item;
+      items.set(String(pk), suppression as unknown as Suppression);
+    }
+    for (const record of records) {
+      people++;
+      for (const finding of judgePerson(record, channel, items)) report(finding);
+    }
+  }
+  return people;
+}
+
+/** Where a snapshot's lines go. */
+export interface SnapshotSink {
+  write(line: string): Promise<void>;
+  close(): Promise<{ bucket: string; key: string }>;
+  abort(): Promise<void>;
+}
+
+export interface ChannelReport {
+  channel: Channel;
+  startedAt: string;
+  finishedAt: string;
+  items: number;
+  suppressed: number;
+  /** Person records checked for implied suppressions missing from the table. */
+  people: number;
+  snapshot?: { bucket: string; key: string };
+  counts: Record<DriftKind | FlagKind, number>;
+  /** The first findings of each kind, up to the example limit; counts are complete. */
+  findings: Finding[];
+  truncated: boolean;
+}
+
+export interface ReconcileOptions {
+  policy: SlaPolicy;
+  expected: (channel: Channel) => string[];
+  now?: () => Date;
+  deliveryGraceMinutes?: number;
+  /** Findings kept per kind in the report (the counts cover all). */
+  exampleLimit?: number;
+  snapshot?: (channel: Channel, startedAt: Date) => SnapshotSink;
+  /** Called after each page, with items seen so far. */
+  progress?: (items: number) => void;
+}
+
+const findingKinds: (DriftKind | FlagKind)[] = ['state-differs', 'person-missing', 'delivery-missing', 'item-missing', 'past-target', 'approaching-deadline', 'past-deadline'];
+
+async function peopleOf(ctx: StoreContext, personIds: readonly string[]): Promise<Map<string, StoredPerson>> {
+  const items = await batchGetItems(ctx, ctx.tables.preferences, [...new Set(personIds)].map((id) => keys.person(id)));
+  const people = new Map<string, StoredPerson>();
+  for (const item of items) {
+    const { pk: _pk, sk: _sk, ...person } = item;
+    let record = person as unknown as StoredPerson;
+    // A merged person's items are judged against the person they were merged into.
+    if (record.mergedInto) record = (await getPerson(ctx, record.personId)) ?? record;
+    people.set(String(item.personId), record);
+  }
+  return people;
+}
+
+export async function reconcileChannel(ctx: StoreContext, channel: Channel, options: ReconcileOptions): Promise<ChannelReport> {
+  const now = options.now ?? (() => new Date());
+  const started = now();
+  const limit = options.exampleLimit ?? 100;
+  const counts = Object.fromEntries(findingKinds.map((kind) => [kind, 0])) as ChannelReport['counts'];
+  const findings: Finding[] = [];
+  let items = 0;
+  let suppressed = 0;
+  let truncated = false;
+  let people = 0;
+  const record = (finding: Finding) => {
+    counts[finding.kind]++;
+    if (counts[finding.kind] <= limit) findings.push(finding);
+    else truncated = true;
+  };
+  const sink = options.snapshot?.(channel, started);
+  try {
+    const pages = scanPages(
+      ctx.documents,
+      {
+        TableName: ctx.tables.suppressions,
+        FilterExpression: '#channel = :channel',
+        ExpressionAttributeNames: { '#channel': 'channel' },
+        ExpressionAttributeValues: { ':channel': channel },
+        ConsistentRead: true,
+      },
+      'The suppressions table',
+    );
+    for await (const page of pages) {
+      const suppressions = page.map((item) => {
+        const { pk: _pk, ...suppression } = item;
+        return suppression as unknown as Suppression;
+      });
+      const [owners, deliveries] = await Promise.all([
+        peopleOf(ctx, suppressions.map((item) => item.personId)),
+        getDeliveries(ctx, suppressions),
+      ]);
+      const context: JudgeContext = {
+        policy: options.policy,
+        expected: options.expected(channel),
+        now: now(),
+        deliveryGraceMinutes: options.deliveryGraceMinutes ?? DEFAULT_DELIVERY_GRACE_MINUTES,
+      };
+      for (const item of suppressions) {
+        items++;
+        if (item.status === 'suppressed') suppressed++;
+        if (sink) await sink.write(`${JSON.stringify(item)}\n`);
+        for (const finding of judgeSuppression(item, owners.get(item.personId), deliveries.get(deliveryId(item)), context)) record(finding);
+      }
+      options.progress?.(items);
+    }
+    people = await reconcilePeople(ctx, channel, record);
+  } catch (error) {
+    await sink?.abort().catch(() => undefined);
+    throw error;
+  }
+  const snapshot = sink ? await sink.close() : undefined;
+  return {
+    channel,
+    startedAt: started.toISOString(),
+    finishedAt: now().toISOString(),
+    items,
+    suppressed,
+    people,
+    ...(snapshot ? { snapshot } : {}),
+    counts,
+    findings,
+    truncated,
+  };
+}
+
+/** An S3 client for the configured endpoint; path-style when an emulator (fauxqs) stands in for S3. */
+export function snapshotClient(): S3Client {
+  return new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) });
+}
+
+const stamp = (at: Date) => at.toISOString().replace(/[:.]/g, '-');
+
+export function snapshotKey(channel: Channel, at: Date): string {
+  return `snapshots/${channel}/${at.toISOString().slice(0, 10)}/${stamp(at)}.jsonl`;
+}
+
+export function reportKey(channel: Channel, at: Date): string {
+  return `reports/${channel}/${at.toISOString().slice(0, 10)}/${stamp(at)}.json`;
+}
+
+/**
+ * Streams JSON lines to one S3 object with a multipart upload, so a snapshot of millions of
+ * items never sits in memory; `write` waits whenever the upload falls behind.
+ */
+export function s3Snapshot(s3: S3Client, bucket: string): (channel: Channel, at: Date) => SnapshotSink {
+  return (channel, at) => {
+    const key = snapshotKey(channel, at);
+    const body = new PassThrough({ highWaterMark: 1 << 20 });
+    const upload = new Upload({ client: s3, params: { Bucket: bucket, Key: key, Body: body, ContentType: 'application/x-ndjson' } });
+    const done = upload.done();
+    // Surface a failed upload at the next write or at close, not as an unhandled rejection.
+    done.catch(() => undefined);
+    return {
+      async write(line) {
+        if (!body.write(line)) await new Promise<void>((resolve) => body.once('drain', resolve));
+      },
+      async close() {
+        body.end();
+        try {
+          await done;
+        } catch (error) {
+          throw new DependencyError('The snapshot could not be written to S3.', {}, error);
+        }
+        return { bucket, key };
+      },
+      async abort() {
+        await upload.abort();
+        body.destroy();
+      },
+    };
+  };
+}
+
+export async function writeReport(s3: S3Client, bucket: string, report: ChannelReport): Promise<string> {
+  const key = reportKey(report.channel, new Date(report.startedAt));
+  await s3
+    .send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(report, null, 2), ContentType: 'application/json' }))
+    .catch((error: unknown) => {
+      throw new DependencyError('The reconciliation report could not be written to S3.', {}, error);
+    });
+  return key;
+}
+
+/** Creates the bucket where only an emulator runs (on AWS the stack owns it). */
+export async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  } catch (error) {
+    const name = (error as { name?: string }).name;
+    if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw error;
+  }
+}

@@ -1,0 +1,356 @@
+import escapeHtml from 'escape-html';
+import { appliedAt } from './acks.js';
+import { addressesOn, statusOf, type PersonRecord, type Suppression } from '../core/preferences.js';
+import { channelIdentity, type Identity } from '../core/identity.js';
+import { channels as allChannels, type Channel } from '../platform/resources.js';
+import { assess, describeDeadline, describeMinutes, type SlaPolicy, type Timeliness } from '../core/sla.js';
+import type { StoreContext } from '../store/clients.js';
+import { deliveriesOf, type Delivery, type IntegrationAck } from '../store/deliveries.js';
+import { batchGetItems } from '../store/dynamo.js';
+import { keys } from '../store/keys.js';
+import { getSuppression, personHistory, type HistoryEntry, type StoredPerson } from '../store/people.js';
+
+/**
+ * The audit trail of one person: for each request, the raw evidence and where it is kept, when it
+ * arrived, when it entered the master record, when each channel had it enqueued and acked, and
+ * whether the target and the regulatory deadline were met. `traceOf` is pure (tested directly);
+ * `readTrace` gathers its inputs; `traceText` and `traceHtml` render it.
+ */
+
+export type DistributionState = 'applied' | 'enqueued' | 'not-enqueued' | 'already-in-effect';
+
+export interface ChannelTiming {
+  channel: Channel;
+  address: string;
+  state: DistributionState;
+  version?: number;
+  enqueuedAt?: string;
+  /** When the channel counts it applied (first ack, or every expected integration's). */
+  appliedAt?: string;
+  ackedBy?: string;
+  /** The API key that sent the first ack (kept from when acks started recording keys). */
+  ackedByKey?: string;
+  acks?: Record<string, IntegrationAck>;
+  /** The target runs from when the request entered the master record. */
+  target: Exclude<Timeliness, 'approaching'>;
+  targetAt: string;
+  /** The deadline runs from when the request arrived; opt-ins have none. */
+  deadline?: Timeliness;
+  deadlineAt?: string;
+  /** The version already carrying this decision, when this request changed nothing new. */
+  coveredBy?: { eventId?: string; version: number };
+}
+
+export interface TracedEvent {
+  eventId: string;
+  kind: string;
+  channels: Channel[];
+  purpose?: string;
+  scope?: string;
+  effect?: string;
+  source?: { type?: string; provider?: string; messageId?: string };
+  occurredAt: string;
+  receivedAt?: string;
+  recordedAt: string;
+  evidence: Record<string, unknown>;
+  /** Where the immutable event (the evidence of record) is kept. */
+  keptAt: { table: string; pk: string; sk: string };
+  distribution: ChannelTiming[];
+}
+
+export interface Trace {
+  generatedAt: string;
+  personId: string;
+  identities: Identity[];
+  policy: SlaPolicy;
+  events: TracedEvent[];
+}
+
+export interface TraceInputs {
+  person: PersonRecord;
+  history: readonly HistoryEntry[];
+  /** The immutable event items, by event id. */
+  events: ReadonlyMap<string, Record<string, unknown>>;
+  /** Every delivery of the person's addresses. */
+  deliveries: readonly Delivery[];
+  /** The current suppression item of each of the person's addresses, by `channel#address`. */
+  suppressions: ReadonlyMap<string, Suppression>;
+  policy: SlaPolicy;
+  expected: (channel: Channel) => string[];
+  now: Date;
+  table: string;
+}
+
+const isChannelList = (value: unknown): value is Channel[] => Array.isArray(value);
+
+/** The addresses a request was about on a channel: the one it named, or all of the person's. */
+function targetsOf(entry: HistoryEntry, detail: Record<string, unknown> | undefined, person: PersonRecord, channel: Channel): string[] {
+  if (entry.scope === 'person') return addressesOn(person, channel);
+  const subject = (detail?.subject ?? []) as Identity[];
+  const address = subject.find((identity) => identity.type === channelIdentity[channel])?.value;
+  return address ? [address] : [];
+}
+
+export function traceOf(inputs: TraceInputs): Omit<Trace, 'generatedAt'> {
+  const { policy, now } = inputs;
+  const byAddress = new Map<string, Delivery[]>();
+  for (const delivery of inputs.deliveries) {
+    const key = `${delivery.channel}#${delivery.address}`;
+    byAddress.set(key, [...(byAddress.get(key) ?? []), delivery]);
+  }
+  for (const list of byAddress.values()) list.sort((a, b) => a.version - b.version);
+
+  const events = inputs.history.map((entry): TracedEvent => {
+    const detail = inputs.events.get(entry.eventId);
+    const channels = isChannelList(entry.channels) ? entry.channels : [];
+    const wanted = entry.kind === 'opt-out' || entry.kind === 'opt-in' ? statusOf({ kind: entry.kind }) : undefined;
+    const receivedAt = typeof entry.receivedAt === 'string' ? entry.receivedAt : undefined;
+    const distribution: ChannelTiming[] = [];
+    if (wanted && entry.effect === 'applied') {
+      for (const channel of channels) {
+        const sla = policy.channels[channel];
+        const expected = inputs.expected(channel);
+        for (const address of targetsOf(entry, detail, inputs.person, channel)) {
+          const deliveries = byAddress.get(`${channel}#${address}`) ?? [];
+          // The first version this request produced on the address; later ones re-state it (merges, links).
+          let delivery = deliveries.find((candidate) => candidate.eventId === entry.eventId);
+          let coveredBy: ChannelTiming['coveredBy'];
+          let state: DistributionState;
+          if (delivery) {
+            state = appliedAt(delivery, expected) ? 'applied' : delivery.enqueuedAt ? 'enqueued' : 'not-enqueued';
+          } else {
+            const current = inputs.suppressions.get(`${channel}#${address}`);
+            if (current && current.status === wanted && current.eventId !== entry.eventId) {
+              // An earlier request had already put the address in this state: nothing new to send.
+              delivery = deliveries.find((candidate) => candidate.version === current.version);
+              coveredBy = { eventId: current.eventId, version: current.version };
+              state = 'already-in-effect';
+            } else {
+              state = 'not-enqueued';
+            }
+          }
+          const applied = appliedAt(delivery, expected);
+          const judgedAt = state === 'already-in-effect' && applied && applied < entry.recordedAt ? entry.recordedAt : applied;
+          const target = assess(sla, entry.recordedAt, judgedAt, now, policy.skipUsFederalHolidays);
+          const deadline = wanted === 'suppressed' ? assess(sla, receivedAt ?? entry.recordedAt, judgedAt, now, policy.skipUsFederalHolidays) : undefined;
+          distribution.push({
+            channel,
+            address,
+            state,
+            ...(delivery ? { version: delivery.version } : {}),
+            ...(delivery?.enqueuedAt ? { enqueuedAt: delivery.enqueuedAt } : {}),
+            ...(applied ? { appliedAt: applied } : {}),
+            ...(delivery?.ackedBy ? { ackedBy: delivery.ackedBy } : {}),
+            ...(delivery?.ackedBy && delivery.acks?.[delivery.ackedBy]?.keyId ? { ackedByKey: delivery.acks[delivery.ackedBy]!.keyId } : {}),
+            ...(delivery?.acks ? { acks: delivery.acks } : {}),
+            target: target.target,
+            targetAt: target.targetAt,
+            ...(deadline ? { deadline: deadline.deadline, deadlineAt: deadline.deadlineAt } : {}),
+            ...(coveredBy ? { coveredBy } : {}),
+          });
+        }
+      }
+    }
+    const { pk, sk } = keys.event(entry.eventId);
+    return {
+      eventId: entry.eventId,
+      kind: entry.kind,
+      channels,
+      ...(typeof entry.purpose === 'string' ? { purpose: entry.purpose } : {}),
+      ...(typeof entry.scope === 'string' ? { scope: entry.scope } : {}),
+      ...(typeof entry.effect === 'string' ? { effect: entry.effect } : {}),
+      ...(entry.source ? { source: entry.source as TracedEvent['source'] } : {}),
+      occurredAt: entry.occurredAt,
+      ...(receivedAt ? { receivedAt } : {}),
+      recordedAt: entry.recordedAt,
+      evidence: (detail?.evidence as Record<string, unknown> | undefined) ?? {},
+      keptAt: { table: inputs.table, pk, sk },
+      distribution,
+    };
+  });
+  return { personId: inputs.person.personId, identities: inputs.person.identities, policy, events };
+}
+
+/** Reads everything a person's trace needs and builds it. */
+export async function readTrace(
+  ctx: StoreContext,
+  person: StoredPerson,
+  options: {
+    policy: SlaPolicy;
+    expected: (channel: Channel) => string[];
+    now?: Date;
+    /** The person's history, when the caller has read it already. */
+    history?: readonly HistoryEntry[];
+  },
+): Promise<Trace> {
+  const now = options.now ?? new Date();
+  const history = options.history ?? (await personHistory(ctx, person));
+  const addresses = allChannels.flatMap((channel) =>
+    addressesOn(person, channel).map((address) => ({ channel, address })),
+  );
+  const [eventItems, deliveries, suppressions] = await Promise.all([
+    batchGetItems(ctx, ctx.tables.preferences, history.map((entry) => keys.event(entry.eventId))),
+    Promise.all(addresses.map(({ channel, address }) => deliveriesOf(ctx, channel, address))),
+    Promise.all(addresses.map(({ channel, address }) => getSuppression(ctx, channel, address))),
+  ]);
+  const events = new Map(eventItems.map((item) => [String(item.pk).slice('EVENT#'.length), item]));
+  const current = new Map(
+    suppressions.filter((item): item is Suppression => item !== undefined).map((item) => [`${item.channel}#${item.address}`, item]),
+  );
+  const trace = traceOf({
+    person,
+    history,
+    events,
+    deliveries: deliveries.flat(),
+    suppressions: current,
+    policy: options.policy,
+    expected: options.expected,
+    now,
+    table: ctx.tables.preferences,
+  });
+  return { generatedAt: now.toISOString(), ...trace };
+}
+
+function after(from: string | undefined, to: string | undefined): string {
+  if (!from || !to) return '';
+  const ms = Date.parse(to) - Date.parse(from);
+  const sign = ms < 0 ? '-' : '+';
+  const abs = Math.abs(ms);
+  if (abs < 1000) return ` (${sign}${abs} ms)`;
+  if (abs < 120_000) return ` (${sign}${(abs / 1000).toFixed(1)} s)`;
+  if (abs < 7_200_000) return ` (${sign}${Math.round(abs / 60_000)} min)`;
+  return ` (${sign}${(abs / 3_600_000).toFixed(1)} h)`;
+}
+
+const deadlineWords: Record<Timeliness, string> = {
+  met: 'met',
+  missed: 'MISSED',
+  pending: 'pending',
+  approaching: 'pending, APPROACHING',
+};
+
+function evidenceLine(event: TracedEvent): string {
+  const parts: string[] = [];
+  const evidence = event.evidence;
+  if (typeof evidence.payloadSha256 === 'string') parts.push(`payload sha256 ${evidence.payloadSha256}`);
+  for (const field of ['method', 'collectedBy', 'reference', 'note'] as const) {
+    if (typeof evidence[field] === 'string') parts.push(`${field} ${evidence[field]}`);
+  }
+  if (event.source?.provider) parts.push(`via ${event.source.provider}${event.source.messageId ? ` message ${event.source.messageId}` : ''}`);
+  return parts.join(', ') || 'none recorded';
+}
+
+function headline(event: TracedEvent): string {
+  const about = event.channels.length ? ` on ${event.channels.join(', ')}` : '';
+  const scope = event.purpose ? ` (purpose ${event.purpose}${event.scope ? `, scope ${event.scope}` : ''})` : '';
+  return `${event.kind}${about}${scope}${event.effect ? ` [${event.effect}]` : ''}`;
+}
+
+/** Who acked: each integration, with the API key that sent its ack when one was recorded. */
+function ackers(timing: ChannelTiming): string | undefined {
+  const acks = Object.entries(timing.acks ?? {}).map(([integration, ack]) => (ack.keyId ? `${integration} (key ${ack.keyId})` : integration));
+  return acks.join(', ') || timing.ackedBy;
+}
+
+function timingLine(timing: ChannelTiming): string {
+  const parts = [`${timing.channel} ${timing.address}${timing.version ? ` v${timing.version}` : ''}: ${timing.state}`];
+  if (timing.coveredBy) parts.push(`already in effect by ${timing.coveredBy.eventId ?? 'an earlier request'} (v${timing.coveredBy.version})`);
+  if (timing.enqueuedAt) parts.push(`enqueued ${timing.enqueuedAt}`);
+  if (timing.appliedAt) parts.push(`acked ${timing.appliedAt}${timing.ackedBy ? ` by ${ackers(timing)}` : ''}`);
+  parts.push(`target ${timing.target} (by ${timing.targetAt})`);
+  if (timing.deadline) parts.push(`deadline ${deadlineWords[timing.deadline]} (due ${timing.deadlineAt})`);
+  return parts.join('; ');
+}
+
+function policyLines(policy: SlaPolicy): string[] {
+  return Object.values(policy.channels).map(
+    (sla) => `${sla.channel}: apply within ${describeMinutes(sla.targetMinutes)}; deadline ${describeDeadline(sla.deadline)} (${sla.basis})`,
+  );
+}
+
+export function traceText(trace: Trace, subject: string): string {
+  const lines = [
+    `Opt-out trace for ${subject}: person ${trace.personId}`,
+    `Identities: ${trace.identities.map((identity) => `${identity.type} ${identity.value}`).join('; ')}`,
+    `Generated ${trace.generatedAt}`,
+    '',
+  ];
+  if (trace.events.length === 0) lines.push('No requests recorded.');
+  trace.events.forEach((event, index) => {
+    lines.push(`${index + 1}. ${headline(event)}  event ${event.eventId}`);
+    lines.push(`   evidence   ${evidenceLine(event)}`);
+    lines.push(`   kept at    ${event.keptAt.table} item pk=${event.keptAt.pk} sk=${event.keptAt.sk}`);
+    lines.push(`   acted      ${event.occurredAt}`);
+    if (event.receivedAt) lines.push(`   arrived    ${event.receivedAt}`);
+    lines.push(`   recorded   ${event.recordedAt}${after(event.receivedAt, event.recordedAt)}`);
+    for (const timing of event.distribution) lines.push(`   ${timingLine(timing)}`);
+    lines.push('');
+  });
+  lines.push('Time windows:', ...policyLines(trace.policy).map((line) => `  ${line}`));
+  return `${lines.join('\n')}\n`;
+}
+
+const cell = (value: string | undefined) => `<td>${escapeHtml(value ?? '—')}</td>`;
+const verdictClass = (value: string | undefined) => (value === 'met' ? 'ok' : value === 'missed' ? 'bad' : value ? 'warn' : '');
+
+/** One self-contained page (no scripts, no external assets); every value escaped. */
+export function traceHtml(trace: Trace, subject: string): string {
+  const sections = trace.events.map((event, index) => {
+    const rows = event.distribution
+      .map(
+        (timing) => `<tr>${cell(timing.channel)}${cell(timing.address)}${cell(timing.version ? `v${timing.version}` : undefined)}${cell(timing.state)}${cell(
+          timing.enqueuedAt,
+        )}${cell(timing.appliedAt)}${cell(ackers(timing))}<td class="${verdictClass(timing.target)}">${escapeHtml(
+          `${timing.target} (by ${timing.targetAt})`,
+        )}</td><td class="${verdictClass(timing.deadline)}">${escapeHtml(timing.deadline ? `${deadlineWords[timing.deadline]} (due ${timing.deadlineAt})` : 'n/a')}</td></tr>`,
+      )
+      .join('\n');
+    return `<section>
+<h2>${index + 1}. ${escapeHtml(headline(event))}</h2>
+<dl>
+<dt>Event</dt><dd><code>${escapeHtml(event.eventId)}</code></dd>
+<dt>Evidence</dt><dd>${escapeHtml(evidenceLine(event))}</dd>
+<dt>Kept at</dt><dd>${escapeHtml(`${event.keptAt.table} item pk=${event.keptAt.pk} sk=${event.keptAt.sk}`)}</dd>
+<dt>Person acted</dt><dd>${escapeHtml(event.occurredAt)}</dd>
+<dt>Arrived</dt><dd>${escapeHtml(event.receivedAt ?? '—')}</dd>
+<dt>Entered the master record</dt><dd>${escapeHtml(`${event.recordedAt}${after(event.receivedAt, event.recordedAt)}`)}</dd>
+</dl>
+${
+  rows
+    ? `<table><thead><tr><th>Channel</th><th>Address</th><th>Version</th><th>State</th><th>Enqueued</th><th>Applied (acked)</th><th>Acked by</th><th>Target</th><th>Deadline</th></tr></thead>
+<tbody>
+${rows}
+</tbody></table>`
+    : '<p>No change for any channel to apply.</p>'
+}
+</section>`;
+  });
+  const windows = policyLines(trace.policy)
+    .map((line) => `<li>${escapeHtml(line)}</li>`)
+    .join('\n');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>${escapeHtml(`Opt-out proof for ${subject}`)}</title>
+<style>
+body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:70rem;color:#111}
+h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}
+dl{display:grid;grid-template-columns:14rem 1fr;gap:.2rem 1rem}dt{color:#555}dd{margin:0}
+table{border-collapse:collapse;width:100%;margin-top:.6rem}th,td{border:1px solid #ccc;padding:.3rem .45rem;text-align:left;vertical-align:top}
+.ok{background:#e7f6ea}.bad{background:#fde2e2;font-weight:600}.warn{background:#fff4d6}
+code{font-size:.9em}footer{margin-top:2rem;color:#555}
+</style>
+</head>
+<body>
+<h1>${escapeHtml(`Opt-out proof for ${subject}`)}</h1>
+<p>Person <code>${escapeHtml(trace.personId)}</code>; identities: ${escapeHtml(trace.identities.map((identity) => `${identity.type} ${identity.value}`).join('; '))}.<br>
+Generated ${escapeHtml(trace.generatedAt)} by optout-hub from the master record.</p>
+${sections.join('\n') || '<p>No requests recorded.</p>'}
+<footer><h2>Time windows</h2><ul>
+${windows}
+</ul></footer>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,605 @@
+/**
+ * What an inbound text asks for. Pure and fast: no I/O, the same text (and lists) always classify
+ * the same way, and the result says how it matched so that an auditor can see why a message was
+ * (or was not) read as a STOP.
+ *
+ * The rules, in the order they are tried (the first that matches decides):
+ *
+ * 1. `keyword`: after normalization (see `normalizeText`; plus repeated words folded, "STOP STOP"
+ *    and "stop stop stop" are "STOP") the whole message is an opt-out keyword.
+ * 2. `phrase`: a natural-language revocation anywhere in the message, of any length ("please stop
+ *    texting me", "remove me from your list", "no more texts", "don't text me anymore"). A rule
+ *    does not fire right after a negation ("don't stop sending deals"). See `englishPhrases` etc.
+ * 3. `edge-word`: a short message (at most `shortMessageWords` words, 6 by default) that starts or
+ *    ends with an opt-out keyword ("stop lol", "ok stop", "Stop. Thank you"). Conservative by
+ *    design: when in doubt, suppress. Exceptions, for the keyword's ordinary meanings:
+ *    - "stop by / in / over / at / for …" at the start, and "bus / next / last / pit / the … stop"
+ *      or a negation ("don't stop", "can't stop") at the end, are not revocations;
+ *    - an *ambiguous* keyword (a word with an everyday meaning: END, QUIT, CANCEL, REMOVE, FIN,
+ *      PARA, ALTO, BAJA, …) counts only when every other word is a courtesy word ("end please",
+ *      "cancel my texts", "I quit"): "when does the sale end?" and "cancel my order" are not.
+ * 4. `sentence`: a sentence, in a message of any length, that is nothing but an opt-out keyword,
+ *    courtesy words and other intents' keywords ("I never signed up for any of this. STOP.",
+ *    "HELP STOP HELP"); an ambiguous keyword only as the last sentence ("Thanks. End.").
+ * 5. `typo`: a one-word message within one edit of an unambiguous opt-out keyword of 7+ letters
+ *    ("UNSUBCRIBE", "unsubscribed"), or, for shorter ones, one swap of adjacent letters or one
+ *    doubled letter ("STPO", "SOTP", "STOPP"). Nothing looser: "STOPS", "STOPPING", "S T O P",
+ *    "ST0P" (a zero) are not read as STOP.
+ * 6. opt-in and help: only the exact keyword (same normalization). "help me" and "start over" are
+ *    `none`; re-subscribing is never inferred.
+ *
+ * Opt-out wins: every opt-out rule is tried before opt-in and help, so "STOP HELP", "HELP STOP",
+ * "START STOP" and "STOP START" are opt-outs (a missed STOP is the costly mistake; a wrongly read
+ * START would lift a suppression). A word listed under several intents counts as opt-out.
+ */
+
+export type Intent = 'opt-out' | 'opt-in' | 'help' | 'none';
+
+/** How an intent was recognised. `provider` is set by shared/intake/sms/inbound.ts, never by `classify`. */
+export type KeywordMatch =
+  | { kind: 'keyword'; keyword: string }
+  | { kind: 'phrase'; phrase: string }
+  | { kind: 'edge-word'; keyword: string; position: 'start' | 'end' }
+  | { kind: 'sentence'; keyword: string }
+  | { kind: 'typo'; keyword: string; typed: string }
+  | { kind: 'provider'; provider: string };
+
+export interface Classification {
+  intent: Intent;
+  /** How the intent was recognised; absent for `none`. */
+  match?: KeywordMatch;
+}
+
+/**
+ * A natural-language revocation. `pattern` is a regular-expression source matched against the
+ * message's words: upper case, diacritics removed, apostrophes of English contractions dropped
+ * ("DON'T" → "DONT") and other apostrophes made spaces ("m'envoyer" → "M ENVOYER"), one space
+ * between words, and " | " where punctuation separates clauses. The pattern always matches whole
+ * words. `<START>` and `<END>` stand for the start and end of a clause. Unless `negatable` is
+ * false, a match right after a negation ("DONT", "NEVER", "NOT", "DONT WANT TO", "PAS ME", …) is
+ * ignored.
+ */
+export interface PhraseRule {
+  id: string;
+  pattern: string;
+  negatable?: boolean;
+}
+
+/** One language's words. Keywords are listed as they are reported; matching ignores case and accents. */
+export interface LanguageKeywords {
+  optOut: readonly string[];
+  optIn: readonly string[];
+  help: readonly string[];
+  /**
+   * Opt-out keywords that also have everyday meanings. As a whole message they are opt-outs like
+   * any keyword; at the edge of a short message only next to courtesy words, and never by typo.
+   */
+  ambiguous?: readonly string[];
+  /** Words that may accompany a keyword without changing its meaning ("please", "merci", "ya"). */
+  courtesy?: readonly string[];
+  phrases?: readonly PhraseRule[];
+}
+
+/**
+ * The lists `classify` reads. `{ optOut, optIn, help }` alone is still a complete configuration:
+ * exactly those keywords (none of them ambiguous), with the edge-word, sentence and typo rules over
+ * them and the built-in courtesy words, but no phrases and no default keywords (to build on the
+ * defaults, use `configureKeywords({ extra })`). Treated as immutable: `classify` compiles each
+ * lists object once and keeps it in a WeakMap.
+ */
+export interface KeywordLists extends LanguageKeywords {
+  /** Which built-in languages were merged in (informational). */
+  languages?: readonly string[];
+  /** The edge-word rule applies to messages of at most this many words; 0 turns it off. Default 6. */
+  shortMessageWords?: number;
+  /** The `sentence` rule; default on. */
+  sentences?: boolean;
+  /** The `typo` rule; default on. */
+  typos?: boolean;
+}
+
+export type Language = 'en' | 'es' | 'fr';
+
+// ------------------------------------------------------------------------------------------------
+// The built-in lists
+// ------------------------------------------------------------------------------------------------
+
+/** Message nouns shared by several English phrases. */
+const NOUNS =
+  '(?:TEXTS?|TXTS?|MESSAGES?|MSGS?|SMS|SMSES|TEXT MESSAGES|NOTIFICATIONS?|ALERTS?|EMAILS?|CALLS|PROMOS?|PROMOTIONS?|ADS|ADVERTS?|SPAM|MARKETING|UPDATES|REMINDERS|OFFERS)';
+const CONTACTING =
+  '(?:TEXTING|TXTING|TEXTIN|TXTIN|MESSAGING|MSGING|SENDING|CONTACTING|CALLING|EMAILING|SPAMMING|BOTHERING|HARASSING|HASSLING|PESTERING)';
+const ME = '(?:ME|US|MY NUMBER|MY PHONE|MY CELL|THIS NUMBER|THIS PHONE|MY NAME|MY INFO)';
+
+/**
+ * English revocations. The FCC judges wording beyond its per-se words "on the totality of the
+ * circumstances"; these are the ones people write (p2pu #593/#372: "Stop. Thank you", "please stop
+ * sending…"; Spoke #1016: STOP inside a sentence).
+ */
+export const englishPhrases: readonly PhraseRule[] = [
+  // Before the negation guard would discard "why don't you just stop texting me".
+  { id: 'why-dont-you-stop', pattern: `WHY (?:DONT|WONT|CANT|DO NOT|WILL NOT|CAN NOT|CANNOT) (?:YOU|U|YALL|Y ALL)(?: JUST)? (?:STOP|QUIT|LEAVE ME ALONE)`, negatable: false },
+  { id: 'stop-contacting', pattern: `(?:STOP|QUIT|CEASE|STOPPING) ${CONTACTING}` },
+  { id: 'stop-messages', pattern: `(?:STOP|QUIT|END|CANCEL|STOP ALL|ENOUGH) (?:(?:WITH )?(?:THE|THESE|THOSE|THIS|ALL|YOUR|UR|ALL THE|ALL THESE|ALL YOUR|MY)(?: [^ |]+)? )?${NOUNS}` },
+  { id: 'stop-receiving', pattern: `(?:STOP|QUIT|CEASE|END) (?:RECEIVING|GETTING)` },
+  { id: 'unsubscribe', pattern: `UNSUBSCRIBE|UNSUB|UNSUBSCRIBING` },
+  { id: 'opt-out', pattern: `OPT OUT|OPTOUT|OPT ME OUT|OPT ${ME} OUT|OPTING OUT` },
+  { id: 'revoke-consent', pattern: `REVOKE|REVOKING|WITHDRAW (?:MY )?CONSENT` },
+  { id: 'already-opted-out', pattern: `(?:I|IVE|I HAVE|I ALREADY|IVE ALREADY|I HAVE ALREADY|ALREADY) (?:UNSUBSCRIBED|OPTED OUT)` },
+  {
+    id: 'told-to-stop',
+    pattern: `(?:SAID|TOLD (?:YOU|U|YALL|Y ALL)|ASKED (?:YOU|U|YALL|Y ALL)|TEXTED|REPLIED|REPLIED WITH|SENT|TYPED|WROTE|ANSWERED) (?:TO )?(?:STOP(?! (?:BY|IN|OVER|AT|OFF|FOR|AND|ON)(?: |$))|STOPALL|UNSUBSCRIBE|REMOVE ME|OPT OUT)`,
+  },
+  { id: 'remove-me', pattern: `(?:REMOVE|DELETE|ERASE) ${ME}` },
+  { id: 'take-me-off', pattern: `(?:TAKE|DROP|GET|PULL|KICK|PUT) ${ME} (?:OFF|OUT OF|FROM)(?: OF)? (?:YOUR |UR |THE |THIS |ALL |ALL YOUR |YOUR TEXT |THE TEXT |YOUR MAILING |THE MAILING |YOUR TEXTING )?(?:LISTS?|CONTACTS|DATABASE|SYSTEM|TEXTS|MESSAGES)` },
+  { id: 'do-not-contact-list', pattern: `(?:PUT|ADD|PLACE) ${ME} (?:ON|TO|IN) (?:YOUR |UR |THE )?(?:DO NOT|DONT|DNC)` },
+  { id: 'no-more', pattern: `NO MORE (?:${NOUNS}|TEXTING|MESSAGING|CONTACT)|<START>(?:(?:PLEASE|PLS|PLZ|OK|OH) )?NO MORE(?: (?:PLEASE|PLS|PLZ|THANKS|THANK YOU|THX|EVER))?<END>` },
+  {
+    id: 'dont-contact',
+    pattern: `(?:DONT|DO NOT|NEVER|DONT EVER|DO NOT EVER|PLEASE DONT|PLEASE DO NOT) (?:TEXT|TXT|MESSAGE|MSG|CONTACT|SMS|SPAM|BOTHER|SEND)(?: (?:ME|US|THIS NUMBER|MY NUMBER|MY PHONE|THIS PHONE|HERE)| ANY(?: ?MORE)? ${NOUNS}|(?: (?:ANYMORE|ANY MORE|AGAIN|EVER AGAIN))?<END>)`,
+  },
+  { id: 'dont-want', pattern: `(?:DONT|DO NOT) (?:WANT|NEED) (?:TO (?:RECEIVE|GET) |ANY ?MORE |THESE |THIS |THOSE |YOUR |UR )?(?:ANY ?MORE )?${NOUNS}` },
+  { id: 'leave-me-alone', pattern: `LEAVE (?:ME|US|MY NUMBER|MY PHONE) (?:ALONE|BE)` },
+  { id: 'wrong-number', pattern: `WRONG (?:NUMBER|NUMBR|NUM|PERSON)` },
+  { id: 'not-interested', pattern: `<START>(?:IM |I AM )?NOT INTERESTED(?: (?:ANYMORE|ANY MORE|THANKS|THANK YOU))?<END>` },
+  { id: 'cancel-subscription', pattern: `(?:CANCEL|END|STOP|TERMINATE) (?:MY |THE |THIS |ALL |YOUR )?(?:SUBSCRIPTIONS?|TEXT SUBSCRIPTION|SMS SUBSCRIPTION)` },
+];
+
+/** Spanish revocations. */
+export const spanishPhrases: readonly PhraseRule[] = [
+  { id: 'es-no-mas-mensajes', pattern: `NO MAS (?:MENSAJES|MENSAJITOS|TEXTOS|SMS|PROMOCIONES|CORREOS|LLAMADAS|NOTIFICACIONES|PUBLICIDAD)` },
+  { id: 'es-no-me-envien', pattern: `NO (?:ME|NOS) (?:ENVIE|ENVIEN|ENVIES|MANDE|MANDEN|MANDES|ESCRIBA|ESCRIBAN|ESCRIBAS|CONTACTE|CONTACTEN|CONTACTES|MOLESTE|MOLESTEN|MOLESTES|TEXTEE|TEXTEEN)` },
+  { id: 'es-no-quiero', pattern: `NO QUIERO (?:(?:RECIBIR|MAS|SUS|TUS|ESTOS|LOS) )*(?:MENSAJES|TEXTOS|SMS|PROMOCIONES|NOTIFICACIONES)` },
+  {
+    id: 'es-dejar-de',
+    pattern: `(?<!(?:^| )NO )(?:DEJA|DEJEN|DEJE|DEJAR|PAREN|PARE|PARA|PARAR|DETENGAN|DETENGA) DE (?:ENVIAR|MANDAR|ESCRIBIR|CONTACTAR|MOLESTAR|LLAMAR|TEXTEAR)(?:ME|NOS)?`,
+  },
+  { id: 'es-baja', pattern: `(?<!(?:^| )NO (?:ME )?)(?:DAR|DARME|DARSE|DENME|DEME|DOY|DEN) DE BAJA` },
+  { id: 'es-desuscribir', pattern: `DESUSCRIBIR(?:ME|SE)?|DESUSCRIBAN(?:ME)?|DESUSCRIBEME|DESINSCRIBIR(?:ME)?|CANCELAR (?:MI |LA )?SUSCRIPCION` },
+  { id: 'es-numero-equivocado', pattern: `NUMERO EQUIVOCADO|EQUIVOCADO DE NUMERO` },
+  { id: 'es-dejame-en-paz', pattern: `(?:DEJAME|DEJENME|DEJEME) EN PAZ` },
+  { id: 'es-basta', pattern: `<START>(?:YA )?BASTA(?: (?:YA|POR FAVOR|PORFA|DE MENSAJES|GRACIAS))?<END>` },
+];
+
+const FR_NOUNS = '(?:MESSAGES|TEXTOS|SMS|TEXTES|NOTIFICATIONS|PUBS|PUBLICITES|ENVOIS|COURRIELS)';
+
+/** French revocations (Canada requires French keywords and French replies to them). */
+export const frenchPhrases: readonly PhraseRule[] = [
+  {
+    id: 'fr-arretez-de',
+    pattern: `(?:ARRETEZ|ARRETE|ARRETER|CESSEZ|CESSE|CESSER) (?:DE|D) (?:(?:M|ME|NOUS|N) )?(?:ENVOYER|ECRIRE|TEXTER|CONTACTER|APPELER|HARCELER|SPAMMER|DERANGER)`,
+  },
+  {
+    id: 'fr-arret-messages',
+    pattern: `(?:ARRETEZ|ARRETE|ARRET|ARRETER) (?:DE |D |LES |VOS |CES |DES |AUX )?${FR_NOUNS}|<START>(?:PLUS|PAS) (?:DE|D) ${FR_NOUNS}`,
+  },
+  { id: 'fr-arretez', pattern: `<START>(?:(?:OK|SVP|MERCI) )?ARRETEZ(?: (?:SVP|STP|MERCI|TOUT|CA|S IL VOUS PLAIT))*<END>` },
+  { id: 'fr-desabonner', pattern: `DESABONNE[RZ]?(?: MOI)?|DESINSCRI(?:RE|VEZ|S)(?: MOI)?|DESABONNEMENT|DESINSCRIPTION` },
+  {
+    id: 'fr-ne-plus',
+    pattern: `(?:NE|N) (?:M|ME|NOUS) (?:ENVOYEZ|ENVOIE|ENVOIES|ECRIVEZ|ECRIS|CONTACTEZ|CONTACTE|TEXTEZ|APPELEZ|DERANGEZ) PLUS|(?:NE|N) VEUX PLUS (?:RECEVOIR|DE|D|VOS|CES|LES|DES|ETRE CONTACTE)`,
+  },
+  { id: 'fr-laissez-moi', pattern: `(?:LAISSEZ|LAISSE) MOI TRANQUILLE|(?:FICHEZ|FICHE|FOUTEZ|FOUS) MOI LA PAIX` },
+  { id: 'fr-mauvais-numero', pattern: `(?:MAUVAIS|FAUX) NUMERO|ERREUR DE NUMERO` },
+];
+
+/**
+ * The built-in languages. `en` is the union of the FCC's per-se revocation words (FCC 24-24: stop,
+ * quit, end, revoke, opt out, cancel, unsubscribe), CTIA's (STOP, STOPALL, UNSUBSCRIBE, CANCEL,
+ * END, QUIT; HELP, INFO) and the words the major providers honour whatever the language (OPTOUT,
+ * OPT-OUT, REMOVE, STOP ALL, ARRET/ARRÊT, TD): a provider that blocks on them while we do not
+ * would leave our record behind the carrier's. Hyphenated and spaced forms ("OPT-OUT", "STOP-ALL")
+ * are the same keyword after normalization, so only one is listed.
+ *
+ * Spanish: no authoritative list exists (reference §2); these are the words in common use, "NO MAS"
+ * being the one an FCC commentator names. French: ARRET, ARRÊT, ARRETE (Canadian carriers), plus
+ * STOP, DÉSABONNER, DÉSINSCRIRE, FIN; help AIDE (required in Canada), INFO. No source lists Spanish
+ * or French opt-in words, and YES is not a documented opt-in, so none are added.
+ */
+export const keywordLanguages: Readonly<Record<Language, LanguageKeywords>> = {
+  en: {
+    optOut: ['STOP', 'STOPALL', 'STOP ALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'REVOKE', 'OPTOUT', 'OPT OUT', 'REMOVE', 'ARRET', 'ARRÊT', 'TD'],
+    optIn: ['START', 'UNSTOP'],
+    help: ['HELP', 'INFO'],
+    ambiguous: ['CANCEL', 'END', 'QUIT', 'REMOVE', 'ARRET', 'TD'],
+    courtesy: [
+      'PLEASE', 'PLS', 'PLZ', 'PLEEZ', 'THANKS', 'THANK', 'YOU', 'U', 'THX', 'TY', 'TYSM', 'THANKYOU', 'OK', 'OKAY', 'K', 'KK',
+      'NOW', 'ALREADY', 'IT', 'THIS', 'THAT', 'ALL', 'ME', 'US', 'LOL', 'LMAO', 'SORRY', 'HI', 'HELLO', 'HEY', 'YES', 'YEAH',
+      'YEP', 'NO', 'NOPE', 'NAH', 'JUST', 'SO', 'AND', 'OH', 'I', 'WE', 'THEN', 'RIGHT', 'ASAP', 'AGAIN', 'TOO', 'ANYMORE',
+      'FOREVER', 'MY', 'TEXTS', 'TEXT', 'MESSAGES', 'MESSAGE', 'MSGS', 'MSG', 'SMS', 'TEXTING', 'MESSAGING', 'SUBSCRIPTION',
+      'ALERTS', 'NOTIFICATIONS', 'THESE', 'THOSE', 'SIR', 'MAAM', 'GUYS', 'FOLKS',
+    ],
+    phrases: englishPhrases,
+  },
+  es: {
+    optOut: ['ALTO', 'PARAR', 'PARA', 'DETENER', 'CANCELAR', 'BAJA', 'NO MÁS', 'NO MAS', 'DESUSCRIBIR'],
+    optIn: [],
+    help: ['AYUDA'],
+    ambiguous: ['ALTO', 'PARAR', 'PARA', 'CANCELAR', 'BAJA', 'NO MAS'],
+    courtesy: ['POR', 'FAVOR', 'PORFA', 'PORFAVOR', 'GRACIAS', 'YA', 'AHORA', 'SI', 'TODO', 'TODOS', 'ME', 'MENSAJES', 'MENSAJE', 'SMS', 'TEXTOS', 'NO'],
+    phrases: spanishPhrases,
+  },
+  fr: {
+    optOut: ['ARRÊT', 'ARRET', 'ARRÊTE', 'ARRETE', 'STOP', 'DÉSABONNER', 'DESABONNER', 'DÉSINSCRIRE', 'DESINSCRIRE', 'FIN', 'TD'],
+    optIn: [],
+    help: ['AIDE', 'INFO'],
+    ambiguous: ['ARRET', 'ARRETE', 'FIN', 'TD'],
+    courtesy: ['SVP', 'STP', 'S', 'IL', 'VOUS', 'PLAIT', 'TE', 'MERCI', 'OUI', 'NON', 'MAINTENANT', 'TOUT', 'TOUS', 'ME', 'MOI', 'MESSAGES', 'SMS', 'TEXTOS'],
+    phrases: frenchPhrases,
+  },
+};
+
+export interface KeywordOptions {
+  /** Built-in languages to merge, in order. Default: English, Spanish and French. */
+  languages?: readonly Language[];
+  /** Added after the languages' words: an organisation's own keywords, phrases or courtesy words. */
+  extra?: Partial<LanguageKeywords>;
+  shortMessageWords?: number;
+  sentences?: boolean;
+  typos?: boolean;
+}
+
+function unique<T>(values: Iterable<T>): T[] {
+  return [...new Set(values)];
+}
+
+/** Keyword lists for the given languages plus any extra words. */
+export function configureKeywords(options: KeywordOptions = {}): KeywordLists {
+  const languages = options.languages ?? (['en', 'es', 'fr'] as const);
+  const parts: LanguageKeywords[] = [...languages.map((language) => keywordLanguages[language]), ...(options.extra ? [options.extra as LanguageKeywords] : [])];
+  const merged = <K extends keyof LanguageKeywords>(key: K) => parts.flatMap((part) => (part[key] ?? []) as NonNullable<LanguageKeywords[K]>[number][]);
+  const phrases: PhraseRule[] = [];
+  for (const rule of merged('phrases')) if (!phrases.some((known) => known.id === rule.id)) phrases.push(rule);
+  return Object.freeze({
+    languages: [...languages],
+    optOut: unique(merged('optOut')),
+    optIn: unique(merged('optIn')),
+    help: unique(merged('help')),
+    ambiguous: unique(merged('ambiguous')),
+    courtesy: unique(merged('courtesy')),
+    phrases,
+    shortMessageWords: options.shortMessageWords ?? 6,
+    sentences: options.sentences ?? true,
+    typos: options.typos ?? true,
+  });
+}
+
+/** English, Spanish and French, with every rule on. */
+export const defaultKeywords: KeywordLists = configureKeywords();
+
+// ------------------------------------------------------------------------------------------------
+// Normalization
+// ------------------------------------------------------------------------------------------------
+
+const NON_ASCII = /[^\x00-\x7f]/;
+/** Invisible characters: format characters (ZWSP, ZWJ, direction marks, soft hyphen, BOM, tags) and other default-ignorables (variation selectors, Hangul fillers). */
+const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}]+/gu;
+const MARKS = /[\p{Mn}\p{Me}]+/gu;
+const EMOJI = /[\p{Extended_Pictographic}\p{Emoji_Modifier}\p{Regional_Indicator}]+/gu;
+const DASHES = /[\p{Pd}_]+/gu;
+const EDGES = /^[\s\p{P}\p{S}]+|[\s\p{P}\p{S}]+$/gu;
+const SPACES = /\s+/g;
+
+function normalize(text: string, fold: boolean): string {
+  let s = text;
+  if (NON_ASCII.test(s)) {
+    // Compatibility forms (full-width letters, ligatures, ideographic space) first, then what is
+    // invisible: phones and copy-paste put zero-width and direction characters into keywords.
+    s = s.normalize('NFKC').replace(INVISIBLE, '').toUpperCase();
+    if (fold) s = s.normalize('NFD').replace(MARKS, '').normalize('NFC');
+    s = s.replace(EMOJI, ' ');
+  } else {
+    s = s.toUpperCase();
+  }
+  return s.replace(DASHES, ' ').replace(EDGES, '').replace(SPACES, ' ');
+}
+
+/**
+ * The canonical form matching works on: compatibility characters folded (full-width letters),
+ * invisible format characters removed, upper case, accents removed (ARRÊT = ARRET, NO MÁS = NO
+ * MAS), emoji made spaces, dashes and underscores between words made spaces, surrounding
+ * whitespace, punctuation and symbols removed, runs of whitespace made one space.
+ */
+export function normalizeText(text: string): string {
+  return normalize(text, true);
+}
+
+const APOSTROPHES = /[’‘ʼ`´]/g;
+/** English contractions lose their apostrophe (DON'T → DONT); other apostrophes separate words (M'ENVOYER). */
+const CONTRACTION = /(\p{L})'(S|T|RE|VE|LL|D|M)(?![\p{L}\p{N}])/gu;
+/** Letters typed three or more times in a row are one letter (STOOOOP, PLEEEASE). */
+const ELONGATION = /(\p{L})\1{2,}/gu;
+const WORD = /[\p{L}\p{N}]+/gu;
+const SENTENCE_END = /[.!?;…¡¿。！？]/;
+const CLAUSE_BREAK = /[.!?;…¡¿。！？,:()[\]{}"“”«»]/;
+
+interface Words {
+  /** The words, with adjacent repeats folded ("STOP STOP PLEASE" → STOP, PLEASE). */
+  words: string[];
+  /** The words joined by spaces, with " | " where punctuation separates clauses. */
+  joined: string;
+  /** Index in `words` of the first word of each sentence after the first. */
+  sentenceStarts: number[];
+}
+
+function words(normalized: string): Words {
+  const s = normalized.replace(APOSTROPHES, "'").replace(CONTRACTION, '$1$2').replace(ELONGATION, '$1');
+  const list: string[] = [];
+  const sentenceStarts: number[] = [];
+  let joined = '';
+  let last = 0;
+  let clauseBreak = false;
+  let sentenceBreak = false;
+  for (const match of s.matchAll(WORD)) {
+    const gap = s.slice(last, match.index);
+    last = match.index + match[0].length;
+    if (gap.length > 1 || (gap.length === 1 && gap !== ' ')) {
+      if (CLAUSE_BREAK.test(gap)) clauseBreak = true;
+      if (SENTENCE_END.test(gap)) sentenceBreak = true;
+    }
+    const word = match[0];
+    if (list.length && list[list.length - 1] === word && !clauseBreak) continue;
+    if (list.length) {
+      if (sentenceBreak) sentenceStarts.push(list.length);
+      joined += clauseBreak ? ' | ' : ' ';
+    }
+    joined += word;
+    list.push(word);
+    clauseBreak = sentenceBreak = false;
+  }
+  return { words: list, joined, sentenceStarts };
+}
+
+/** Folds a whole-message repetition: "STOP ALL STOP ALL" → STOP ALL, "STOP. STOP!" → STOP. */
+function unrepeated(list: readonly string[]): readonly string[] {
+  const deduped = list.filter((word, i) => i === 0 || word !== list[i - 1]);
+  const n = deduped.length;
+  for (let period = 1; period <= n / 2; period++) {
+    if (n % period) continue;
+    let periodic = true;
+    for (let i = period; i < n && periodic; i++) periodic = deduped[i] === deduped[i - period];
+    if (periodic) return deduped.slice(0, period);
+  }
+  return deduped;
+}
+
+/** The key a text or keyword is looked up by. */
+function keyOf(text: string, fold = true): string {
+  return unrepeated(words(normalize(text, fold)).words).join(' ');
+}
+
+// ------------------------------------------------------------------------------------------------
+// Compilation
+// ------------------------------------------------------------------------------------------------
+
+const NEGATION =
+  '(?:DONT|DO NOT|DOES NOT|DOESNT|DID NOT|DIDNT|NOT|NEVER|CANT|CANNOT|CAN NOT|WONT|WILL NOT|WOULDNT|WOULD NOT|SHOULDNT|SHOULD NOT|COULDNT|COULD NOT|NE|PAS|NUNCA|JAMAIS)';
+const NEGATION_MODAL = '(?:EVER|JUST|REALLY|SAY|SAID|TEXT|TEXTED|TYPE|TYPED|SEND|SENT|ASK|ASKED|REPLY|REPLIED|WANT TO|WANNA|NEED TO|MEAN TO|PLAN TO|WISH TO|WANT YOU TO|WANT U TO|NEED YOU TO|GONNA|GOING TO|EVEN)';
+/** Right after a negation, optionally followed by a modal ("don't want to …") or, in French and Spanish, a pronoun ("ne pas me …"). */
+const NEGATED_BEFORE = new RegExp(`(?:^| )(?:${NEGATION}(?: ${NEGATION_MODAL})?|(?:PAS|NE|N|NO) (?:ME|M|TE|SE|NOS|NOUS)) $`);
+
+/** Words that, after STOP at the start of a short message, give it its ordinary meaning ("stop by", "stop sign"). */
+const AFTER_VETO = new Set(['BY', 'IN', 'OVER', 'AT', 'OFF', 'FOR', 'AND', 'ON', 'NEAR', 'SIGN', 'SIGNS', 'LIGHT', 'LIGHTS', 'WATCH', 'LOSS', 'MOTION', 'GAP', 'SHORT', 'DE', 'DU', 'D']);
+/** Words that, before STOP at the end of a short message, make it a noun ("bus stop", "the end"). */
+const BEFORE_VETO = new Set([
+  'BUS', 'NEXT', 'LAST', 'FIRST', 'PIT', 'TRUCK', 'FULL', 'NON', 'ONE', 'TRAIN', 'REST', 'TRAM', 'SUBWAY', 'METRO', 'MY', 'YOUR', 'UR',
+  'OUR', 'THE', 'A', 'AN', 'HIS', 'HER', 'THEIR', 'DOOR', 'BACK', 'WHISTLE', 'EMERGENCY', 'LA', 'EL', 'LE', 'SU', 'MI',
+]);
+
+interface Keyword {
+  tokens: readonly string[];
+  /** As listed, in list order; several when spellings differ only by accents (ARRÊT, ARRET). */
+  spellings: { keyword: string; unfolded: string }[];
+  ambiguous: boolean;
+}
+
+interface Compiled {
+  exact: Map<string, { intent: Exclude<Intent, 'none'>; keyword: Keyword }>;
+  byFirst: Map<string, Keyword[]>;
+  byLast: Map<string, Keyword[]>;
+  phrases: RegExp | undefined;
+  phraseRules: readonly PhraseRule[];
+  courtesy: Set<string>;
+  /** One-word opt-in and help keywords: they may share a sentence with an opt-out keyword, which wins. */
+  companions: Set<string>;
+  typoTargets: Keyword[];
+  shortMessageWords: number;
+  sentences: boolean;
+}
+
+const compiledLists = new WeakMap<KeywordLists, Compiled>();
+
+function indexBy(map: Map<string, Keyword[]>, key: string, keyword: Keyword): void {
+  const list = map.get(key) ?? [];
+  list.push(keyword);
+  // Longest first, so STOP ALL is preferred to STOP at the start of "stop all now".
+  list.sort((a, b) => b.tokens.length - a.tokens.length);
+  map.set(key, list);
+}
+
+function compilePhrases(rules: readonly PhraseRule[]): Pick<Compiled, 'phrases' | 'phraseRules'> {
+  if (!rules.length) return { phrases: undefined, phraseRules: [] };
+  // One regular expression for all rules; the negation guard is checked on a match rather than as
+  // a lookbehind in every alternative, which would be tried at every word of every message.
+  const alternatives = rules.map((rule, i) => `(?<p${i}>${rule.pattern.replace(/<START>/g, '(?<=^|\\| )').replace(/<END>/g, '(?=$| \\|)')})`);
+  return { phrases: new RegExp(`(?:^| )(?:${alternatives.join('|')})(?= |$)`, 'g'), phraseRules: rules };
+}
+
+/** The first phrase rule that matches, not right after a negation. */
+function phrase(c: Compiled, joined: string): string | undefined {
+  const regex = c.phrases!;
+  regex.lastIndex = 0;
+  for (let found = regex.exec(joined); found; found = regex.exec(joined)) {
+    const groups = found.groups!;
+    const rule = c.phraseRules.find((_rule, i) => groups[`p${i}`] !== undefined)!;
+    const start = found.index + (found[0].startsWith(' ') ? 1 : 0);
+    if (rule.negatable === false || !NEGATED_BEFORE.test(joined.slice(0, start))) return rule.id;
+    regex.lastIndex = start;
+  }
+  return undefined;
+}
+
+function compile(lists: KeywordLists): Compiled {
+  const ambiguous = new Set((lists.ambiguous ?? []).map((word) => keyOf(word)));
+  const exact: Compiled['exact'] = new Map();
+  const byFirst: Compiled['byFirst'] = new Map();
+  const byLast: Compiled['byLast'] = new Map();
+  const typoTargets: Keyword[] = [];
+  const intents = [
+    ['opt-out', lists.optOut],
+    ['opt-in', lists.optIn],
+    ['help', lists.help],
+  ] as const;
+  for (const [intent, keywords] of intents) {
+    for (const listed of keywords) {
+      const key = keyOf(listed);
+      if (!key) continue; // a keyword of punctuation alone would match empty messages
+      const spelling = { keyword: listed, unfolded: keyOf(listed, false) };
+      const known = exact.get(key);
+      if (known) {
+        if (known.intent === intent && !known.keyword.spellings.some((s) => s.keyword === listed)) known.keyword.spellings.push(spelling);
+        continue; // listed under an earlier intent: opt-out wins
+      }
+      const keyword: Keyword = { tokens: key.split(' '), spellings: [spelling], ambiguous: ambiguous.has(key) };
+      exact.set(key, { intent, keyword });
+      if (intent !== 'opt-out') continue;
+      indexBy(byFirst, keyword.tokens[0]!, keyword);
+      indexBy(byLast, keyword.tokens[keyword.tokens.length - 1]!, keyword);
+      if (!keyword.ambiguous && keyword.tokens.length === 1 && key.length >= 4) typoTargets.push(keyword);
+    }
+  }
+  const courtesyWords = lists.courtesy ?? Object.values(keywordLanguages).flatMap((language) => language.courtesy ?? []);
+  return {
+    exact,
+    byFirst,
+    byLast,
+    ...compilePhrases(lists.phrases ?? []),
+    courtesy: new Set(courtesyWords.flatMap((word) => words(normalize(word, true)).words)),
+    companions: new Set([...exact].filter(([key, { intent }]) => intent !== 'opt-out' && !key.includes(' ')).map(([key]) => key)),
+    typoTargets: lists.typos === false ? [] : typoTargets,
+    shortMessageWords: lists.shortMessageWords ?? 6,
+    sentences: lists.sentences ?? true,
+  };
+}
+
+function compiled(lists: KeywordLists): Compiled {
+  let result = compiledLists.get(lists);
+  if (!result) {
+    result = compile(lists);
+    compiledLists.set(lists, result);
+  }
+  return result;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Matching
+// ------------------------------------------------------------------------------------------------
+
+function startsWith(list: readonly string[], tokens: readonly string[], at = 0): boolean {
+  if (at + tokens.length > list.length) return false;
+  for (let i = 0; i < tokens.length; i++) if (list[at + i] !== tokens[i]) return false;
+  return true;
+}
+
+function negatedBefore(list: readonly string[], end: number): boolean {
+  if (end === 0) return false;
+  return NEGATED_BEFORE.test(`${list.slice(Math.max(0, end - 4), end).join(' ')} `);
+}
+
+/** The listed spelling of a keyword: the one written in the message (ARRÊT or ARRET), else the first. */
+function spelling(keyword: Keyword, text: string): string {
+  const { spellings } = keyword;
+  if (spellings.length === 1) return spellings[0]!.keyword;
+  const unfolded = ` ${keyOf(text, false)} `;
+  return (spellings.find((s) => unfolded.includes(` ${s.unfolded} `)) ?? spellings[0]!).keyword;
+}
+
+function edgeWord(c: Compiled, list: readonly string[]): { keyword: Keyword; position: 'start' | 'end' } | undefined {
+  if (list.length > c.shortMessageWords || list.length < 2) return undefined;
+  for (const keyword of c.byFirst.get(list[0]!) ?? []) {
+    const n = keyword.tokens.length;
+    if (n >= list.length || !startsWith(list, keyword.tokens)) continue;
+    const rest = list.slice(n);
+    if (keyword.ambiguous ? rest.every((word) => c.courtesy.has(word)) : !AFTER_VETO.has(rest[0]!)) return { keyword, position: 'start' };
+  }
+  for (const keyword of c.byLast.get(list[list.length - 1]!) ?? []) {
+    const n = keyword.tokens.length;
+    if (n >= list.length || !startsWith(list, keyword.tokens, list.length - n)) continue;
+    const before = list.slice(0, list.length - n);
+    if (BEFORE_VETO.has(before[before.length - 1]!)) continue;
+    if (keyword.ambiguous ? before.every((word) => c.courtesy.has(word)) : !negatedBefore(before, before.length)) return { keyword, position: 'end' };
+  }
+  return undefined;
+}
+
+/**
+ * A sentence that is an opt-out keyword with nothing but courtesy words and other intents' keywords
+ * ("HELP STOP HELP"). An ambiguous keyword counts only in the last sentence ("Thanks for the
+ * update. End."; CANCEL is a per-se revocation word, so "Can't make it. Cancel." is one too).
+ */
+function sentence(c: Compiled, all: Words): Keyword | undefined {
+  const bounds = [0, ...all.sentenceStarts, all.words.length];
+  for (let s = 0; s + 1 < bounds.length; s++) {
+    const last = s + 2 === bounds.length;
+    const list = all.words.slice(bounds[s], bounds[s + 1]);
+    const plain = (word: string) => c.courtesy.has(word) || c.companions.has(word);
+    // Counted once, so that a long sentence full of keywords stays linear.
+    const others = list.reduce((n, word) => (plain(word) ? n : n + 1), 0);
+    for (let i = 0; i < list.length; i++) {
+      for (const keyword of c.byFirst.get(list[i]!) ?? []) {
+        const end = i + keyword.tokens.length;
+        if ((keyword.ambiguous && !last) || !startsWith(list, keyword.tokens, i)) continue;
+        // The same ordinary meanings as at the edge of a short message: "my stop.", "Stop by."
+        if (AFTER_VETO.has(list[end]!) || BEFORE_VETO.has(list[i - 1]!)) continue;
+        let inside = 0;
+        for (let j = i; j < end; j++) if (!plain(list[j]!)) inside++;
+        if (others === inside) return keyword;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** One edit (7+ letters), or one adjacent swap or doubled letter (4–6 letters). */
+function nearMiss(typed: string, target: string): boolean {
+  if (typed === target) return false;
+  const lt = typed.length;
+  const lk = target.length;
+  if (Math.abs(lt - lk) > 1) return false;
+  let i = 0;
+  while (i < Math.min(lt, lk) && typed[i] === target[i]) i++;
+  const swapped = lt === lk && i + 1 < lk && typed[i] === target[i + 1] && typed[i + 1] === target[i] && typed.slice(i + 2) === target.slice(i + 2);
+  const doubled = lt === lk + 1 && i > 0 && typed[i] === typed[i - 1] && typed.slice(i + 1) === target.slice(i);
+  if (lk < 7) return swapped || doubled;
+  if (swapped) return true;
+  if (lt === lk) return typed.slice(i + 1) === target.slice(i + 1); // substitution
+  if (lt === lk + 1) return typed.slice(i + 1) === target.slice(i); // insertion
+  return typed.slice(i) === target.slice(i + 1); // deletion
+}
+
+const none = (): Classification => ({ intent: 'none' });
+
+export function classify(text: string, lists: KeywordLists = defaultKeywords): Classification {
+  const c = compiled(lists);
+  const all = words(normalize(text, true));
+  if (!all.words.length) return none();
+  const whole = unrepeated(all.words);
+  const found = c.exact.get(whole.join(' '));
+  if (found?.intent === 'opt-out') return { intent: 'opt-out', match: { kind: 'keyword', keyword: spelling(found.keyword, text) } };
+
+  const id = c.phrases && phrase(c, all.joined);
+  if (id) return { intent: 'opt-out', match: { kind: 'phrase', phrase: id } };
+  const edge = edgeWord(c, all.words);
+  if (edge) return { intent: 'opt-out', match: { kind: 'edge-word', keyword: spelling(edge.keyword, text), position: edge.position } };
+  if (c.sentences) {
+    const keyword = sentence(c, all);
+    if (keyword) return { intent: 'opt-out', match: { kind: 'sentence', keyword: spelling(keyword, text) } };
+  }
+  if (whole.length === 1 && !found) {
+    const typed = whole[0]!;
+    const keyword = c.typoTargets.find((target) => nearMiss(typed, target.tokens[0]!));
+    if (keyword) return { intent: 'opt-out', match: { kind: 'typo', keyword: keyword.spellings[0]!.keyword, typed } };
+  }
+  if (found) return { intent: found.intent, match: { kind: 'keyword', keyword: spelling(found.keyword, text) } };
+  return none();
+}

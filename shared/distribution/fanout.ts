@@ -1,0 +1,180 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBRecord } from 'aws-lambda';
+import { isChannel, type Channel } from '../platform/resources.js';
+import type { Status, Suppression } from '../core/preferences.js';
+import type { StoreContext } from '../store/clients.js';
+import { isDelivered, recordDelivery } from '../store/suppressions.js';
+
+export const SUPPRESSION_MESSAGE_TYPE = 'suppression.changed';
+export const SUPPRESSION_SCHEMA_VERSION = 1;
+
+/**
+ * What a channel queue carries for one change of one address. Its content is a function of the
+ * suppression item alone, so a redelivered change is byte-for-byte the same message.
+ */
+export interface SuppressionMessage {
+  type: typeof SUPPRESSION_MESSAGE_TYPE;
+  schemaVersion: typeof SUPPRESSION_SCHEMA_VERSION;
+  /** Stable per (channel, address, version): consumers deduplicate on it. */
+  messageId: string;
+  channel: Channel;
+  address: string;
+  personId: string;
+  /** Suppressed when any purpose is: the answer for a sender that does not say its purpose. */
+  status: Status;
+  suppressed: boolean;
+  /** Status per purpose; `all` stands for every purpose not named. */
+  purposes: Record<string, Status>;
+  /** Per-address version; a consumer drops any message older than one it has applied. */
+  version: number;
+  eventId: string;
+  /** When the person acted. */
+  since: string;
+  /** When optout-hub recorded the change. */
+  recordedAt: string;
+}
+
+export function suppressionMessage(suppression: Suppression): SuppressionMessage {
+  return {
+    type: SUPPRESSION_MESSAGE_TYPE,
+    schemaVersion: SUPPRESSION_SCHEMA_VERSION,
+    messageId: `${suppression.channel}:${suppression.address}:v${suppression.version}`,
+    channel: suppression.channel,
+    address: suppression.address,
+    personId: suppression.personId,
+    status: suppression.status,
+    suppressed: suppression.status === 'suppressed',
+    purposes: suppression.purposes,
+    version: suppression.version,
+    eventId: suppression.eventId,
+    since: suppression.since,
+    recordedAt: suppression.updatedAt,
+  };
+}
+
+/** A stream record fan-out can never turn into a message: retrying it will not help. */
+export class PoisonRecordError extends Error {
+  override name = 'PoisonRecordError';
+}
+
+function image(value: Record<string, unknown> | undefined): Suppression | undefined {
+  if (!value) return undefined;
+  return unmarshall(value as Record<string, AttributeValue>) as Suppression;
+}
+
+/** Refuses an item that is not a suppression as the write path stores it. */
+export function assertSuppression(item: Suppression): Suppression {
+  const problems = [
+    !isChannel(String(item.channel)) && `unknown channel "${String(item.channel)}"`,
+    (typeof item.address !== 'string' || item.address === '') && 'no address',
+    (!Number.isInteger(item.version) || item.version < 1) && 'no positive integer version',
+    item.status !== 'suppressed' && item.status !== 'allowed' && 'no status',
+    typeof item.eventId !== 'string' && 'no eventId',
+    (typeof item.updatedAt !== 'string' || Number.isNaN(Date.parse(item.updatedAt))) && 'no updatedAt',
+  ].filter(Boolean);
+  if (problems.length) throw new PoisonRecordError(`The suppression item cannot be distributed: ${problems.join(', ')}.`);
+  return item;
+}
+
+/**
+ * The message a suppressions-stream record calls for, or undefined when the record changes
+ * nothing a channel must apply (a removal, or a rewrite that does not raise the version).
+ */
+export function messageForRecord(record: DynamoDBRecord): SuppressionMessage | undefined {
+  const next = image(record.dynamodb?.NewImage);
+  if (!next || record.eventName === 'REMOVE') return undefined;
+  const previous = image(record.dynamodb?.OldImage);
+  if (previous && previous.version >= next.version) return undefined;
+  return suppressionMessage(assertSuppression(next));
+}
+
+/**
+ * Where messages go: the channel queue, then the DELIVERY# item that says when. A seam, so tests
+ * can make one send fail without a broken queue.
+ */
+export interface FanoutPorts {
+  send(message: SuppressionMessage): Promise<void>;
+  recordDelivery(message: SuppressionMessage): Promise<void>;
+  /** Whether the DELIVERY# item of this message exists, i.e. it is already on its queue. */
+  delivered(message: SuppressionMessage): Promise<boolean>;
+}
+
+/**
+ * Puts one message on its channel queue, and only once SQS has it, records the delivery. A failure
+ * of either fails the record, which is then retried: the retry sends a byte-identical message
+ * with the same messageId, so a consumer sees at most a duplicate, never a different version.
+ *
+ * A stream redelivery (the records after a failed one, a retried batch) skips a message whose
+ * delivery is already recorded, so partial failures do not even duplicate; the replay tool
+ * forces the send, since a dead letter means a channel lost it.
+ */
+export async function distribute(
+  message: SuppressionMessage,
+  ports: FanoutPorts,
+  options: { skipDelivered?: boolean } = {},
+): Promise<'sent' | 'already-delivered'> {
+  if (options.skipDelivered && (await ports.delivered(message))) return 'already-delivered';
+  await ports.send(message);
+  await ports.recordDelivery(message);
+  return 'sent';
+}
+
+/** The message of a stream record, distributed once; undefined when the record calls for none. */
+export async function distributeRecord(record: DynamoDBRecord, ports: FanoutPorts): Promise<SuppressionMessage | undefined> {
+  const message = messageForRecord(record);
+  if (message) await distribute(message, ports, { skipDelivered: true });
+  return message;
+}
+
+export function queueMessage(message: SuppressionMessage) {
+  return {
+    MessageBody: JSON.stringify(message),
+    MessageAttributes: {
+      type: { DataType: 'String', StringValue: message.type },
+      schemaVersion: { DataType: 'Number', StringValue: String(message.schemaVersion) },
+      messageId: { DataType: 'String', StringValue: message.messageId },
+    },
+  };
+}
+
+/** The real ports: SQS for the channel queues, the preferences table for delivery items. */
+export function channelQueuePorts(options: { sqs: SQSClient; store: StoreContext; queueUrl: (channel: Channel) => string }): FanoutPorts {
+  return {
+    async send(message) {
+      await options.sqs.send(new SendMessageCommand({ QueueUrl: options.queueUrl(message.channel), ...queueMessage(message) }));
+    },
+    async recordDelivery(message) {
+      await recordDelivery(options.store, {
+        channel: message.channel,
+        address: message.address,
+        version: message.version,
+        eventId: message.eventId,
+        messageId: message.messageId,
+        personId: message.personId,
+      });
+    },
+    async delivered(message) {
+      return isDelivered(options.store, message.channel, message.address, message.version);
+    },
+  };
+}
+
+/** What a reference consumer did with one message. */
+export type ApplyOutcome = 'applied' | 'duplicate' | 'stale';
+
+/**
+ * The reference consumer every channel integration should imitate: keep, per (channel, address),
+ * the highest version applied; apply a message only when its version is higher. Duplicates
+ * (same version) and late older versions change nothing, so any delivery order and any number of
+ * redeliveries end in the state of the highest version.
+ */
+export function applySuppressionMessage(applied: Map<string, SuppressionMessage>, message: SuppressionMessage): ApplyOutcome {
+  const key = `${message.channel}#${message.address}`;
+  const current = applied.get(key);
+  if (current && current.version === message.version) return 'duplicate';
+  if (current && current.version > message.version) return 'stale';
+  applied.set(key, message);
+  return 'applied';
+}

@@ -1,0 +1,213 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { createHash } from 'node:crypto';
+import type { CountryCode } from 'libphonenumber-js/max';
+import { normalizePhone } from '../../core/addresses.js';
+import { BadRequestError, DependencyError } from '../../core/errors.js';
+import { addressesOn } from '../../core/preferences.js';
+import { channels, type Channel } from '../../platform/resources.js';
+import { signalSchema, type Signal } from '../../core/signal.js';
+import type { StoreContext } from '../../store/clients.js';
+import { guard } from '../../store/dynamo.js';
+import { keys } from '../../store/keys.js';
+import { getPerson, getSuppression, recordSignal, type RecordOutcome } from '../../store/people.js';
+import { unlinkIdentity } from '../../store/unlink.js';
+import { dispositionAction, normalizeCode, type DispositionMap } from './disposition-map.js';
+import { deadlines, type CallReceipt } from './receipt.js';
+import type { CallDisposition, DispositionAction } from './types.js';
+
+/**
+ * A verified disposition, start to finish: map its code, record what it means through the same
+ * store functions as every other signal, and answer with the receipt. The event id comes from
+ * the dialer's call id and the code, so a retried delivery is the same event and the same receipt.
+ */
+
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+export interface DispositionContext {
+  receivedAt: Date;
+  defaultRegion: CountryCode;
+  map: DispositionMap;
+  slaHours: number;
+  /** SHA-256 of the raw request, kept as evidence. */
+  payloadSha256?: string;
+}
+
+export function callEventId(disposition: Pick<CallDisposition, 'dialer' | 'callId' | 'code'>): string {
+  const code = normalizeCode(disposition.code) || createHash('sha256').update(disposition.code).digest('hex').slice(0, 16);
+  return `call.${disposition.dialer}.${disposition.callId}.${code}`;
+}
+
+const channelsFor: Record<Exclude<DispositionAction, 'ignore'>, readonly Channel[]> = {
+  'do-not-call': ['voice'],
+  'do-not-text': ['sms'],
+  'do-not-contact': channels,
+  'wrong-number': ['voice', 'sms'],
+};
+
+function scopeFor(action: Exclude<DispositionAction, 'ignore'>, disposition: CallDisposition): 'address' | 'person' {
+  if (action === 'do-not-contact') return 'person';
+  if (action === 'wrong-number') return 'address';
+  return disposition.scope ?? 'address';
+}
+
+/** The signal a mapped disposition stands for; pure, so the mapping is tested without a store. */
+export function signalFromDisposition(
+  disposition: CallDisposition,
+  action: Exclude<DispositionAction, 'ignore'>,
+  context: Pick<DispositionContext, 'receivedAt' | 'defaultRegion' | 'payloadSha256'>,
+): Signal {
+  const occurredAt = occurredAtOf(disposition, context.receivedAt);
+  return signalSchema.parse({
+    id: callEventId(disposition),
+    kind: 'opt-out',
+    channels: [...channelsFor[action]],
+    purpose: 'all',
+    scope: scopeFor(action, disposition),
+    subject: [{ type: 'phone', value: normalizePhone(disposition.phone, context.defaultRegion) }],
+    occurredAt,
+    receivedAt: context.receivedAt.toISOString(),
+    source: { type: 'call-disposition', provider: disposition.dialer, messageId: disposition.callId },
+    match: { disposition: disposition.code, action },
+    evidence: {
+      method: 'phone-call',
+      reference: `${disposition.dialer}:${disposition.callId}`,
+      ...(disposition.agentId ? { collectedBy: `agent:${disposition.agentId}` } : {}),
+      ...(context.payloadSha256 ? { payloadSha256: context.payloadSha256 } : {}),
+    },
+  });
+}
+
+function occurredAtOf(disposition: CallDisposition, receivedAt: Date): string {
+  const at = disposition.occurredAt ?? receivedAt.toISOString();
+  // A disposition dated in the future would outrank every real act until that date.
+  if (Date.parse(at) > receivedAt.getTime() + CLOCK_SKEW_MS) throw new BadRequestError('The disposition is dated in the future.');
+  return new Date(at).toISOString();
+}
+
+async function storedReceipt(ctx: StoreContext, eventId: string): Promise<{ item?: Record<string, unknown>; receipt?: CallReceipt }> {
+  const result = await guard(() => ctx.documents.send(new GetCommand({ TableName: ctx.tables.preferences, Key: keys.event(eventId), ConsistentRead: true })));
+  return { item: result.Item, receipt: result.Item?.receipt as CallReceipt | undefined };
+}
+
+/** Keeps the first receipt: a concurrent or later writer gets the stored one back. */
+async function keepReceipt(ctx: StoreContext, eventId: string, receipt: CallReceipt): Promise<CallReceipt> {
+  try {
+    await guard(() =>
+      ctx.documents.send(
+        new UpdateCommand({
+          TableName: ctx.tables.preferences,
+          Key: keys.event(eventId),
+          UpdateExpression: 'SET receipt = :receipt',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(receipt)',
+          ExpressionAttributeValues: { ':receipt': receipt },
+        }),
+      ),
+    );
+    return receipt;
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    const stored = (await storedReceipt(ctx, eventId)).receipt;
+    if (!stored) throw new DependencyError('The receipt could not be kept.');
+    return stored;
+  }
+}
+
+/** What the pre-send check refuses now because of `signal`, read back from the suppressions table. */
+async function suppressedBy(ctx: StoreContext, signal: Signal, personId: string): Promise<CallReceipt['suppressed']> {
+  const person = signal.scope === 'person' ? await getPerson(ctx, personId) : undefined;
+  const pairs = signal.channels.flatMap((channel) =>
+    (person ? addressesOn(person, channel) : [signal.subject[0]!.value]).map((address) => ({ channel, address })),
+  );
+  const states = await Promise.all(pairs.map((pair) => getSuppression(ctx, pair.channel, pair.address)));
+  return pairs.filter((_, i) => states[i]?.status === 'suppressed');
+}
+
+export interface DispositionResult {
+  receipt: CallReceipt;
+  /** The same delivery was already recorded; the receipt is the stored one. */
+  duplicate: boolean;
+}
+
+export async function recordDisposition(ctx: StoreContext, disposition: CallDisposition, context: DispositionContext): Promise<DispositionResult> {
+  const eventId = callEventId(disposition);
+  const action = dispositionAction(context.map, disposition.dialer, disposition.code);
+  const base = {
+    requestId: eventId,
+    dialer: disposition.dialer,
+    callId: disposition.callId,
+    disposition: { code: disposition.code, action: action ?? ('unknown' as const) },
+  };
+
+  if (action === 'ignore') {
+    // Nothing to write: the answer is derived from the delivery alone, so it is stable too.
+    return {
+      duplicate: false,
+      receipt: { ...base, outcome: 'ignored', channels: [], suppressed: [], occurredAt: occurredAtOf(disposition, context.receivedAt) },
+    };
+  }
+
+  const existing = await storedReceipt(ctx, eventId);
+  if (existing.receipt) return { receipt: existing.receipt, duplicate: true };
+
+  if (!action) {
+    // Unknown code: kept for audit (someone may map it later), never acted on, never an error.
+    const occurredAt = occurredAtOf(disposition, context.receivedAt);
+    const recordedAt = new Date().toISOString();
+    const receipt: CallReceipt = { ...base, outcome: 'recorded', channels: [], suppressed: [], occurredAt, effectiveAt: recordedAt };
+    try {
+      await guard(() =>
+        ctx.documents.send(
+          new PutCommand({
+            TableName: ctx.tables.preferences,
+            Item: {
+              ...keys.event(eventId),
+              type: 'event',
+              id: eventId,
+              kind: 'call-disposition',
+              effect: 'recorded',
+              occurredAt,
+              recordedAt,
+              receivedAt: context.receivedAt.toISOString(),
+              source: { type: 'call-disposition', provider: disposition.dialer, messageId: disposition.callId },
+              match: { disposition: disposition.code, action: 'unknown' },
+              evidence: {
+                method: 'phone-call',
+                reference: `${disposition.dialer}:${disposition.callId}`,
+                ...(disposition.agentId ? { collectedBy: `agent:${disposition.agentId}` } : {}),
+                ...(context.payloadSha256 ? { payloadSha256: context.payloadSha256 } : {}),
+              },
+              receipt,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      );
+      return { receipt, duplicate: false };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const stored = (await storedReceipt(ctx, eventId)).receipt;
+      if (!stored) throw new DependencyError('The disposition could not be recorded.');
+      return { receipt: stored, duplicate: true };
+    }
+  }
+
+  const signal = signalFromDisposition(disposition, action, context);
+  const outcome: RecordOutcome & { unlinkedFrom?: string } =
+    action === 'wrong-number' ? await unlinkIdentity(ctx, signal) : await recordSignal(ctx, signal);
+  // effectiveAt is when the store says it recorded the event, read back rather than guessed.
+  const recorded = (await storedReceipt(ctx, eventId)).item;
+  const suppressed = await suppressedBy(ctx, signal, outcome.personId);
+  const receipt: CallReceipt = {
+    ...base,
+    outcome: outcome.effect === 'superseded' ? 'overridden' : action === 'wrong-number' ? 'unlinked' : 'suppressed',
+    personId: outcome.personId,
+    scope: signal.scope,
+    channels: signal.channels,
+    suppressed,
+    occurredAt: signal.occurredAt,
+    effectiveAt: String(recorded?.recordedAt ?? new Date().toISOString()),
+    deadlines: deadlines(signal.occurredAt, context.slaHours),
+  };
+  return { receipt: await keepReceipt(ctx, eventId, receipt), duplicate: outcome.duplicate };
+}

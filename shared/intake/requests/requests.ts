@@ -1,0 +1,61 @@
+import type { CountryCode } from 'libphonenumber-js/max';
+import { z } from 'zod';
+import { BadRequestError } from '../../core/errors.js';
+import { subjectIdentities, subjectSchema } from '../../core/identity.js';
+import { addressFor } from '../../core/preferences.js';
+import { channels } from '../../platform/resources.js';
+import { evidenceSchema, signalSchema, type Signal } from '../../core/signal.js';
+
+/**
+ * The canonical request any system can send (`POST /v1/requests`): a mail-in letter keyed by
+ * staff, a CRM preference change, a web form. It becomes a signal like any other.
+ */
+export const requestSchema = z
+  .object({
+    /** The sender's own id for this request; sending it again is a no-op. */
+    requestId: z.string().min(1).max(180),
+    kind: z.enum(['opt-out', 'opt-in']),
+    channels: z.array(z.enum(channels)).min(1),
+    purpose: z.string().min(1).default('all'),
+    scope: z.enum(['address', 'person']).default('address'),
+    subject: subjectSchema,
+    /** When the person made the request (the letter's date, the call's time). */
+    occurredAt: z.iso.datetime({ offset: true }),
+    /** Where it came from: `mail`, `web`, `crm`, `agent`, `api`, … */
+    source: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and hyphens'),
+    evidence: evidenceSchema.default({}),
+  })
+  .strict();
+
+export type CanonicalRequest = z.infer<typeof requestSchema>;
+
+/** Clocks differ a little; a request dated later than arrival plus this is refused. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+export function signalFromRequest(request: CanonicalRequest, context: { receivedAt: Date; defaultRegion: CountryCode }): Signal {
+  // A request dated in the future would outrank every real act until that date.
+  if (Date.parse(request.occurredAt) > context.receivedAt.getTime() + CLOCK_SKEW_MS) {
+    throw new BadRequestError('occurredAt is in the future.');
+  }
+  const subject = subjectIdentities(request.subject, context.defaultRegion);
+  if (subject.length === 0) throw new BadRequestError('The subject names nobody: give a phone, email, postal address or externalId.');
+  const signal = signalSchema.parse({
+    id: `request.${request.source}.${request.requestId}`,
+    kind: request.kind,
+    channels: [...new Set(request.channels)],
+    purpose: request.purpose,
+    scope: request.scope,
+    subject,
+    occurredAt: new Date(request.occurredAt).toISOString(),
+    receivedAt: context.receivedAt.toISOString(),
+    source: { type: 'request', provider: request.source, messageId: request.requestId },
+    evidence: request.evidence,
+  });
+  if (signal.scope === 'address') {
+    const missing = signal.channels.filter((channel) => !addressFor(signal, channel));
+    if (missing.length) {
+      throw new BadRequestError(`An address-scoped request needs the subject's address on ${missing.join(', ')}.`);
+    }
+  }
+  return signal;
+}

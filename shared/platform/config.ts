@@ -1,0 +1,274 @@
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/max';
+import { BadRequestError, ConfigurationError } from '../core/errors.js';
+import { configureKeywords, keywordLanguages, type KeywordLists, type Language } from '../core/keywords.js';
+import { slaPolicy, type SlaPolicy } from '../core/sla.js';
+import {
+  buckets,
+  channelQueues,
+  fanoutFailureQueue,
+  secretEnv,
+  tables,
+  type Channel,
+  type TableKey,
+} from './resources.js';
+
+/**
+ * Configuration comes from environment variables (documented in README.md). Secrets may also
+ * come from one Secrets Manager JSON secret named by CONFIG_SECRET_ARN, whose keys are the same
+ * names as the environment variables; an environment variable wins, so a local run needs no AWS.
+ */
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new ConfigurationError(`${name} is not set.`);
+  return value;
+}
+
+export function tableName(table: TableKey): string {
+  return required(tables[table].env);
+}
+
+export function queueUrl(channel: Channel): string {
+  return required(channelQueues[channel].env);
+}
+
+export function fanoutFailureQueueUrl(): string | undefined {
+  return process.env[fanoutFailureQueue.env] || undefined;
+}
+
+/** Region used to read phone numbers written without a country code. */
+export function defaultPhoneRegion(): CountryCode {
+  const region = (process.env.DEFAULT_PHONE_REGION ?? 'US').toUpperCase();
+  if (!isSupportedCountry(region)) throw new ConfigurationError(`DEFAULT_PHONE_REGION "${region}" is not a known region.`);
+  return region;
+}
+
+/**
+ * Purposes a preference may be for: `all`, `marketing`, and the named topics in PURPOSES
+ * (comma-separated, e.g. `newsletter,product-updates`).
+ */
+export function purposes(): string[] {
+  const topics = (process.env.PURPOSES ?? '')
+    .split(',')
+    .map((topic) => topic.trim())
+    .filter(Boolean);
+  return [...new Set(['all', 'marketing', ...topics])];
+}
+
+export function assertPurpose(purpose: string): string {
+  const known = purposes();
+  if (!known.includes(purpose)) {
+    throw new BadRequestError(`Unknown purpose "${purpose}".`, { knownPurposes: known });
+  }
+  return purpose;
+}
+
+/**
+ * The one confirmation sent back after an SMS opt-out (FCC: one message, no marketing, within
+ * five minutes), from SMS_CONFIRMATION_TEXT; none when unset.
+ */
+export function smsConfirmationText(): string | undefined {
+  return process.env.SMS_CONFIRMATION_TEXT?.trim() || undefined;
+}
+
+/**
+ * Where a provider's REST API is reached for that confirmation, from SMS_REPLY_API_BASE_<PROVIDER>
+ * (e.g. SMS_REPLY_API_BASE_TELNYX); undefined means the provider's public API.
+ */
+export function smsReplyApiBase(provider: string): string | undefined {
+  return process.env[`SMS_REPLY_API_BASE_${provider.toUpperCase()}`]?.trim() || undefined;
+}
+
+/**
+ * How long a confirmation sent through a provider's API may take, from SMS_REPLY_TIMEOUT_MS
+ * (default 1500: the webhook waits for it, and Telnyx wants its 2xx within 2 seconds).
+ */
+export function smsReplyTimeoutMs(): number {
+  const configured = process.env.SMS_REPLY_TIMEOUT_MS?.trim();
+  if (!configured) return 1500;
+  const ms = Number(configured);
+  if (!Number.isInteger(ms) || ms < 1 || ms > 5000) {
+    throw new ConfigurationError(`SMS_REPLY_TIMEOUT_MS "${configured}" is not a whole number of milliseconds from 1 to 5000.`);
+  }
+  return ms;
+}
+
+const listFrom = (name: string) =>
+  (process.env[name] ?? '')
+    .split(',')
+    .map((word) => word.trim())
+    .filter(Boolean);
+
+let keywordCache: { key: string; lists: KeywordLists } | undefined;
+
+/**
+ * The SMS keyword lists: the languages in SMS_KEYWORD_LANGUAGES (default `en,es,fr`) plus an
+ * organisation's own words in SMS_EXTRA_OPT_OUT_KEYWORDS, SMS_EXTRA_OPT_IN_KEYWORDS and
+ * SMS_EXTRA_HELP_KEYWORDS (comma-separated). Compiled once per configuration.
+ */
+export function smsKeywords(): KeywordLists {
+  const languages = listFrom('SMS_KEYWORD_LANGUAGES').map((language) => language.toLowerCase());
+  const unknown = languages.filter((language) => !Object.hasOwn(keywordLanguages, language));
+  if (unknown.length) {
+    throw new ConfigurationError(`SMS_KEYWORD_LANGUAGES names unknown languages: ${unknown.join(', ')} (known: ${Object.keys(keywordLanguages).join(', ')}).`);
+  }
+  const extra = {
+    optOut: listFrom('SMS_EXTRA_OPT_OUT_KEYWORDS'),
+    optIn: listFrom('SMS_EXTRA_OPT_IN_KEYWORDS'),
+    help: listFrom('SMS_EXTRA_HELP_KEYWORDS'),
+  };
+  const key = JSON.stringify([languages, extra]);
+  if (keywordCache?.key !== key) {
+    keywordCache = {
+      key,
+      lists: configureKeywords({ ...(languages.length ? { languages: languages as Language[] } : {}), extra }),
+    };
+  }
+  return keywordCache.lists;
+}
+
+/** `a:b,c:d` configuration as a map (SENDGRID_ASM_GROUP_TOPICS, POSTMARK_STREAM_PURPOSES). */
+function pairsFrom(name: string): Map<string, string> {
+  const pairs = new Map<string, string>();
+  for (const entry of listFrom(name)) {
+    const colon = entry.indexOf(':');
+    if (colon <= 0 || colon === entry.length - 1) throw new ConfigurationError(`${name} entry "${entry}" is not name:purpose.`);
+    pairs.set(entry.slice(0, colon).trim(), assertConfiguredPurpose(name, entry.slice(colon + 1).trim()));
+  }
+  return pairs;
+}
+
+function assertConfiguredPurpose(name: string, purpose: string): string {
+  if (!purposes().includes(purpose)) throw new ConfigurationError(`${name} names purpose "${purpose}", which PURPOSES does not list.`);
+  return purpose;
+}
+
+/** How long an unsubscribe link keeps working, from UNSUBSCRIBE_TOKEN_MAX_AGE_DAYS (default 400; CAN-SPAM needs 30). */
+export function unsubscribeTokenMaxAgeDays(): number {
+  const configured = process.env.UNSUBSCRIBE_TOKEN_MAX_AGE_DAYS?.trim();
+  if (!configured) return 400;
+  const days = Number(configured);
+  if (!Number.isInteger(days) || days < 30) {
+    throw new ConfigurationError(`UNSUBSCRIBE_TOKEN_MAX_AGE_DAYS "${configured}" is not a whole number of days, 30 or more (CAN-SPAM).`);
+  }
+  return days;
+}
+
+/** SendGrid unsubscribe groups (ASM group id) → purpose, from SENDGRID_ASM_GROUP_TOPICS (`10:newsletter,11:product-updates`). */
+export function sendgridAsmGroupTopics(): Map<string, string> {
+  return pairsFrom('SENDGRID_ASM_GROUP_TOPICS');
+}
+
+/** Postmark message streams → purpose, from POSTMARK_STREAM_PURPOSES (`broadcast:marketing`); unnamed streams are `marketing`. */
+export function postmarkStreamPurposes(): Map<string, string> {
+  return pairsFrom('POSTMARK_STREAM_PURPOSES');
+}
+
+/** The SNS topics whose SES notifications are accepted, from SES_SNS_TOPIC_ARNS (comma-separated); none means all are refused. */
+export function sesSnsTopicArns(): string[] {
+  return listFrom('SES_SNS_TOPIC_ARNS');
+}
+
+/**
+ * Per-channel target and regulatory deadline (docs/acks-sla-audit.md): SLA_TARGET_MINUTES
+ * (`sms:15,email:15,voice:1440,mail:1440`), SLA_DEADLINES (`sms:10bd,email:48h`; bd, h or d) and
+ * SLA_SKIP_US_FEDERAL_HOLIDAYS (`true` to skip them like weekends; default false, the stricter count).
+ */
+export function channelSlas(): SlaPolicy {
+  return slaPolicy({
+    targets: process.env.SLA_TARGET_MINUTES,
+    deadlines: process.env.SLA_DEADLINES,
+    skipUsFederalHolidays: process.env.SLA_SKIP_US_FEDERAL_HOLIDAYS === 'true',
+  });
+}
+
+/**
+ * Integrations that must each ack a change before its channel counts it applied, from
+ * ACK_INTEGRATIONS (`voice:dialer-east+dialer-west,email:esp-sync`); a channel not named counts
+ * the first ack from any integration.
+ */
+export function expectedIntegrations(channel: Channel): string[] {
+  for (const entry of listFrom('ACK_INTEGRATIONS')) {
+    const [name, list = ''] = entry.split(':');
+    if (name?.trim() === channel) return list.split('+').map((integration) => integration.trim()).filter(Boolean);
+  }
+  return [];
+}
+
+/** The reconciliation snapshot bucket (SNAPSHOT_BUCKET). */
+export function snapshotBucket(): string {
+  return required(buckets.snapshots.env);
+}
+
+/**
+ * How far behind now the reconciliation export stops, from EXPORT_SETTLE_SECONDS (default 15):
+ * longer than any write takes from choosing its recorded-at time to commit, plus index lag.
+ */
+export function exportSettleMs(): number {
+  const configured = process.env.EXPORT_SETTLE_SECONDS?.trim();
+  if (!configured) return 15_000;
+  const seconds = Number(configured);
+  if (!Number.isFinite(seconds) || seconds < 0 || seconds > 3600) {
+    throw new ConfigurationError(`EXPORT_SETTLE_SECONDS "${configured}" is not a number of seconds from 0 to 3600.`);
+  }
+  return seconds * 1000;
+}
+
+/** The base URL providers were told to call, which is what they sign. */
+export function publicBaseUrl(): string | undefined {
+  return process.env.PUBLIC_BASE_URL || undefined;
+}
+
+export const secretNames = [
+  'API_KEYS',
+  'TWILIO_AUTH_TOKEN',
+  'TWILIO_WEBHOOK_SHARED_KEY',
+  'VONAGE_SIGNATURE_SECRET',
+  'VONAGE_SIGNATURE_METHOD',
+  'TELNYX_PUBLIC_KEY',
+  'PLIVO_AUTH_TOKEN',
+  'BANDWIDTH_USERNAME',
+  'BANDWIDTH_PASSWORD',
+  'SINCH_WEBHOOK_SECRET',
+  'SINCH_USERNAME',
+  'SINCH_PASSWORD',
+  // Per-dialer Standard Webhooks secrets, `dialer:whsec_…,dialer:whsec_…` (docs/calls-and-requests.md).
+  'DIALER_WEBHOOK_SECRETS',
+  // Outbound opt-out confirmations through the providers' REST APIs (docs/sms-confirmations.md).
+  'VONAGE_API_KEY',
+  'VONAGE_API_SECRET',
+  'TELNYX_API_KEY',
+  'BANDWIDTH_ACCOUNT_ID',
+  'BANDWIDTH_API_USERNAME',
+  'BANDWIDTH_API_PASSWORD',
+  'BANDWIDTH_APPLICATION_ID',
+  'SINCH_SERVICE_PLAN_ID',
+  'SINCH_API_TOKEN',
+  'SINCH_REGION',
+  // Email (docs/email.md): unsubscribe-link keys and the ESPs' webhook credentials.
+  'UNSUBSCRIBE_TOKEN_KEYS',
+  'SENDGRID_WEBHOOK_PUBLIC_KEY',
+  'MAILGUN_WEBHOOK_SIGNING_KEY',
+  'POSTMARK_WEBHOOK_USERNAME',
+  'POSTMARK_WEBHOOK_PASSWORD',
+] as const;
+export type SecretName = (typeof secretNames)[number];
+
+const SECRET_CACHE_SECONDS = 300;
+
+/** A secret by name, or undefined when neither the environment nor the secret holds it. */
+export async function secrets<N extends SecretName>(names: readonly N[]): Promise<Partial<Record<N, string>>> {
+  const values = await Promise.all(names.map((name) => secret(name)));
+  return Object.fromEntries(names.map((name, i) => [name, values[i]]).filter(([, value]) => value !== undefined));
+}
+
+export async function secret(name: SecretName): Promise<string | undefined> {
+  const fromEnv = process.env[name];
+  if (fromEnv) return fromEnv;
+  const arn = process.env[secretEnv];
+  if (!arn) return undefined;
+  const values = await getSecret<Record<string, unknown>>(arn, { transform: 'json', maxAge: SECRET_CACHE_SECONDS });
+  const value = values?.[name];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
