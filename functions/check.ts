@@ -5,7 +5,7 @@ import { httpHandler } from '../shared/http/middleware.js';
 import { jsonResponse } from '../shared/http/problem.js';
 import { pathParameter } from '../shared/http/request.js';
 import { normalizeChannelAddress } from '../shared/core/identity.js';
-import { isChannel } from '../shared/platform/resources.js';
+import { isChannel } from '../shared/core/channels.js';
 import { storeFromEnvironment } from '../shared/store/clients.js';
 import { getSuppression } from '../shared/store/people.js';
 

@@ -3,7 +3,8 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { queueUrl, tableName } from '../shared/platform/config.js';
 import { httpHandler } from '../shared/http/middleware.js';
 import { jsonResponse } from '../shared/http/problem.js';
-import { channels, tables, type TableKey } from '../shared/platform/resources.js';
+import { tables, type TableKey } from '../shared/platform/resources.js';
+import { channels } from '../shared/core/channels.js';
 import { dynamodb, sqs } from '../shared/store/clients.js';
 
 /** A dependency that does not answer within this long counts as down. */

@@ -10,7 +10,7 @@ import {
   writeReport,
   type ChannelReport,
 } from '../shared/audit/reconcile.js';
-import { channels, isChannel, type Channel } from '../shared/platform/resources.js';
+import { channels, isChannel, type Channel } from '../shared/core/channels.js';
 import { storeFromEnvironment } from '../shared/store/clients.js';
 
 const store = storeFromEnvironment();

@@ -5,7 +5,7 @@ import { jsonResponse } from '../shared/http/problem.js';
 import { pathParameter } from '../shared/http/request.js';
 import { exportSettleMs } from '../shared/platform/config.js';
 import { exportChanges } from '../shared/distribution/enforcement.js';
-import { isChannel } from '../shared/platform/resources.js';
+import { isChannel } from '../shared/core/channels.js';
 import { storeFromEnvironment } from '../shared/store/clients.js';
 
 const store = storeFromEnvironment();

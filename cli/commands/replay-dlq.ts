@@ -17,7 +17,8 @@ import cliProgress from 'cli-progress';
 import { UsageError, parseOptions, type Command } from '../command.js';
 import { useLocalSystemUnlessConfigured } from '../environment.js';
 import { assertSuppression, distribute, suppressionMessage, type FanoutPorts, type SuppressionMessage } from '../../shared/distribution/fanout.js';
-import { channelQueues, channels, dlqName, fanoutFailureQueue, isChannel, type Channel } from '../../shared/platform/resources.js';
+import { channelQueues, dlqName, fanoutFailureQueue } from '../../shared/platform/resources.js';
+import { channels, isChannel, type Channel } from '../../shared/core/channels.js';
 import type { StoreContext } from '../../shared/store/clients.js';
 import { readSuppressionByKey } from '../../shared/store/suppressions.js';
 

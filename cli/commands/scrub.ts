@@ -10,7 +10,7 @@ import { UsageError, asUsageError, parseOptions, type Command } from '../command
 import { useLocalSystemUnlessConfigured } from '../environment.js';
 import { assertPurpose, defaultPhoneRegion } from '../../shared/platform/config.js';
 import { checkAddresses, MAX_BATCH_CHECK, type AddressCheck } from '../../shared/distribution/enforcement.js';
-import { isChannel, type Channel } from '../../shared/platform/resources.js';
+import { isChannel, type Channel } from '../../shared/core/channels.js';
 import type { StoreContext } from '../../shared/store/clients.js';
 
 /**

@@ -1,7 +1,8 @@
 import cliProgress from 'cli-progress';
 import { UsageError, parseOptions, type Command } from '../command.js';
 import { useLocalSystemUnlessConfigured } from '../environment.js';
-import { buckets, channels, isChannel, type Channel } from '../../shared/platform/resources.js';
+import { buckets } from '../../shared/platform/resources.js';
+import { channels, isChannel, type Channel } from '../../shared/core/channels.js';
 import type { ChannelReport, Finding } from '../../shared/audit/reconcile.js';
 
 /**

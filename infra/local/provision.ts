@@ -8,17 +8,8 @@ import {
   type KeySchemaElement,
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import {
-  channelQueues,
-  channels,
-  dlqName,
-  fanoutFailureQueue,
-  tables,
-  type Channel,
-  type IndexDeclaration,
-  type TableDeclaration,
-  type TableKey,
-} from '../../shared/platform/resources.js';
+import { channelQueues, dlqName, fanoutFailureQueue, tables, type IndexDeclaration, type TableDeclaration, type TableKey } from '../../shared/platform/resources.js';
+import { channels, type Channel } from '../../shared/core/channels.js';
 
 /**
  * Creates, from the shared declaration, the tables and queues the CDK stack would deploy.

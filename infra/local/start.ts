@@ -1,4 +1,5 @@
-import { channelQueues, channels, routes } from '../../shared/platform/resources.js';
+import { channelQueues, routes } from '../../shared/platform/resources.js';
+import { channels } from '../../shared/core/channels.js';
 import { localDefaults, startLocalRuntime, type LocalRuntime } from './runtime.js';
 import { LocalServiceError } from './services.js';
 

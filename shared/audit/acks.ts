@@ -2,7 +2,7 @@ import type { CountryCode } from 'libphonenumber-js';
 import { z } from 'zod';
 import { BadRequestError } from '../core/errors.js';
 import { normalizeChannelAddress } from '../core/identity.js';
-import { channels, type Channel } from '../platform/resources.js';
+import { channels, type Channel } from '../core/channels.js';
 import type { StoreContext } from '../store/clients.js';
 import { deliveriesOf, recordAck, type Delivery } from '../store/deliveries.js';
 import { getSuppression } from '../store/people.js';

@@ -1,5 +1,6 @@
 import { scopes, type Scope } from '../core/api-keys.js';
-import { channelQueues, channels, routes, schedules, type Channel } from '../platform/resources.js';
+import { channelQueues, routes, schedules } from '../platform/resources.js';
+import { channels, type Channel } from '../core/channels.js';
 import { APPROACHING_FRACTION, describeDeadline, describeMinutes, type SlaPolicy } from '../core/sla.js';
 
 /**

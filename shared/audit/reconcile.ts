@@ -4,7 +4,7 @@ import { PassThrough } from 'node:stream';
 import { appliedAt, missingAcks } from './acks.js';
 import { DependencyError } from '../core/errors.js';
 import { impliedSuppressions, suppressionFor, suppressionKey, type PersonRecord, type Suppression, type SuppressionView } from '../core/preferences.js';
-import type { Channel } from '../platform/resources.js';
+import type { Channel } from '../core/channels.js';
 import { assess, type SlaPolicy } from '../core/sla.js';
 import type { StoreContext } from '../store/clients.js';
 import { deliveryId, getDeliveries, type Delivery } from '../store/deliveries.js';

@@ -2,7 +2,7 @@ import escapeHtml from 'escape-html';
 import { appliedAt } from './acks.js';
 import { addressesOn, statusOf, type PersonRecord, type Suppression } from '../core/preferences.js';
 import { channelIdentity, type Identity } from '../core/identity.js';
-import { channels as allChannels, type Channel } from '../platform/resources.js';
+import { channels as allChannels, type Channel } from '../core/channels.js';
 import { assess, describeDeadline, describeMinutes, type SlaPolicy, type Timeliness } from '../core/sla.js';
 import type { StoreContext } from '../store/clients.js';
 import { deliveriesOf, type Delivery, type IntegrationAck } from '../store/deliveries.js';

@@ -3,7 +3,7 @@ import { domainToASCII } from 'node:url';
 import { z } from 'zod';
 import { normalizePhone } from './addresses.js';
 import { BadRequestError, InvalidAddressError } from './errors.js';
-import type { Channel } from '../platform/resources.js';
+import type { Channel } from './channels.js';
 
 /**
  * Who a person is: the phone numbers, email addresses, postal addresses and external (CRM) ids

@@ -1,5 +1,5 @@
 import { channelIdentity, identityKey, type Identity } from './identity.js';
-import { channels, type Channel } from '../platform/resources.js';
+import { channels, type Channel } from './channels.js';
 import type { Signal } from './signal.js';
 
 /**

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { UnprocessableError } from './errors.js';
 import { identityTypes } from './identity.js';
-import { channels } from '../platform/resources.js';
+import { channels } from './channels.js';
 
 /**
  * The canonical event every source is normalized into: whatever the channel or provider, a

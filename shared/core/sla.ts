@@ -1,5 +1,5 @@
 import { ConfigurationError } from './errors.js';
-import { channels, type Channel } from '../platform/resources.js';
+import { channels, type Channel } from './channels.js';
 
 /**
  * How fast each channel must apply a change: a target we set ourselves (how long after a change

@@ -3,7 +3,7 @@ import { BadRequestError, ProblemError } from '../core/errors.js';
 import { suppressionMessage, type SuppressionMessage } from './fanout.js';
 import { normalizeChannelAddress } from '../core/identity.js';
 import type { Status, Suppression } from '../core/preferences.js';
-import type { Channel } from '../platform/resources.js';
+import type { Channel } from '../core/channels.js';
 import type { StoreContext } from '../store/clients.js';
 import { changesSince, changeKeyFloor, changeKeyMillis, lookupSuppressions, type LookupResult } from '../store/suppressions.js';
 

@@ -2,7 +2,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { isChannel, type Channel } from '../platform/resources.js';
+import { isChannel, type Channel } from '../core/channels.js';
 import type { Status, Suppression } from '../core/preferences.js';
 import type { StoreContext } from '../store/clients.js';
 import { isDelivered, recordDelivery } from '../store/suppressions.js';

@@ -9,9 +9,9 @@ import {
   fanoutFailureQueue,
   secretEnv,
   tables,
-  type Channel,
   type TableKey,
 } from './resources.js';
+import { builtInPurposes, type Channel } from '../core/channels.js';
 
 /**
  * Configuration comes from environment variables (documented in README.md). Secrets may also
@@ -53,7 +53,7 @@ export function purposes(): string[] {
     .split(',')
     .map((topic) => topic.trim())
     .filter(Boolean);
-  return [...new Set(['all', 'marketing', ...topics])];
+  return [...new Set([...builtInPurposes, ...topics])];
 }
 
 export function assertPurpose(purpose: string): string {

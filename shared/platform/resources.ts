@@ -4,12 +4,7 @@
  * so what runs on a laptop and what is deployed cannot drift apart.
  */
 
-export const channels = ['sms', 'email', 'voice', 'mail'] as const;
-export type Channel = (typeof channels)[number];
-
-export function isChannel(value: string): value is Channel {
-  return (channels as readonly string[]).includes(value);
-}
+import { channels, type Channel } from '../core/channels.js';
 
 export interface TableDeclaration {
   /** Logical name; the physical name is generated on AWS and `${prefix}${name}` locally. */

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DependencyError } from '../core/errors.js';
-import type { Channel } from '../platform/resources.js';
+import type { Channel } from '../core/channels.js';
 import type { StoreContext } from './clients.js';
 import { batchGetItems, guard, queryPages } from './dynamo.js';
 

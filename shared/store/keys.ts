@@ -1,6 +1,6 @@
 import { identityKey, type Identity } from '../core/identity.js';
 import { suppressionKey } from '../core/preferences.js';
-import type { Channel } from '../platform/resources.js';
+import type { Channel } from '../core/channels.js';
 
 /**
  * Key layout of both tables, in one place.

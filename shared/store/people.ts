@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { BadRequestError, ConflictError, NotFoundError } from '../core/errors.js';
 import { channelIdentity, identityKey, type Identity } from '../core/identity.js';
 import { applySignal, emptyRecord, mergeRecords, withIdentities, type PersonRecord, type Suppression } from '../core/preferences.js';
-import { channels, type Channel } from '../platform/resources.js';
+import { channels, type Channel } from '../core/channels.js';
 import { assertActionable, type Signal } from '../core/signal.js';
 import type { StoreContext } from './clients.js';
 import { batchGetItems, guard, queryPages, type TransactItems } from './dynamo.js';

@@ -2,7 +2,8 @@ import { BatchGetCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-s
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DependencyError } from '../core/errors.js';
 import type { Suppression } from '../core/preferences.js';
-import { tables, type Channel } from '../platform/resources.js';
+import { tables } from '../platform/resources.js';
+import { type Channel } from '../core/channels.js';
 import type { StoreContext } from './clients.js';
 import { keys } from './keys.js';
 

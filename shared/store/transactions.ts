@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DependencyError, UnprocessableError } from '../core/errors.js';
 import type { Identity } from '../core/identity.js';
 import { impliedSuppressions, materialize, suppressionKey, type PersonRecord, type Suppression, type SuppressionView } from '../core/preferences.js';
-import type { Channel } from '../platform/resources.js';
+import type { Channel } from '../core/channels.js';
 import type { Signal } from '../core/signal.js';
 import type { StoreContext } from './clients.js';
 import { batchGetItems, type TransactItems } from './dynamo.js';

@@ -2,7 +2,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { BadRequestError } from '../core/errors.js';
 import { identityKey, type Identity } from '../core/identity.js';
 import { applySignal, type PersonRecord } from '../core/preferences.js';
-import type { Channel } from '../platform/resources.js';
+import type { Channel } from '../core/channels.js';
 import { assertActionable, type Signal } from '../core/signal.js';
 import type { StoreContext } from './clients.js';
 import { guard } from './dynamo.js';

@@ -10,22 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repositoryRoot } from '../../infra/constructs/handler-function.js';
 import { OptoutHubStack } from '../../infra/stack.js';
 import { METRICS_NAMESPACE, reconcileMetrics } from '../../shared/audit/reconcile.js';
-import {
-  buckets,
-  channelQueues,
-  channels,
-  fanoutFailureQueue,
-  functions,
-  routes,
-  schedules,
-  secretEnv,
-  streamConsumers,
-  tables,
-  type Channel,
-  type FunctionDeclaration,
-  type FunctionName,
-  type TableKey,
-} from '../../shared/platform/resources.js';
+import { buckets, channelQueues, fanoutFailureQueue, functions, routes, schedules, secretEnv, streamConsumers, tables, type FunctionDeclaration, type FunctionName, type TableKey } from '../../shared/platform/resources.js';
+import { channels, type Channel } from '../../shared/core/channels.js';
 
 /**
  * The stack as `cdk synth` builds it: same feature flags (cdk.json context), no env. Assertions

@@ -10,7 +10,7 @@ import {
   type Suppression,
   type SuppressionView,
 } from '../../shared/core/preferences.js';
-import { channels, type Channel } from '../../shared/platform/resources.js';
+import { channels, type Channel } from '../../shared/core/channels.js';
 import { assertActionable, type Signal } from '../../shared/core/signal.js';
 
 /**

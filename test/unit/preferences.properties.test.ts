@@ -13,7 +13,7 @@ import {
   type Suppression,
   type SuppressionView,
 } from '../../shared/core/preferences.js';
-import type { Channel } from '../../shared/platform/resources.js';
+import type { Channel } from '../../shared/core/channels.js';
 import type { Signal } from '../../shared/core/signal.js';
 import { addressKeys, allAllowed, PreferencesModel, withoutVersion, type ModelPerson } from '../support/preferences-model.js';
 

@@ -16,7 +16,7 @@ import {
   type Suppression,
   type SuppressionView,
 } from '../../shared/core/preferences.js';
-import type { Channel } from '../../shared/platform/resources.js';
+import type { Channel } from '../../shared/core/channels.js';
 import { assertActionable, type Signal } from '../../shared/core/signal.js';
 import { PreferencesModel } from '../support/preferences-model.js';
 

@@ -1,5 +1,5 @@
 import { ConfigurationError } from '../../core/errors.js';
-import type { Channel } from '../../platform/resources.js';
+import type { Channel } from '../../core/channels.js';
 import { addBusinessDays, REGULATORY_BUSINESS_DAYS } from '../../core/time.js';
 import type { DispositionAction } from './types.js';
 

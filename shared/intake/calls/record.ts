@@ -5,7 +5,7 @@ import type { CountryCode } from 'libphonenumber-js/max';
 import { normalizePhone } from '../../core/addresses.js';
 import { BadRequestError, DependencyError } from '../../core/errors.js';
 import { addressesOn } from '../../core/preferences.js';
-import { channels, type Channel } from '../../platform/resources.js';
+import { channels, type Channel } from '../../core/channels.js';
 import { signalSchema, type Signal } from '../../core/signal.js';
 import type { StoreContext } from '../../store/clients.js';
 import { guard } from '../../store/dynamo.js';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { BadRequestError } from '../../core/errors.js';
 import { subjectIdentities, subjectSchema } from '../../core/identity.js';
 import { addressFor } from '../../core/preferences.js';
-import { channels } from '../../platform/resources.js';
+import { channels } from '../../core/channels.js';
 import { evidenceSchema, signalSchema, type Signal } from '../../core/signal.js';
 
 /**
