@@ -13,7 +13,8 @@ import { channelQueues } from '../shared/platform/resources.js';
 import { requestSchema, signalFromRequest } from '../shared/intake/requests/requests.js';
 import { signalFromSms } from '../shared/intake/sms/inbound.js';
 import { storeFromEnvironment } from '../shared/store/clients.js';
-import { linkIdentity, recordSignal, type RecordOutcome } from '../shared/store/people.js';
+import { linkIdentity } from '../shared/record/people.js';
+import { recordSignal, type RecordOutcome } from '../shared/record/record-signal.js';
 
 /**
  * `npm run bench`: figures for the signal path on the local runtime (DynamoDB Local + fauxqs on

@@ -7,7 +7,7 @@ import { pathParameter } from '../shared/http/request.js';
 import { normalizeChannelAddress } from '../shared/core/identity.js';
 import { isChannel } from '../shared/core/channels.js';
 import { storeFromEnvironment } from '../shared/store/clients.js';
-import { getSuppression } from '../shared/store/people.js';
+import { getSuppression } from '../shared/store/suppressions.js';
 
 const store = storeFromEnvironment();
 

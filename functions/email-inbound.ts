@@ -6,7 +6,7 @@ import { httpHandler } from '../shared/http/middleware.js';
 import { pathParameter, webhookRequest } from '../shared/http/request.js';
 import { logger, redact } from '../shared/platform/logger.js';
 import { storeFromEnvironment, type StoreContext } from '../shared/store/clients.js';
-import { recordSignal } from '../shared/store/people.js';
+import { recordSignal } from '../shared/record/record-signal.js';
 
 /**
  * POST /webhooks/email/{provider}: verify the ESP, read every event, and only then write; answer

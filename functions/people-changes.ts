@@ -7,7 +7,7 @@ import { normalizeIdentity } from '../shared/core/identity.js';
 import { logger } from '../shared/platform/logger.js';
 import { describePerson, linkIdentitySchema, mergeSchema } from '../shared/record/people.js';
 import { storeFromEnvironment } from '../shared/store/clients.js';
-import { linkIdentity, mergePeople } from '../shared/store/people.js';
+import { linkIdentity, mergePeople } from '../shared/record/people.js';
 
 const store = storeFromEnvironment();
 

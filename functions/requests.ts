@@ -7,7 +7,7 @@ import { logger } from '../shared/platform/logger.js';
 import { batchSchema, batchSummary, recordRequestBatch } from '../shared/intake/requests/batch.js';
 import { requestSchema, signalFromRequest } from '../shared/intake/requests/requests.js';
 import { storeFromEnvironment } from '../shared/store/clients.js';
-import { recordSignal } from '../shared/store/people.js';
+import { recordSignal } from '../shared/record/record-signal.js';
 
 const store = storeFromEnvironment();
 

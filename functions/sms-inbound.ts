@@ -6,7 +6,7 @@ import { smsProvider } from '../shared/intake/sms/providers/index.js';
 import { apiConfirmations, confirmationFor, repliesByApi, type RecordedMessage } from '../shared/intake/sms/replies.js';
 import { signalFromSms } from '../shared/intake/sms/inbound.js';
 import { storeFromEnvironment } from '../shared/store/clients.js';
-import { recordSignal } from '../shared/store/people.js';
+import { recordSignal } from '../shared/record/record-signal.js';
 
 const store = storeFromEnvironment();
 const confirmByApi = apiConfirmations();

@@ -8,7 +8,7 @@ import { jsonResponse } from '../shared/http/problem.js';
 import { header, pathParameter, rawBody } from '../shared/http/request.js';
 import { logger, redact } from '../shared/platform/logger.js';
 import { storeFromEnvironment, type StoreContext } from '../shared/store/clients.js';
-import { recordSignal } from '../shared/store/people.js';
+import { recordSignal } from '../shared/record/record-signal.js';
 
 async function tokenKeys(): Promise<TokenKey[]> {
   const spec = await secret('UNSUBSCRIBE_TOKEN_KEYS');

@@ -5,7 +5,7 @@ import { normalizeChannelAddress } from '../core/identity.js';
 import { channels, type Channel } from '../core/channels.js';
 import type { StoreContext } from '../store/clients.js';
 import { deliveriesOf, recordAck, type Delivery } from '../store/deliveries.js';
-import { getSuppression } from '../store/people.js';
+import { getSuppression } from '../store/suppressions.js';
 
 /**
  * Acks: an integration (a dialer, a CRM, an ESP sync, a print vendor) says it applied given

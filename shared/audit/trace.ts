@@ -8,7 +8,8 @@ import type { StoreContext } from '../store/clients.js';
 import { deliveriesOf, type Delivery, type IntegrationAck } from '../store/deliveries.js';
 import { batchGetItems } from '../store/dynamo.js';
 import { keys } from '../store/keys.js';
-import { getSuppression, personHistory, type HistoryEntry, type StoredPerson } from '../store/people.js';
+import { getSuppression } from '../store/suppressions.js';
+import { personHistory, type HistoryEntry, type StoredPerson } from '../store/people.js';
 
 /**
  * The audit trail of one person: for each request, the raw evidence and where it is kept, when it

@@ -5,7 +5,8 @@ import { normalizeChannelAddress } from '../core/identity.js';
 import type { Status, Suppression } from '../core/preferences.js';
 import type { Channel } from '../core/channels.js';
 import type { StoreContext } from '../store/clients.js';
-import { changesSince, changeKeyFloor, changeKeyMillis, lookupSuppressions, type LookupResult } from '../store/suppressions.js';
+import { changeKeyFloor, changeKeyMillis } from '../store/keys.js';
+import { changesSince, lookupSuppressions, type LookupResult } from '../store/suppressions.js';
 
 /**
  * The pre-send check for many addresses at once (campaign lists, print files). Each address gets

@@ -5,7 +5,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { isChannel, type Channel } from '../core/channels.js';
 import type { Status, Suppression } from '../core/preferences.js';
 import type { StoreContext } from '../store/clients.js';
-import { isDelivered, recordDelivery } from '../store/suppressions.js';
+import { isDelivered, recordDelivery } from '../store/deliveries.js';
 
 export const SUPPRESSION_MESSAGE_TYPE = 'suppression.changed';
 export const SUPPRESSION_SCHEMA_VERSION = 1;

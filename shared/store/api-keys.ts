@@ -4,6 +4,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { BadRequestError, NotFoundError } from '../core/errors.js';
 import { guard, scanPages } from './dynamo.js';
 import { scopes as knownScopes, type Scope } from '../core/api-keys.js';
+import { keys } from './keys.js';
 
 /**
  * API keys issued by `optout-hub api-keys create`, kept in the api-keys table. A key reads
@@ -29,7 +30,7 @@ export interface StoredApiKey {
 const PREFIX = 'ohk_';
 const KEY_PATTERN = /^ohk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 
-const keyOf = (id: string) => ({ pk: `APIKEY#${id}` });
+const keyOf = keys.apiKey;
 export const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
 
 export function parseScopes(list: string): Scope[] {

@@ -4,13 +4,14 @@ import { DependencyError } from '../core/errors.js';
 import type { Channel } from '../core/channels.js';
 import type { StoreContext } from './clients.js';
 import { batchGetItems, guard, queryPages } from './dynamo.js';
+import { keys, versionKey } from './keys.js';
 
 /**
  * Delivery items in the preferences table: one per (channel, address, version) that fan-out put
  * on a channel queue, and what integrations said about applying it.
  *
  *   pk `DELIVERY#<channel>#<address>`, sk `v<version, zero-padded to 10>`
- *   written by fan-out after SendMessage (recordDelivery in shared/store/suppressions.ts): channel, address, version, eventId, messageId, personId,
+ *   written by fan-out after SendMessage (recordDelivery below): channel, address, version, eventId, messageId, personId,
  *   enqueuedAt (if_not_exists, so a redelivered stream record keeps the first time);
  *   written by acks: ackedAt and ackedBy (the first ack, if_not_exists) and
  *   acks.<integration> = { at, version, keyId } (each integration's first ack; `version` is the version it
@@ -40,16 +41,6 @@ export interface Delivery {
   acks?: Record<string, IntegrationAck>;
 }
 
-export const DELIVERY_PREFIX = 'DELIVERY#';
-
-export function deliveryKey(channel: Channel, address: string, version: number) {
-  return { pk: `${DELIVERY_PREFIX}${channel}#${address}`, sk: versionKey(version) };
-}
-
-export function versionKey(version: number): string {
-  return `v${String(version).padStart(10, '0')}`;
-}
-
 function toDelivery(item: Record<string, unknown>): Delivery {
   const { pk: _pk, sk: _sk, type: _type, ...delivery } = item;
   return delivery as unknown as Delivery;
@@ -75,7 +66,7 @@ export interface AckWrite {
  * An ack never creates the item: fan-out reads its existence as "already on the queue".
  */
 export async function recordAck(ctx: StoreContext, write: AckWrite): Promise<{ outcome: AckOutcome; delivery?: Delivery }> {
-  const key = deliveryKey(write.channel, write.address, write.version);
+  const key = keys.delivery(write.channel, write.address, write.version);
   const names: Record<string, string> = { '#integration': write.integration };
   const values: Record<string, unknown> = { ':ack': write.ack, ':at': write.ack.at, ':by': write.integration };
   const firstAck = 'ackedAt = if_not_exists(ackedAt, :at), ackedBy = if_not_exists(ackedBy, :by)';
@@ -134,7 +125,7 @@ function withoutKey(values: Record<string, unknown>, name: string): Record<strin
 export async function getDelivery(ctx: StoreContext, channel: Channel, address: string, version: number): Promise<Delivery | undefined> {
   const result = await guard(() =>
     ctx.documents.send(
-      new GetCommand({ TableName: ctx.tables.preferences, Key: deliveryKey(channel, address, version), ConsistentRead: true }),
+      new GetCommand({ TableName: ctx.tables.preferences, Key: keys.delivery(channel, address, version), ConsistentRead: true }),
     ),
   );
   return result.Item ? toDelivery(result.Item) : undefined;
@@ -142,7 +133,7 @@ export async function getDelivery(ctx: StoreContext, channel: Channel, address: 
 
 /** Every delivery of one address on one channel, oldest version first; `before` keeps those older than it. */
 export async function deliveriesOf(ctx: StoreContext, channel: Channel, address: string, before?: number): Promise<Delivery[]> {
-  const { pk } = deliveryKey(channel, address, 0);
+  const { pk } = keys.delivery(channel, address, 0);
   const deliveries: Delivery[] = [];
   const pages = queryPages(ctx.documents, {
     TableName: ctx.tables.preferences,
@@ -160,7 +151,7 @@ export async function getDeliveries(
   wanted: readonly { channel: Channel; address: string; version: number }[],
 ): Promise<Map<string, Delivery>> {
   const unique = [...new Map(wanted.map((item) => [deliveryId(item), item])).values()];
-  const items = await batchGetItems(ctx, ctx.tables.preferences, unique.map((item) => deliveryKey(item.channel, item.address, item.version)));
+  const items = await batchGetItems(ctx, ctx.tables.preferences, unique.map((item) => keys.delivery(item.channel, item.address, item.version)));
   return new Map(items.map((item) => {
     const delivery = toDelivery(item);
     return [deliveryId(delivery), delivery];
@@ -169,4 +160,57 @@ export async function getDeliveries(
 
 export function deliveryId(item: { channel: Channel; address: string; version: number }): string {
   return `${item.channel}#${item.address}#${item.version}`;
+}
+
+/** What fan-out records once a message is on a channel queue; acks and trace add to it. */
+export interface DeliveryRecord {
+  channel: Channel;
+  address: string;
+  version: number;
+  eventId: string;
+  messageId: string;
+  personId: string;
+}
+
+/**
+ * Notes that a message was enqueued. Idempotent: a redelivery rewrites the same values and keeps
+ * the first enqueuedAt, which is when the channel could first have seen the change.
+ */
+export async function recordDelivery(ctx: StoreContext, delivery: DeliveryRecord, now: Date = new Date()): Promise<void> {
+  await ctx.documents.send(
+    new UpdateCommand({
+      TableName: ctx.tables.preferences,
+      Key: keys.delivery(delivery.channel, delivery.address, delivery.version),
+      UpdateExpression:
+        'SET #type = :type, #channel = :channel, #address = :address, #version = :version, #eventId = :eventId, #messageId = :messageId, #personId = :personId, #enqueuedAt = if_not_exists(#enqueuedAt, :now)',
+      ExpressionAttributeNames: {
+        '#type': 'type',
+        '#channel': 'channel',
+        '#address': 'address',
+        '#version': 'version',
+        '#eventId': 'eventId',
+        '#messageId': 'messageId',
+        '#personId': 'personId',
+        '#enqueuedAt': 'enqueuedAt',
+      },
+      ExpressionAttributeValues: {
+        ':type': 'delivery',
+        ':channel': delivery.channel,
+        ':address': delivery.address,
+        ':version': delivery.version,
+        ':eventId': delivery.eventId,
+        ':messageId': delivery.messageId,
+        ':personId': delivery.personId,
+        ':now': now.toISOString(),
+      },
+    }),
+  );
+}
+
+/** Whether fan-out already enqueued this version (its DELIVERY# item exists). */
+export async function isDelivered(ctx: StoreContext, channel: Channel, address: string, version: number): Promise<boolean> {
+  const { Item } = await ctx.documents.send(
+    new GetCommand({ TableName: ctx.tables.preferences, Key: keys.delivery(channel, address, version), ConsistentRead: true, ProjectionExpression: 'pk' }),
+  );
+  return Item !== undefined;
 }

@@ -1,43 +1,21 @@
-import { BatchGetCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DependencyError } from '../core/errors.js';
-import type { Suppression } from '../core/preferences.js';
+import type { Suppression, SuppressionView } from '../core/preferences.js';
 import { tables } from '../platform/resources.js';
 import { type Channel } from '../core/channels.js';
 import type { StoreContext } from './clients.js';
-import { keys } from './keys.js';
+import { batchGetItems, guard } from './dynamo.js';
+import { changeKeyFloor, keys } from './keys.js';
 
 /**
  * Reads of the suppressions table that serve many addresses at once (batch checks, scrubs, the
- * reconciliation export, DLQ replay) and the DELIVERY# items fan-out leaves in the preferences
- * table. Unlike the write path, a batch read reports per address what the store could not answer,
+ * reconciliation export, DLQ replay). Unlike the write path, a batch read reports per address what the store could not answer,
  * so that the caller can fail closed for exactly those addresses.
  */
 
 /** The index of every change of a channel, in recorded order (declared in shared/platform/resources.ts). */
 export const changesIndex = tables.suppressions.indexes[0];
-
-const MILLIS_DIGITS = 15;
-const VERSION_DIGITS = 10;
-
-/**
- * Where a suppression item sorts among its channel's changes: recorded-at millis (zero-padded, so
- * string order is time order), then address and version to make the key unique per change.
- */
-export function changeKey(suppression: Pick<Suppression, 'address' | 'version' | 'updatedAt'>): string {
-  const millis = String(Date.parse(suppression.updatedAt)).padStart(MILLIS_DIGITS, '0');
-  return `${millis}#${suppression.address}#${String(suppression.version).padStart(VERSION_DIGITS, '0')}`;
-}
-
-/** The recorded-at millis a change key starts with. */
-export function changeKeyMillis(key: string): number {
-  return Number(key.slice(0, key.indexOf('#')));
-}
-
-/** The first change key at or after `millis`: everything recorded before it sorts below it. */
-export function changeKeyFloor(millis: number): string {
-  return `${String(Math.max(0, millis)).padStart(MILLIS_DIGITS, '0')}#`;
-}
 
 function withoutKeys(item: Record<string, unknown>): Suppression {
   const { pk: _pk, changeKey: _changeKey, ...suppression } = item;
@@ -177,59 +155,25 @@ export async function changesSince(
   }
 }
 
-/** What fan-out records once a message is on a channel queue; acks and trace add to it. */
-export interface DeliveryRecord {
-  channel: Channel;
-  address: string;
-  version: number;
-  eventId: string;
-  messageId: string;
-  personId: string;
+/** The current item of one (channel, address): what the pre-send check answers from. */
+export async function getSuppression(ctx: StoreContext, channel: Channel, address: string): Promise<Suppression | undefined> {
+  const result = await guard(() =>
+    ctx.documents.send(
+      new GetCommand({ TableName: ctx.tables.suppressions, Key: keys.suppression(channel, address), ConsistentRead: true }),
+    ),
+  );
+  if (!result.Item) return undefined;
+  const { pk: _pk, ...suppression } = result.Item;
+  return suppression as Suppression;
 }
 
-// One key layout for delivery items, shared with acks and trace (store/deliveries.ts).
-export { deliveryKey } from './deliveries.js';
-import { deliveryKey } from './deliveries.js';
-
-/**
- * Notes that a message was enqueued. Idempotent: a redelivery rewrites the same values and keeps
- * the first enqueuedAt, which is when the channel could first have seen the change.
- */
-export async function recordDelivery(ctx: StoreContext, delivery: DeliveryRecord, now: Date = new Date()): Promise<void> {
-  await ctx.documents.send(
-    new UpdateCommand({
-      TableName: ctx.tables.preferences,
-      Key: deliveryKey(delivery.channel, delivery.address, delivery.version),
-      UpdateExpression:
-        'SET #type = :type, #channel = :channel, #address = :address, #version = :version, #eventId = :eventId, #messageId = :messageId, #personId = :personId, #enqueuedAt = if_not_exists(#enqueuedAt, :now)',
-      ExpressionAttributeNames: {
-        '#type': 'type',
-        '#channel': 'channel',
-        '#address': 'address',
-        '#version': 'version',
-        '#eventId': 'eventId',
-        '#messageId': 'messageId',
-        '#personId': 'personId',
-        '#enqueuedAt': 'enqueuedAt',
-      },
-      ExpressionAttributeValues: {
-        ':type': 'delivery',
-        ':channel': delivery.channel,
-        ':address': delivery.address,
-        ':version': delivery.version,
-        ':eventId': delivery.eventId,
-        ':messageId': delivery.messageId,
-        ':personId': delivery.personId,
-        ':now': now.toISOString(),
-      },
+/** The current items of many views, by suppression key. */
+export async function readSuppressions(ctx: StoreContext, views: readonly SuppressionView[]): Promise<Map<string, Suppression>> {
+  const items = await batchGetItems(ctx, ctx.tables.suppressions, views.map((view) => keys.suppression(view.channel, view.address)));
+  return new Map(
+    items.map((item) => {
+      const { pk, ...suppression } = item;
+      return [String(pk), suppression as unknown as Suppression];
     }),
   );
-}
-
-/** Whether fan-out already enqueued this version (its DELIVERY# item exists). */
-export async function isDelivered(ctx: StoreContext, channel: Channel, address: string, version: number): Promise<boolean> {
-  const { Item } = await ctx.documents.send(
-    new GetCommand({ TableName: ctx.tables.preferences, Key: deliveryKey(channel, address, version), ConsistentRead: true, ProjectionExpression: 'pk' }),
-  );
-  return Item !== undefined;
 }

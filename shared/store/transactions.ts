@@ -3,14 +3,14 @@ import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DependencyError, UnprocessableError } from '../core/errors.js';
 import type { Identity } from '../core/identity.js';
-import { impliedSuppressions, materialize, suppressionKey, type PersonRecord, type Suppression, type SuppressionView } from '../core/preferences.js';
+import { impliedSuppressions, materialize, suppressionKey, type PersonRecord, type Suppression } from '../core/preferences.js';
 import type { Channel } from '../core/channels.js';
 import type { Signal } from '../core/signal.js';
 import type { StoreContext } from './clients.js';
-import { batchGetItems, type TransactItems } from './dynamo.js';
+import type { TransactItems } from './dynamo.js';
 import { itemSize, writeUnits } from './item-size.js';
-import { keys } from './keys.js';
-import { changeKey } from './suppressions.js';
+import { changeKey, keys } from './keys.js';
+import { readSuppressions } from './suppressions.js';
 
 /**
  * The pieces every change to the master record is made of: one DynamoDB transaction holding the
@@ -32,16 +32,6 @@ const MAX_TRANSACTION_ITEMS = 100;
 /** Concurrent writers to one person re-read and re-plan; this bounds how often. */
 const MAX_ATTEMPTS = 8;
 
-export async function readSuppressions(ctx: StoreContext, views: readonly SuppressionView[]): Promise<Map<string, Suppression>> {
-  const items = await batchGetItems(ctx, ctx.tables.suppressions, views.map((view) => keys.suppression(view.channel, view.address)));
-  return new Map(
-    items.map((item) => {
-      const { pk, ...suppression } = item;
-      return [String(pk), suppression as unknown as Suppression];
-    }),
-  );
-}
-
 /** Optimistic concurrency: the write holds only if nobody changed the item since it was read. */
 function unchangedSince(attribute: 'revision' | 'version', value: number | undefined) {
   if (!value) return { ConditionExpression: 'attribute_not_exists(pk)' };
@@ -52,7 +42,7 @@ function unchangedSince(attribute: 'revision' | 'version', value: number | undef
   };
 }
 
-export function putRecord(ctx: StoreContext, before: PersonRecord & { createdAt?: string }, after: PersonRecord & { mergedInto?: string }, at: string): TransactItems[number] {
+function putRecord(ctx: StoreContext, before: PersonRecord & { createdAt?: string }, after: PersonRecord & { mergedInto?: string }, at: string): TransactItems[number] {
   const stored = { ...after, revision: before.revision + 1, createdAt: before.createdAt ?? at, updatedAt: at };
   return {
     Put: {
@@ -63,7 +53,7 @@ export function putRecord(ctx: StoreContext, before: PersonRecord & { createdAt?
   };
 }
 
-export function putSuppressions(ctx: StoreContext, writes: readonly Suppression[], current: ReadonlyMap<string, Suppression>): TransactItems {
+function putSuppressions(ctx: StoreContext, writes: readonly Suppression[], current: ReadonlyMap<string, Suppression>): TransactItems {
   return writes.map((suppression) => ({
     Put: {
       TableName: ctx.tables.suppressions,
@@ -82,7 +72,7 @@ export async function suppressionWrites(ctx: StoreContext, record: PersonRecord,
 }
 
 /** One owner per identity: a new claim, or one moved from the person merged away. */
-export function putClaim(ctx: StoreContext, identity: Identity, personId: string, at: string, movedFrom?: string): TransactItems[number] {
+function putClaim(ctx: StoreContext, identity: Identity, personId: string, at: string, movedFrom?: string): TransactItems[number] {
   return {
     Put: {
       TableName: ctx.tables.preferences,
@@ -105,7 +95,7 @@ export interface EventEntry {
   detail: Record<string, unknown>;
 }
 
-export function putEvent(ctx: StoreContext, entry: EventEntry): TransactItems {
+function putEvent(ctx: StoreContext, entry: EventEntry): TransactItems {
   return [
     {
       Put: {
@@ -141,7 +131,7 @@ export function conflictOf(error: unknown): Conflict | undefined {
   return undefined;
 }
 
-export async function transact(ctx: StoreContext, items: TransactItems): Promise<Conflict | WriteCost> {
+async function transact(ctx: StoreContext, items: TransactItems): Promise<Conflict | WriteCost> {
   if (items.length > MAX_TRANSACTION_ITEMS) {
     throw new UnprocessableError(`This change touches ${items.length} items, more than one transaction can hold (${MAX_TRANSACTION_ITEMS}).`);
   }
@@ -176,22 +166,66 @@ export function statusChangesOf(writes: readonly Suppression[], current: Readonl
   return writes.filter((write) => write.status !== (current.get(suppressionKey(write.channel, write.address))?.status ?? 'allowed'));
 }
 
-/** The event and history items of a signal; `extra` goes on both (e.g. where a number moved from). */
-export function putSignalEvent(
-  ctx: StoreContext,
-  signal: Signal,
-  personId: string,
-  recordedAt: string,
-  effect: string,
-  extra: Record<string, unknown> = {},
-): TransactItems {
+/** How a signal is kept: the whole signal as the event, its summary in the person's history. */
+export function signalEvent(signal: Signal, personId: string, recordedAt: string, effect: string, extra: Record<string, unknown> = {}): EventEntry {
   const { kind, channels, purpose, scope, receivedAt, source } = signal;
-  return putEvent(ctx, {
+  return {
     eventId: signal.id,
     personId,
     occurredAt: signal.occurredAt,
     recordedAt,
     summary: { kind, channels, purpose, scope, receivedAt, source, effect, ...extra },
     detail: { ...signal, effect, ...extra },
-  });
+  };
+}
+
+/** A line in another person's history pointing at an event kept elsewhere (where an unlinked number went). */
+export interface HistoryLine {
+  personId: string;
+  eventId: string;
+  occurredAt: string;
+  recordedAt: string;
+  summary: Record<string, unknown>;
+}
+
+/**
+ * Everything one change to the master record writes, as plain data. The record use cases
+ * (shared/record) decide it; `commitChange` turns it into one transaction.
+ */
+export interface Change {
+  event: EventEntry;
+  history?: readonly HistoryLine[];
+  /** Each person record as read (its revision guards the write) and as it must become. */
+  records: readonly { before: PersonRecord & { createdAt?: string }; after: PersonRecord & { mergedInto?: string } }[];
+  /** New owners of identities; `movedFrom` when the claim moves from another person. */
+  claims: readonly { identity: Identity; personId: string; movedFrom?: string }[];
+  suppressions: { writes: readonly Suppression[]; current: ReadonlyMap<string, Suppression> };
+}
+
+/**
+ * Commits a change in one transaction. The event goes first: its existing already means the
+ * same change was recorded before (`duplicate`); any other guard failing means a concurrent
+ * writer got there first (`changed`: re-read and re-plan).
+ */
+export function commitChange(ctx: StoreContext, change: Change): Promise<Conflict | WriteCost> {
+  const at = change.event.recordedAt;
+  return transact(ctx, [
+    ...putEvent(ctx, change.event),
+    ...(change.history ?? []).map((line) => ({
+      Put: {
+        TableName: ctx.tables.preferences,
+        Item: {
+          ...keys.history(line.personId, line.occurredAt, line.eventId),
+          type: 'history',
+          eventId: line.eventId,
+          occurredAt: line.occurredAt,
+          recordedAt: line.recordedAt,
+          ...line.summary,
+        },
+      },
+    })),
+    ...change.records.map(({ before, after }) => putRecord(ctx, before, after, at)),
+    ...change.claims.map((claim) => putClaim(ctx, claim.identity, claim.personId, at, claim.movedFrom)),
+    ...putSuppressions(ctx, change.suppressions.writes, change.suppressions.current),
+  ]);
 }

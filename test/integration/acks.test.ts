@@ -4,8 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { recordAcks } from '../../shared/audit/acks.js';
 import { signalFromSms } from '../../shared/intake/sms/inbound.js';
 import { deliveriesOf, getDelivery } from '../../shared/store/deliveries.js';
-import { recordDelivery } from '../../shared/store/suppressions.js';
-import { recordSignal } from '../../shared/store/people.js';
+import { recordDelivery } from '../../shared/store/deliveries.js';
+import { recordSignal } from '../../shared/record/record-signal.js';
 import { httpEvent } from '../support/http-event.js';
 import { createTestStack, type TestStack } from '../support/local-stack.js';
 import { phoneNumbers } from '../support/phones.js';
@@ -40,7 +40,7 @@ function sms(text: 'STOP' | 'START', from: string, at: string) {
 
 /** A STOP recorded and enqueued as fan-out would: returns the version it produced. */
 async function stoppedAndEnqueued(address: string, at: string, text: 'STOP' | 'START' = 'STOP') {
-  const outcome = await recordSignal(stack.store, sms(text, address, at), () => new Date(at));
+  const outcome = await recordSignal(stack.store, sms(text, address, at), { now: () => new Date(at) });
   const written = outcome.suppressions.find((item) => item.channel === 'sms')!;
   await recordDelivery(
     stack.store,

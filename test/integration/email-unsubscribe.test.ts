@@ -6,7 +6,7 @@ import { lambdaContext } from '../../infra/local/lambda-context.js';
 import { createUnsubscribeHandler } from '../../functions/unsubscribe.js';
 import { createUnsubscribeToken, parseTokenKeys } from '../../shared/intake/email/tokens.js';
 import { keys as storeKeys } from '../../shared/store/keys.js';
-import { getSuppression } from '../../shared/store/people.js';
+import { getSuppression } from '../../shared/store/suppressions.js';
 import { httpEvent } from '../support/http-event.js';
 import { createTestStack, type TestStack } from '../support/local-stack.js';
 

@@ -5,7 +5,8 @@ import { generate } from 'selfsigned';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { lambdaContext } from '../../infra/local/lambda-context.js';
 import { createEmailInboundHandler } from '../../functions/email-inbound.js';
-import { findPerson, getSuppression } from '../../shared/store/people.js';
+import { findPerson } from '../../shared/store/people.js';
+import { getSuppression } from '../../shared/store/suppressions.js';
 import { httpEvent } from '../support/http-event.js';
 import { createTestStack, type TestStack } from '../support/local-stack.js';
 

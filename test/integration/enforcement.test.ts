@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { localClientOptions } from '../../infra/local/services.js';
 import { checkAddresses } from '../../shared/distribution/enforcement.js';
 import { requestSchema, signalFromRequest } from '../../shared/intake/requests/requests.js';
-import { recordSignal } from '../../shared/store/people.js';
+import { recordSignal } from '../../shared/record/record-signal.js';
 import { freePort } from '../support/system.js';
 import { createTestStack, type TestStack } from '../support/local-stack.js';
 

@@ -4,7 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { exportChanges } from '../../shared/distribution/enforcement.js';
 import { applySuppressionMessage, type SuppressionMessage } from '../../shared/distribution/fanout.js';
 import { signalFromSms } from '../../shared/intake/sms/inbound.js';
-import { getSuppression, recordSignal } from '../../shared/store/people.js';
+import { getSuppression } from '../../shared/store/suppressions.js';
+import { recordSignal } from '../../shared/record/record-signal.js';
 import { createTestStack, type TestStack } from '../support/local-stack.js';
 
 /** The reconciliation export over the changes index in DynamoDB Local, paged while writes happen. */

@@ -6,8 +6,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startStreamPoller, type StreamFailureMessage, type StreamPoller } from '../../infra/local/stream-poller.js';
 import { applySuppressionMessage, channelQueuePorts, type FanoutPorts, type SuppressionMessage } from '../../shared/distribution/fanout.js';
 import { signalFromSms } from '../../shared/intake/sms/inbound.js';
-import { getSuppression, recordSignal } from '../../shared/store/people.js';
-import { deliveryKey } from '../../shared/store/suppressions.js';
+import { getSuppression } from '../../shared/store/suppressions.js';
+import { recordSignal } from '../../shared/record/record-signal.js';
+import { keys } from '../../shared/store/keys.js';
 import { createTestStack, type TestStack } from '../support/local-stack.js';
 
 /**
@@ -100,7 +101,7 @@ async function expectExactlyOncePerVersion(stack: TestStack, phones: string[]): 
   }
   // Each enqueued version left its DELIVERY# item for acks and trace.
   const delivery = await stack.store.documents.send(
-    new GetCommand({ TableName: stack.store.tables.preferences, Key: deliveryKey('sms', phones[0]!, 2) }),
+    new GetCommand({ TableName: stack.store.tables.preferences, Key: keys.delivery('sms', phones[0]!, 2) }),
   );
   expect(delivery.Item).toMatchObject({ channel: 'sms', address: phones[0], version: 2, messageId: `sms:${phones[0]}:v2`, enqueuedAt: expect.any(String) });
 }

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { getSuppression } from '../../shared/store/people.js';
+import { getSuppression } from '../../shared/store/suppressions.js';
 import { httpEvent } from '../support/http-event.js';
 import { createTestStack, type TestStack } from '../support/local-stack.js';
 import { phoneNumbers } from '../support/phones.js';

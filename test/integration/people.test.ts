@@ -5,15 +5,10 @@ import { BadRequestError, ConflictError, UnprocessableError } from '../../shared
 import { requestSchema, signalFromRequest, type CanonicalRequest } from '../../shared/intake/requests/requests.js';
 import { signalFromSms } from '../../shared/intake/sms/inbound.js';
 import { keys } from '../../shared/store/keys.js';
-import {
-  findPerson,
-  getPerson,
-  getSuppression,
-  linkIdentity,
-  mergePeople,
-  personHistory,
-  recordSignal,
-} from '../../shared/store/people.js';
+import { findPerson, getPerson, personHistory } from '../../shared/store/people.js';
+import { getSuppression } from '../../shared/store/suppressions.js';
+import { linkIdentity, mergePeople } from '../../shared/record/people.js';
+import { recordSignal } from '../../shared/record/record-signal.js';
 import { createTestStack, type TestStack } from '../support/local-stack.js';
 import { phoneNumbers } from '../support/phones.js';
 

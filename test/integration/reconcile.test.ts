@@ -7,9 +7,9 @@ import { recordAcks } from '../../shared/audit/acks.js';
 import { ensureBucket, reconcileChannel, s3Snapshot, writeReport } from '../../shared/audit/reconcile.js';
 import { slaPolicy } from '../../shared/core/sla.js';
 import { signalFromSms } from '../../shared/intake/sms/inbound.js';
-import { recordDelivery } from '../../shared/store/suppressions.js';
+import { recordDelivery } from '../../shared/store/deliveries.js';
 import { keys } from '../../shared/store/keys.js';
-import { recordSignal } from '../../shared/store/people.js';
+import { recordSignal } from '../../shared/record/record-signal.js';
 import { localClientOptions } from '../../infra/local/services.js';
 import { createTestStack, type TestStack } from '../support/local-stack.js';
 import { phoneNumbers } from '../support/phones.js';
@@ -34,7 +34,7 @@ function stop(from: string, at: string) {
 }
 
 async function stopped(address: string, at: string, options: { enqueued?: boolean; ackedAt?: string } = {}) {
-  const outcome = await recordSignal(stack.store, stop(address, at), () => new Date(at));
+  const outcome = await recordSignal(stack.store, stop(address, at), { now: () => new Date(at) });
   const item = outcome.suppressions[0]!;
   if (options.enqueued ?? true) {
     await recordDelivery(

@@ -7,8 +7,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { replayDeadLetters, type DeadLetterQueue } from '../../cli/commands/replay-dlq.js';
 import { channelQueuePorts, suppressionMessage, type SuppressionMessage } from '../../shared/distribution/fanout.js';
 import { signalFromSms } from '../../shared/intake/sms/inbound.js';
-import { getSuppression, recordSignal } from '../../shared/store/people.js';
-import { deliveryKey } from '../../shared/store/suppressions.js';
+import { getSuppression } from '../../shared/store/suppressions.js';
+import { recordSignal } from '../../shared/record/record-signal.js';
+import { keys } from '../../shared/store/keys.js';
 import { createTestStack, type TestStack } from '../support/local-stack.js';
 
 /** `optout-hub replay-dlq` against fauxqs and DynamoDB Local (no fan-out running: only replay sends). */
@@ -119,7 +120,7 @@ describe('replayDeadLetters', () => {
     );
     expect(await visible(stack.resources.fanoutFailureQueueUrl)).toBe(0);
     expect(await visible(stack.resources.queues.sms.dlqUrl)).toBe(0);
-    const delivery = await stack.store.documents.send(new GetCommand({ TableName: stack.store.tables.preferences, Key: deliveryKey('sms', c, 2) }));
+    const delivery = await stack.store.documents.send(new GetCommand({ TableName: stack.store.tables.preferences, Key: keys.delivery('sms', c, 2) }));
     expect(delivery.Item).toMatchObject({ messageId: `sms:${c}:v2` });
   });
 

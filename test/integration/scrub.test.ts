@@ -5,7 +5,7 @@ import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { scrubCsv } from '../../cli/commands/scrub.js';
 import { requestSchema, signalFromRequest } from '../../shared/intake/requests/requests.js';
-import { recordSignal } from '../../shared/store/people.js';
+import { recordSignal } from '../../shared/record/record-signal.js';
 import { createTestStack, type TestStack } from '../support/local-stack.js';
 
 /** `optout-hub scrub` on a generated print file against DynamoDB Local, with known suppressed rows. */

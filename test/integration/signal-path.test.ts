@@ -7,7 +7,9 @@ import type { SuppressionMessage } from '../../shared/distribution/fanout.js';
 import { signalFromSms } from '../../shared/intake/sms/inbound.js';
 import type { Signal } from '../../shared/core/signal.js';
 import { keys } from '../../shared/store/keys.js';
-import { getPerson, getSuppression, recordSignal } from '../../shared/store/people.js';
+import { getPerson } from '../../shared/store/people.js';
+import { getSuppression } from '../../shared/store/suppressions.js';
+import { recordSignal } from '../../shared/record/record-signal.js';
 import { createTestStack, receiveMessagesFor, type TestStack } from '../support/local-stack.js';
 import { phoneNumbers } from '../support/phones.js';
 

@@ -3,8 +3,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { recordAcks } from '../../shared/audit/acks.js';
 import { slaPolicy } from '../../shared/core/sla.js';
 import { signalFromSms } from '../../shared/intake/sms/inbound.js';
-import { recordDelivery } from '../../shared/store/suppressions.js';
-import { getPerson, recordSignal } from '../../shared/store/people.js';
+import { recordDelivery } from '../../shared/store/deliveries.js';
+import { getPerson } from '../../shared/store/people.js';
+import { recordSignal } from '../../shared/record/record-signal.js';
 import { readTrace, traceHtml, traceText } from '../../shared/audit/trace.js';
 import { createTestStack, type TestStack } from '../support/local-stack.js';
 import { phoneNumbers } from '../support/phones.js';
@@ -28,7 +29,7 @@ describe('trace', () => {
   it('shows evidence, arrival, recording, enqueue and ack per channel with deadlines, as text and html', async () => {
     const address = phone();
     const signal = sms('STOP', address, '2026-05-04T10:00:00.000Z');
-    const outcome = await recordSignal(stack.store, signal, () => new Date('2026-05-04T10:00:00.250Z'));
+    const outcome = await recordSignal(stack.store, signal, { now: () => new Date('2026-05-04T10:00:00.250Z') });
     const item = outcome.suppressions[0]!;
     await recordDelivery(
       stack.store,
@@ -37,7 +38,7 @@ describe('trace', () => {
     );
     await recordAcks(stack.store, 'sms-sync', [{ channel: 'sms', address, version: item.version }], () => new Date('2026-05-04T10:04:00.000Z'), 'sync-key-7');
     // A second STOP is a new decision (a new version): until fan-out enqueues it, it shows as such.
-    await recordSignal(stack.store, sms('STOP', address, '2026-05-05T09:00:00.000Z'), () => new Date('2026-05-05T09:00:00.100Z'));
+    await recordSignal(stack.store, sms('STOP', address, '2026-05-05T09:00:00.000Z'), { now: () => new Date('2026-05-05T09:00:00.100Z') });
 
     const person = (await getPerson(stack.store, outcome.personId))!;
     const trace = await readTrace(stack.store, person, { policy: slaPolicy(), expected: () => [], now: new Date('2026-05-20T00:00:00.000Z') });
@@ -84,7 +85,7 @@ describe('trace', () => {
 
   it('shows a STOP nobody acked as past its deadline, and one never enqueued as such', async () => {
     const address = phone();
-    const outcome = await recordSignal(stack.store, sms('STOP', address, '2026-05-04T10:00:00.000Z'), () => new Date('2026-05-04T10:00:00.100Z'));
+    const outcome = await recordSignal(stack.store, sms('STOP', address, '2026-05-04T10:00:00.000Z'), { now: () => new Date('2026-05-04T10:00:00.100Z') });
     const person = (await getPerson(stack.store, outcome.personId))!;
     const trace = await readTrace(stack.store, person, { policy: slaPolicy(), expected: () => [], now: new Date('2026-05-19T00:00:00.000Z') });
     expect(trace.events[0]!.distribution).toMatchObject([{ state: 'not-enqueued', target: 'missed', deadline: 'missed' }]);

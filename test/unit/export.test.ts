@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { changeKey, changeKeyFloor, changeKeyMillis, deliveryKey } from '../../shared/store/suppressions.js';
+import { changeKey, changeKeyFloor, changeKeyMillis, keys } from '../../shared/store/keys.js';
 
 describe('changeKey', () => {
   it('sorts as text in the order changes were recorded', () => {
@@ -35,6 +35,6 @@ describe('changeKey', () => {
 
 describe('deliveryKey', () => {
   it('is the contract shared with acks and trace: DELIVERY#channel#address, v + 10 digits', () => {
-    expect(deliveryKey('sms', '+14155550100', 7)).toEqual({ pk: 'DELIVERY#sms#+14155550100', sk: 'v0000000007' });
+    expect(keys.delivery('sms', '+14155550100', 7)).toEqual({ pk: 'DELIVERY#sms#+14155550100', sk: 'v0000000007' });
   });
 });

@@ -1,17 +1,15 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
 import type { CountryCode } from 'libphonenumber-js/max';
 import { normalizePhone } from '../../core/addresses.js';
 import { BadRequestError, DependencyError } from '../../core/errors.js';
-import { addressesOn } from '../../core/preferences.js';
+import { addressesOn, impliedSuppressions, type PersonRecord } from '../../core/preferences.js';
 import { channels, type Channel } from '../../core/channels.js';
 import { signalSchema, type Signal } from '../../core/signal.js';
+import { recordSignal } from '../../record/record-signal.js';
 import type { StoreContext } from '../../store/clients.js';
-import { guard } from '../../store/dynamo.js';
-import { keys } from '../../store/keys.js';
-import { getPerson, getSuppression, recordSignal, type RecordOutcome } from '../../store/people.js';
-import { unlinkIdentity } from '../../store/unlink.js';
+import { attachOnce, keepEvent, readEvent } from '../../store/events.js';
+import { getPerson } from '../../store/people.js';
+import { getSuppression } from '../../store/suppressions.js';
 import { dispositionAction, normalizeCode, type DispositionMap } from './disposition-map.js';
 import { deadlines, type CallReceipt } from './receipt.js';
 import type { CallDisposition, DispositionAction } from './types.js';
@@ -85,35 +83,27 @@ function occurredAtOf(disposition: CallDisposition, receivedAt: Date): string {
   return new Date(at).toISOString();
 }
 
-async function storedReceipt(ctx: StoreContext, eventId: string): Promise<{ item?: Record<string, unknown>; receipt?: CallReceipt }> {
-  const result = await guard(() => ctx.documents.send(new GetCommand({ TableName: ctx.tables.preferences, Key: keys.event(eventId), ConsistentRead: true })));
-  return { item: result.Item, receipt: result.Item?.receipt as CallReceipt | undefined };
+async function storedReceipt(ctx: StoreContext, eventId: string): Promise<CallReceipt | undefined> {
+  return (await readEvent(ctx, eventId))?.receipt as CallReceipt | undefined;
 }
 
 /** Keeps the first receipt: a concurrent or later writer gets the stored one back. */
 async function keepReceipt(ctx: StoreContext, eventId: string, receipt: CallReceipt): Promise<CallReceipt> {
-  try {
-    await guard(() =>
-      ctx.documents.send(
-        new UpdateCommand({
-          TableName: ctx.tables.preferences,
-          Key: keys.event(eventId),
-          UpdateExpression: 'SET receipt = :receipt',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(receipt)',
-          ExpressionAttributeValues: { ':receipt': receipt },
-        }),
-      ),
-    );
-    return receipt;
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    const stored = (await storedReceipt(ctx, eventId)).receipt;
-    if (!stored) throw new DependencyError('The receipt could not be kept.');
-    return stored;
-  }
+  const kept = await attachOnce(ctx, eventId, 'receipt', receipt);
+  if (!kept) throw new DependencyError('The receipt could not be kept.');
+  return kept;
 }
 
-/** What the pre-send check refuses now because of `signal`, read back from the suppressions table. */
+/** What the pre-send check refuses now because of `signal`: from the record as the signal left it. */
+function suppressedIn(record: PersonRecord, signal: Signal): CallReceipt['suppressed'] {
+  const views = impliedSuppressions(record, signal.channels);
+  const targets = new Set(
+    signal.channels.flatMap((channel) => (signal.scope === 'person' ? addressesOn(record, channel) : [signal.subject[0]!.value]).map((address) => `${channel}#${address}`)),
+  );
+  return views.filter((view) => view.status === 'suppressed' && targets.has(`${view.channel}#${view.address}`)).map(({ channel, address }) => ({ channel, address }));
+}
+
+/** The same, read back from the store: for a delivery another writer recorded first. */
 async function suppressedBy(ctx: StoreContext, signal: Signal, personId: string): Promise<CallReceipt['suppressed']> {
   const person = signal.scope === 'person' ? await getPerson(ctx, personId) : undefined;
   const pairs = signal.channels.flatMap((channel) =>
@@ -148,65 +138,47 @@ export async function recordDisposition(ctx: StoreContext, disposition: CallDisp
   }
 
   const existing = await storedReceipt(ctx, eventId);
-  if (existing.receipt) return { receipt: existing.receipt, duplicate: true };
+  if (existing) return { receipt: existing, duplicate: true };
 
   if (!action) {
     // Unknown code: kept for audit (someone may map it later), never acted on, never an error.
     const occurredAt = occurredAtOf(disposition, context.receivedAt);
     const recordedAt = new Date().toISOString();
     const receipt: CallReceipt = { ...base, outcome: 'recorded', channels: [], suppressed: [], occurredAt, effectiveAt: recordedAt };
-    try {
-      await guard(() =>
-        ctx.documents.send(
-          new PutCommand({
-            TableName: ctx.tables.preferences,
-            Item: {
-              ...keys.event(eventId),
-              type: 'event',
-              id: eventId,
-              kind: 'call-disposition',
-              effect: 'recorded',
-              occurredAt,
-              recordedAt,
-              receivedAt: context.receivedAt.toISOString(),
-              source: { type: 'call-disposition', provider: disposition.dialer, messageId: disposition.callId },
-              match: { disposition: disposition.code, action: 'unknown' },
-              evidence: {
-                method: 'phone-call',
-                reference: `${disposition.dialer}:${disposition.callId}`,
-                ...(disposition.agentId ? { collectedBy: `agent:${disposition.agentId}` } : {}),
-                ...(context.payloadSha256 ? { payloadSha256: context.payloadSha256 } : {}),
-              },
-              receipt,
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        ),
-      );
-      return { receipt, duplicate: false };
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const stored = (await storedReceipt(ctx, eventId)).receipt;
-      if (!stored) throw new DependencyError('The disposition could not be recorded.');
-      return { receipt: stored, duplicate: true };
-    }
+    const kept = await keepEvent(ctx, {
+      id: eventId,
+      kind: 'call-disposition',
+      effect: 'recorded',
+      occurredAt,
+      recordedAt,
+      receivedAt: context.receivedAt.toISOString(),
+      source: { type: 'call-disposition', provider: disposition.dialer, messageId: disposition.callId },
+      match: { disposition: disposition.code, action: 'unknown' },
+      evidence: {
+        method: 'phone-call',
+        reference: `${disposition.dialer}:${disposition.callId}`,
+        ...(disposition.agentId ? { collectedBy: `agent:${disposition.agentId}` } : {}),
+        ...(context.payloadSha256 ? { payloadSha256: context.payloadSha256 } : {}),
+      },
+      receipt,
+    });
+    if (kept) return { receipt, duplicate: false };
+    const stored = await storedReceipt(ctx, eventId);
+    if (!stored) throw new DependencyError('The disposition could not be recorded.');
+    return { receipt: stored, duplicate: true };
   }
 
   const signal = signalFromDisposition(disposition, action, context);
-  const outcome: RecordOutcome & { unlinkedFrom?: string } =
-    action === 'wrong-number' ? await unlinkIdentity(ctx, signal) : await recordSignal(ctx, signal);
-  // effectiveAt is when the store says it recorded the event, read back rather than guessed.
-  const recorded = (await storedReceipt(ctx, eventId)).item;
-  const suppressed = await suppressedBy(ctx, signal, outcome.personId);
+  const outcome = await recordSignal(ctx, signal, { wrongNumber: action === 'wrong-number' });
   const receipt: CallReceipt = {
     ...base,
     outcome: outcome.effect === 'superseded' ? 'overridden' : action === 'wrong-number' ? 'unlinked' : 'suppressed',
     personId: outcome.personId,
     scope: signal.scope,
     channels: signal.channels,
-    suppressed,
+    suppressed: outcome.record ? suppressedIn(outcome.record, signal) : await suppressedBy(ctx, signal, outcome.personId),
     occurredAt: signal.occurredAt,
-    effectiveAt: String(recorded?.recordedAt ?? new Date().toISOString()),
+    effectiveAt: outcome.recordedAt,
     deadlines: deadlines(signal.occurredAt, context.slaHours),
   };
   return { receipt: await keepReceipt(ctx, eventId, receipt), duplicate: outcome.duplicate };

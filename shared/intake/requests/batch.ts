@@ -4,7 +4,7 @@ import { assertPurpose } from '../../platform/config.js';
 import { ProblemError } from '../../core/errors.js';
 import { requestSchema, signalFromRequest } from './requests.js';
 import type { StoreContext } from '../../store/clients.js';
-import { recordSignal, type RecordOutcome } from '../../store/people.js';
+import { recordSignal, type RecordOutcome } from '../../record/record-signal.js';
 
 /**
  * Many canonical requests at once (`POST /v1/requests/batch`, and `optout-hub import`): each item
