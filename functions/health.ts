@@ -1,11 +1,10 @@
-import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { queueUrl, tableName } from '../shared/platform/config.js';
 import { httpHandler } from '../shared/http/middleware.js';
 import { jsonResponse } from '../shared/http/problem.js';
 import { tables, type TableKey } from '../shared/platform/resources.js';
 import { channels } from '../shared/core/channels.js';
-import { dynamodb, sqs } from '../shared/store/clients.js';
+import { sqs, tableAnswers } from '../shared/store/clients.js';
 
 /** A dependency that does not answer within this long counts as down. */
 const CHECK_TIMEOUT_MS = 2000;
@@ -25,7 +24,7 @@ async function probe(operation: (abortSignal: AbortSignal) => Promise<unknown>):
 export const handler = httpHandler(async () => {
   const tableKeys = Object.keys(tables) as TableKey[];
   const [tableChecks, queueChecks] = await Promise.all([
-    Promise.all(tableKeys.map((key) => probe((abortSignal) => dynamodb.send(new DescribeTableCommand({ TableName: tableName(key) }), { abortSignal })))),
+    Promise.all(tableKeys.map((key) => probe((abortSignal) => tableAnswers(tableName(key), abortSignal)))),
     Promise.all(
       channels.map((channel) =>
         probe((abortSignal) =>

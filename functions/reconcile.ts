@@ -1,15 +1,9 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { channelSlas, expectedIntegrations, snapshotBucket } from '../shared/platform/config.js';
 import { logger } from '../shared/platform/logger.js';
-import {
-  METRICS_NAMESPACE,
-  reconcileChannel,
-  reconcileMetrics,
-  s3Snapshot,
-  snapshotClient,
-  writeReport,
-  type ChannelReport,
-} from '../shared/audit/reconcile.js';
+import { reconcileChannel, type ChannelReport } from '../shared/audit/reconcile.js';
+import { METRICS_NAMESPACE, reconcileMetrics } from '../shared/platform/resources.js';
+import { s3Snapshot, snapshotClient, writeReport } from '../shared/store/snapshots.js';
 import { channels, isChannel, type Channel } from '../shared/core/channels.js';
 import { storeFromEnvironment } from '../shared/store/clients.js';
 

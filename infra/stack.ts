@@ -19,10 +19,9 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct, IConstruct } from 'constructs';
-import { buckets, channelQueues, dlqName, fanoutFailureQueue, functions, routes, secretEnv, schedules, streamConsumers, tables, type BucketKey, type FunctionDeclaration, type FunctionName, type RouteAuth, type TableDeclaration, type TableKey } from '../shared/platform/resources.js';
+import { METRICS_NAMESPACE, reconcileMetrics, buckets, channelQueues, dlqName, fanoutFailureQueue, functions, routes, secretEnv, schedules, streamConsumers, tables, type BucketKey, type FunctionDeclaration, type FunctionName, type RouteAuth, type TableDeclaration, type TableKey } from '../shared/platform/resources.js';
 import { channels, type Channel } from '../shared/core/channels.js';
 import { secretNames } from '../shared/platform/config.js';
-import { METRICS_NAMESPACE, reconcileMetrics } from '../shared/audit/reconcile.js';
 import { HandlerFunction } from './constructs/handler-function.js';
 
 export interface OptoutHubStackProps extends StackProps {

@@ -1,9 +1,4 @@
-import {
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  TrimmedDataAccessException,
-  type DynamoDBStreamsClient,
-} from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import {
   DeleteMessageCommand,
   GetQueueAttributesCommand,
@@ -12,7 +7,6 @@ import {
   type Message,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import cliProgress from 'cli-progress';
 import { UsageError, parseOptions, type Command } from '../command.js';
 import { useLocalSystemUnlessConfigured } from '../environment.js';
@@ -20,6 +14,7 @@ import { assertSuppression, distribute, suppressionMessage, type FanoutPorts, ty
 import { channelQueues, dlqName, fanoutFailureQueue } from '../../shared/platform/resources.js';
 import { channels, isChannel, type Channel } from '../../shared/core/channels.js';
 import type { StoreContext } from '../../shared/store/clients.js';
+import { keysOfStreamFailure } from '../../shared/store/stream-records.js';
 import { readSuppressionByKey } from '../../shared/store/suppressions.js';
 
 /**
@@ -70,45 +65,6 @@ export interface ReplaySummary {
   kept: number;
   published: number;
   errors: string[];
-}
-
-/** The suppressions-table keys (pk) a fan-out failure names, from the message or the stream. */
-export async function keysOfStreamFailure(streams: DynamoDBStreamsClient, body: Record<string, any>): Promise<string[]> {
-  const listed = body.records as { keys?: { pk?: unknown } }[] | undefined;
-  if (Array.isArray(listed) && listed.every((record) => typeof record.keys?.pk === 'string')) {
-    return listed.map((record) => String(record.keys!.pk));
-  }
-  const info = body.DDBStreamBatchInfo as { shardId: string; startSequenceNumber: string; endSequenceNumber: string; streamArn: string } | undefined;
-  if (!info?.shardId || !info.startSequenceNumber || !info.endSequenceNumber || !info.streamArn) {
-    throw new Error('The dead letter names no stream records.');
-  }
-  const end = BigInt(info.endSequenceNumber);
-  const keys: string[] = [];
-  try {
-    let { ShardIterator: iterator } = await streams.send(
-      new GetShardIteratorCommand({
-        StreamArn: info.streamArn,
-        ShardId: info.shardId,
-        ShardIteratorType: 'AT_SEQUENCE_NUMBER',
-        SequenceNumber: info.startSequenceNumber,
-      }),
-    );
-    for (let reads = 0; iterator && reads < 1000; reads++) {
-      const page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
-      for (const record of page.Records ?? []) {
-        if (BigInt(record.dynamodb!.SequenceNumber!) > end) return [...new Set(keys)];
-        keys.push(String(unmarshall(record.dynamodb!.Keys as never).pk));
-      }
-      if (!page.Records?.length && keys.length) break;
-      iterator = page.NextShardIterator;
-    }
-  } catch (error) {
-    if (error instanceof TrimmedDataAccessException) {
-      throw new Error('The stream no longer holds these records (24 h retention): reconcile the channel from GET /v1/suppressions/{channel} instead.');
-    }
-    throw error;
-  }
-  return [...new Set(keys)];
 }
 
 async function republish(store: StoreContext, ports: FanoutPorts, pk: string, fallback?: SuppressionMessage): Promise<number> {

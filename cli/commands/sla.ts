@@ -63,7 +63,8 @@ export const slaCommand: Command = {
     }
     const { storeFromEnvironment } = await import('../../shared/store/clients.js');
     const { channelSlas, expectedIntegrations, snapshotBucket } = await import('../../shared/platform/config.js');
-    const { reconcileChannel, s3Snapshot, snapshotClient, writeReport, ensureBucket } = await import('../../shared/audit/reconcile.js');
+    const { reconcileChannel } = await import('../../shared/audit/reconcile.js');
+    const { s3Snapshot, snapshotClient, writeReport, ensureBucket } = await import('../../shared/store/snapshots.js');
     const store = storeFromEnvironment();
     const s3 = parsed.values.snapshot ? snapshotClient() : undefined;
     if (s3 && process.env.AWS_ENDPOINT_URL_S3) await ensureBucket(s3, snapshotBucket());

@@ -161,7 +161,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     }
 
     // The declared schedules on timers, as EventBridge would run them (reconciliation: daily).
-    const { ensureBucket, snapshotClient } = await import('../../shared/audit/reconcile.js');
+    const { ensureBucket, snapshotClient } = await import('../../shared/store/snapshots.js');
     const s3 = snapshotClient();
     await ensureBucket(s3, buckets.snapshots.name);
     s3.destroy();

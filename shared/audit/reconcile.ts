@@ -1,8 +1,4 @@
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
-import { PassThrough } from 'node:stream';
 import { appliedAt, missingAcks } from './acks.js';
-import { DependencyError } from '../core/errors.js';
 import { impliedSuppressions, suppressionFor, suppressionKey, type PersonRecord, type Suppression, type SuppressionView } from '../core/preferences.js';
 import type { Channel } from '../core/channels.js';
 import { assess, type SlaPolicy } from '../core/sla.js';
@@ -11,6 +7,7 @@ import { deliveryId, getDeliveries, type Delivery } from '../store/deliveries.js
 import { batchGetItems, scanPages } from '../store/dynamo.js';
 import { keys } from '../store/keys.js';
 import { getPerson, type StoredPerson } from '../store/people.js';
+import type { SnapshotSink } from '../store/snapshots.js';
 
 /**
  * Reconciliation: a full snapshot of each channel's suppressions, the drift it can see between the
@@ -18,20 +15,6 @@ import { getPerson, type StoredPerson } from '../store/people.js';
  * not applied in time. `judgeSuppression` is the rule for one item; `reconcileChannel` walks a
  * channel page by page (memory bounded by one page), streaming the snapshot as it goes.
  */
-
-/** CloudWatch namespace of the reconciliation metrics (EMF); the stack's alarms watch the same names. */
-export const METRICS_NAMESPACE = 'OptoutHub';
-
-/** Metric name for each count of a channel report (dimensions: service, channel). */
-export const reconcileMetrics = {
-  SuppressionsPastTarget: 'past-target',
-  SuppressionsApproachingDeadline: 'approaching-deadline',
-  SuppressionsPastDeadline: 'past-deadline',
-  DriftStateDiffers: 'state-differs',
-  DriftPersonMissing: 'person-missing',
-  DriftDeliveryMissing: 'delivery-missing',
-  DriftItemMissing: 'item-missing',
-} as const satisfies Record<string, DriftKind | FlagKind>;
 
 export type DriftKind = 'state-differs' | 'person-missing' | 'delivery-missing' | 'item-missing';
 export type FlagKind = 'past-target' | 'approaching-deadline' | 'past-deadline';
@@ -189,13 +172,6 @@ async function reconcilePeople(ctx: StoreContext, channel: Channel, report: (fin
   return people;
 }
 
-/** Where a snapshot's lines go. */
-export interface SnapshotSink {
-  write(line: string): Promise<void>;
-  close(): Promise<{ bucket: string; key: string }>;
-  abort(): Promise<void>;
-}
-
 export interface ChannelReport {
   channel: Channel;
   startedAt: string;
@@ -307,72 +283,4 @@ export async function reconcileChannel(ctx: StoreContext, channel: Channel, opti
     findings,
     truncated,
   };
-}
-
-/** An S3 client for the configured endpoint; path-style when an emulator (fauxqs) stands in for S3. */
-export function snapshotClient(): S3Client {
-  return new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) });
-}
-
-const stamp = (at: Date) => at.toISOString().replace(/[:.]/g, '-');
-
-export function snapshotKey(channel: Channel, at: Date): string {
-  return `snapshots/${channel}/${at.toISOString().slice(0, 10)}/${stamp(at)}.jsonl`;
-}
-
-export function reportKey(channel: Channel, at: Date): string {
-  return `reports/${channel}/${at.toISOString().slice(0, 10)}/${stamp(at)}.json`;
-}
-
-/**
- * Streams JSON lines to one S3 object with a multipart upload, so a snapshot of millions of
- * items never sits in memory; `write` waits whenever the upload falls behind.
- */
-export function s3Snapshot(s3: S3Client, bucket: string): (channel: Channel, at: Date) => SnapshotSink {
-  return (channel, at) => {
-    const key = snapshotKey(channel, at);
-    const body = new PassThrough({ highWaterMark: 1 << 20 });
-    const upload = new Upload({ client: s3, params: { Bucket: bucket, Key: key, Body: body, ContentType: 'application/x-ndjson' } });
-    const done = upload.done();
-    // Surface a failed upload at the next write or at close, not as an unhandled rejection.
-    done.catch(() => undefined);
-    return {
-      async write(line) {
-        if (!body.write(line)) await new Promise<void>((resolve) => body.once('drain', resolve));
-      },
-      async close() {
-        body.end();
-        try {
-          await done;
-        } catch (error) {
-          throw new DependencyError('The snapshot could not be written to S3.', {}, error);
-        }
-        return { bucket, key };
-      },
-      async abort() {
-        await upload.abort();
-        body.destroy();
-      },
-    };
-  };
-}
-
-export async function writeReport(s3: S3Client, bucket: string, report: ChannelReport): Promise<string> {
-  const key = reportKey(report.channel, new Date(report.startedAt));
-  await s3
-    .send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(report, null, 2), ContentType: 'application/json' }))
-    .catch((error: unknown) => {
-      throw new DependencyError('The reconciliation report could not be written to S3.', {}, error);
-    });
-  return key;
-}
-
-/** Creates the bucket where only an emulator runs (on AWS the stack owns it). */
-export async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
-  try {
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  } catch (error) {
-    const name = (error as { name?: string }).name;
-    if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw error;
-  }
 }

@@ -44,6 +44,11 @@ export function defaultPhoneRegion(): CountryCode {
   return region;
 }
 
+/** Path-style S3 addressing, which an emulator standing in for S3 (AWS_ENDPOINT_URL_S3) needs. */
+export function s3PathStyle(): boolean {
+  return Boolean(process.env.AWS_ENDPOINT_URL_S3);
+}
+
 /**
  * Purposes a preference may be for: `all`, `marketing`, and the named topics in PURPOSES
  * (comma-separated, e.g. `newsletter,product-updates`).

@@ -266,3 +266,17 @@ export const streamConsumers = [{ table: 'suppressions', function: 'fanout' }] a
 
 /** Environment variable naming the Secrets Manager secret that holds provider secrets and API keys. */
 export const secretEnv = 'CONFIG_SECRET_ARN';
+
+/** CloudWatch namespace of the reconciliation metrics (EMF); the stack's alarms watch the same names. */
+export const METRICS_NAMESPACE = 'OptoutHub';
+
+/** Metric name for each count of a channel report (dimensions: service, channel). */
+export const reconcileMetrics = {
+  SuppressionsPastTarget: 'past-target',
+  SuppressionsApproachingDeadline: 'approaching-deadline',
+  SuppressionsPastDeadline: 'past-deadline',
+  DriftStateDiffers: 'state-differs',
+  DriftPersonMissing: 'person-missing',
+  DriftDeliveryMissing: 'delivery-missing',
+  DriftItemMissing: 'item-missing',
+} as const;

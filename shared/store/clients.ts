@@ -1,4 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { tableName } from '../platform/config.js';
@@ -36,4 +36,9 @@ export function storeFromEnvironment(): StoreContext {
       },
     },
   };
+}
+
+/** Resolves when the table answers a DescribeTable (the health check's probe). */
+export async function tableAnswers(table: string, abortSignal: AbortSignal): Promise<void> {
+  await dynamodb.send(new DescribeTableCommand({ TableName: table }), { abortSignal });
 }

@@ -9,8 +9,7 @@ import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repositoryRoot } from '../../infra/constructs/handler-function.js';
 import { OptoutHubStack } from '../../infra/stack.js';
-import { METRICS_NAMESPACE, reconcileMetrics } from '../../shared/audit/reconcile.js';
-import { buckets, channelQueues, fanoutFailureQueue, functions, routes, schedules, secretEnv, streamConsumers, tables, type FunctionDeclaration, type FunctionName, type TableKey } from '../../shared/platform/resources.js';
+import { METRICS_NAMESPACE, reconcileMetrics, buckets, channelQueues, fanoutFailureQueue, functions, routes, schedules, secretEnv, streamConsumers, tables, type FunctionDeclaration, type FunctionName, type TableKey } from '../../shared/platform/resources.js';
 import { channels, type Channel } from '../../shared/core/channels.js';
 
 /**
