@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import twilioWebhooks from 'twilio/lib/webhooks/webhooks.js';
-import type { Secrets, WebhookRequest } from '../shared/intake/sms/providers/index.js';
+import type { Secrets, WebhookRequest } from '../shared/http/webhook.js';
 import { smsProvider } from '../shared/intake/sms/providers/index.js';
 import {
   bandwidthMessage,

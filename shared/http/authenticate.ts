@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { secret } from '../platform/config.js';
+import { apiKeysTable, secret } from '../platform/config.js';
 import { ConfigurationError, ForbiddenError, UnauthenticatedError } from '../core/errors.js';
 import { documents } from '../store/clients.js';
 import { findApiKey, type ApiKeyStore } from '../store/api-keys.js';
@@ -49,7 +49,7 @@ export function requireScope(caller: Pick<Caller, 'scopes'>, scope: Scope): void
 
 /** The api-keys table, when this process was given one. */
 export function apiKeyStoreFromEnvironment(): ApiKeyStore | undefined {
-  const table = process.env.API_KEYS_TABLE;
+  const table = apiKeysTable();
   return table ? { documents, table } : undefined;
 }
 

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { UnauthenticatedError } from '../core/errors.js';
-import type { WebhookRequest } from '../intake/sms/providers/types.js';
+import type { WebhookRequest } from './webhook.js';
 
 /**
  * HTTP Basic credentials on provider callbacks (RFC 7617). Bandwidth offers nothing else, and it is

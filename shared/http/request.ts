@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { z } from 'zod';
 import { BadRequestError } from '../core/errors.js';
-import type { WebhookRequest } from '../intake/sms/providers/types.js';
+import type { WebhookRequest } from './webhook.js';
 
 /** The exact bytes the caller sent, as a string: signatures are computed over these. */
 export function rawBody(event: APIGatewayProxyEventV2): string {

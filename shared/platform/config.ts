@@ -44,6 +44,21 @@ export function defaultPhoneRegion(): CountryCode {
   return region;
 }
 
+/** The api-keys table, when this function was given one (API_KEYS_TABLE). */
+export function apiKeysTable(): string | undefined {
+  return process.env[tables.apiKeys.env]?.trim() || undefined;
+}
+
+/** DISPOSITION_MAP: the operator's dialer codes and the actions they mean (parsed by the calls intake). */
+export function dispositionMapSpec(): string | undefined {
+  return process.env.DISPOSITION_MAP;
+}
+
+/** The Amazon Connect contact attribute the flow writes the disposition code to. */
+export function connectDispositionAttribute(): string {
+  return process.env.CONNECT_DISPOSITION_ATTRIBUTE?.trim() || 'disposition';
+}
+
 /** Path-style S3 addressing, which an emulator standing in for S3 (AWS_ENDPOINT_URL_S3) needs. */
 export function s3PathStyle(): boolean {
   return Boolean(process.env.AWS_ENDPOINT_URL_S3);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { BadRequestError, ConfigurationError, UnauthenticatedError } from '../../shared/core/errors.js';
 import { bandwidth, parseBandwidthCallbacks } from '../../shared/intake/sms/providers/bandwidth.js';
 import { BASIC_CHALLENGE, basicCredentials, safeEqual } from '../../shared/http/basic-auth.js';
-import type { Secrets, WebhookRequest } from '../../shared/intake/sms/providers/types.js';
+import type { Secrets, WebhookRequest } from '../../shared/http/webhook.js';
 
 const USERNAME = 'bandwidth-callbacks';
 const PASSWORD = 'c0rrect horse: battery staple';

@@ -8,7 +8,7 @@ import { deadlines } from '../../shared/intake/calls/receipt.js';
 import { callEventId, signalFromDisposition } from '../../shared/intake/calls/record.js';
 import type { CallDisposition } from '../../shared/intake/calls/types.js';
 import { ConfigurationError, InvalidSignatureError, NotFoundError } from '../../shared/core/errors.js';
-import type { WebhookRequest } from '../../shared/intake/sms/providers/types.js';
+import type { WebhookRequest } from '../../shared/http/webhook.js';
 
 const SECRET = `whsec_${Buffer.from('a-test-secret-of-32-bytes-length!').toString('base64')}`;
 const secrets = { DIALER_WEBHOOK_SECRETS: `generic:${SECRET},genesys:${SECRET},connect:${SECRET},five9:${SECRET}`, TWILIO_AUTH_TOKEN: 'twilio-token' };

@@ -7,7 +7,7 @@ import { parsePostmarkEvent, postmark } from '../../shared/intake/email/postmark
 import { parseSendgridEvents, sendgridPublicKey, verifySendgridSignature } from '../../shared/intake/email/sendgrid.js';
 import { clearSnsCertificateCache, parseSesNotification, parseSnsMessage, verifySnsMessage, type SnsMessage } from '../../shared/intake/email/ses.js';
 import type { EmailWebhookContext } from '../../shared/intake/email/events.js';
-import type { WebhookRequest } from '../../shared/intake/sms/providers/types.js';
+import type { WebhookRequest } from '../../shared/http/webhook.js';
 
 afterEach(() => vi.unstubAllEnvs());
 

@@ -8,7 +8,7 @@ import {
   plivoV3SignedUrl,
   verifyPlivoSignature,
 } from '../../shared/intake/sms/providers/plivo.js';
-import type { Secrets, WebhookRequest } from '../../shared/intake/sms/providers/types.js';
+import type { Secrets, WebhookRequest } from '../../shared/http/webhook.js';
 
 type Pairs = [string, string][];
 type Headers = Record<string, string | undefined>;

@@ -15,7 +15,7 @@ import {
   sinchSignature,
   verifySinchSignature,
 } from '../../shared/intake/sms/providers/sinch.js';
-import type { Secrets, WebhookRequest } from '../../shared/intake/sms/providers/types.js';
+import type { Secrets, WebhookRequest } from '../../shared/http/webhook.js';
 
 const SECRET = 'KayakingTheSwell';
 const USERNAME = 'sinch-callbacks';

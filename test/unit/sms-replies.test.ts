@@ -14,7 +14,8 @@ import {
   type RecordedMessage,
   type ReplyLog,
 } from '../../shared/intake/sms/replies.js';
-import type { InboundSms, Secrets } from '../../shared/intake/sms/providers/types.js';
+import type { InboundSms } from '../../shared/intake/sms/providers/types.js';
+import type { Secrets } from '../../shared/http/webhook.js';
 
 /** The opt-out confirmation sent through Vonage, Telnyx, Bandwidth and Sinch's REST APIs. */
 

@@ -13,7 +13,7 @@ import {
   telnyxPublicKey,
   verifyTelnyxSignature,
 } from '../../shared/intake/sms/providers/telnyx.js';
-import type { WebhookRequest } from '../../shared/intake/sms/providers/types.js';
+import type { WebhookRequest } from '../../shared/http/webhook.js';
 
 /** A Telnyx account's key pair; the public half as Mission Control shows it (raw 32 bytes, base64). */
 function keyPair() {

@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import twilioWebhooks from 'twilio/lib/webhooks/webhooks.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BadRequestError, ConfigurationError, InvalidSignatureError } from '../../shared/core/errors.js';
-import { smsProvider, smsProviders, type WebhookRequest } from '../../shared/intake/sms/providers/index.js';
+import { smsProvider, smsProviders } from '../../shared/intake/sms/providers/index.js';
+import type { WebhookRequest } from '../../shared/http/webhook.js';
 import {
   EMPTY_TWIML,
   parseTwilioInbound,

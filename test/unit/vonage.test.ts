@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import jsonwebtoken from 'jsonwebtoken';
 import { describe, expect, it } from 'vitest';
 import { BadRequestError, ConfigurationError, InvalidSignatureError } from '../../shared/core/errors.js';
-import type { Secrets, WebhookRequest } from '../../shared/intake/sms/providers/types.js';
+import type { Secrets, WebhookRequest } from '../../shared/http/webhook.js';
 import {
   parseVonageMessage,
   parseVonageSmsInbound,

@@ -3,8 +3,9 @@ import twilioWebhooks from 'twilio/lib/webhooks/webhooks.js';
 import { z } from 'zod';
 import { BadRequestError, ConfigurationError, InvalidSignatureError, NotFoundError } from '../../core/errors.js';
 import { formParams } from '../../http/request.js';
+import { connectDispositionAttribute } from '../../platform/config.js';
 import { TWILIO_SIGNATURE_HEADER, TWILIO_SIGNATURE_SETTINGS_HEADER, verifyTwilioSignature } from '../sms/providers/twilio.js';
-import type { WebhookRequest } from '../sms/providers/types.js';
+import type { WebhookRequest } from '../../http/webhook.js';
 import type { CallDisposition } from './types.js';
 
 /**
@@ -259,7 +260,7 @@ const connectContactSchema = z
 const connect = standardWebhookDialer('connect', (body) => {
   const contactData = (body as { Details?: { ContactData?: unknown } } | null)?.Details?.ContactData ?? body;
   const contact = parsed(connectContactSchema, contactData, 'Amazon Connect contact');
-  const attribute = process.env.CONNECT_DISPOSITION_ATTRIBUTE?.trim() || 'disposition';
+  const attribute = connectDispositionAttribute();
   const disposition = contact.Attributes[attribute];
   if (!disposition) return undefined; // the flow set no disposition: nothing to act on
   return {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigurationError } from '../../core/errors.js';
+import { dispositionMapSpec } from '../../platform/config.js';
 import { dispositionActions, type DispositionAction } from './types.js';
 
 /**
@@ -76,7 +77,7 @@ function normalizeKeys(codes: Record<string, DispositionAction>): Record<string,
 let cache: { spec: string | undefined; map: DispositionMap } | undefined;
 
 export function configuredDispositionMap(): DispositionMap {
-  const spec = process.env.DISPOSITION_MAP;
+  const spec = dispositionMapSpec();
   if (cache?.spec !== spec || !cache) cache = { spec, map: parseDispositionMap(spec) };
   return cache.map;
 }

@@ -3,7 +3,7 @@ import { BadRequestError } from '../../core/errors.js';
 import { normalizeEmail } from '../../core/identity.js';
 import { signalSchema, type Evidence, type Signal } from '../../core/signal.js';
 import type { SecretName } from '../../platform/config.js';
-import type { WebhookRequest } from '../sms/providers/types.js';
+import type { WebhookRequest } from '../../http/webhook.js';
 import { sha256Hex } from './unsubscribe.js';
 
 /**

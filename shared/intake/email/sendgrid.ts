@@ -2,7 +2,7 @@ import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { sendgridAsmGroupTopics } from '../../platform/config.js';
 import { BadRequestError, ConfigurationError, InvalidSignatureError } from '../../core/errors.js';
 import { logger } from '../../platform/logger.js';
-import type { WebhookRequest } from '../sms/providers/types.js';
+import type { WebhookRequest } from '../../http/webhook.js';
 import { eventIdPart, providerEmail, providerTime, type EmailEvent, type EmailProvider } from './events.js';
 
 /**

@@ -3,7 +3,8 @@ import { secrets as configuredSecrets, smsReplyApiBase, smsReplyTimeoutMs, type 
 import { logger, redact } from '../../platform/logger.js';
 import type { Signal } from '../../core/signal.js';
 import type { Suppression } from '../../core/preferences.js';
-import type { InboundSms, Reply, Secrets } from './providers/types.js';
+import type { InboundSms, Reply } from './providers/types.js';
+import type { Secrets } from '../../http/webhook.js';
 
 /**
  * The one opt-out confirmation (FCC: one message, no marketing, within five minutes) for the

@@ -1,6 +1,7 @@
 import { BadRequestError, ConfigurationError } from '../../../core/errors.js';
 import { verifyBasicAuth } from '../../../http/basic-auth.js';
-import { type InboundSms, type SmsProvider, acknowledgeOk } from './types.js';
+import { type InboundSms, type SmsProvider } from './types.js';
+import { acknowledgeOk } from '../../../http/webhook.js';
 
 /**
  * Bandwidth Messaging v2 callbacks: a JSON array of events, authenticated only by the HTTP Basic

@@ -7,7 +7,7 @@ import { twilio } from './twilio.js';
 import { vonage } from './vonage.js';
 import type { SmsProvider } from './types.js';
 
-export type { Acknowledgement, InboundSms, Secrets, SmsProvider, WebhookRequest } from './types.js';
+export type { InboundSms, SmsProvider } from './types.js';
 
 /** Every SMS provider, by the name in `POST /webhooks/sms/{provider}`. */
 export const smsProviders: Record<string, SmsProvider> = {

@@ -1,7 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { BadRequestError, ConfigurationError, InvalidSignatureError } from '../../../core/errors.js';
 import { formParams } from '../../../http/request.js';
-import { acknowledgeOk, escapeXml, type InboundSms, type SmsProvider } from './types.js';
+import { type InboundSms, type SmsProvider } from './types.js';
+import { acknowledgeOk, escapeXml } from '../../../http/webhook.js';
 
 /**
  * Plivo inbound messages (the application's `message_url`): a form POST, or a GET with the fields

@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { BadRequestError, ConfigurationError, InvalidSignatureError } from '../../../core/errors.js';
 import { safeEqual, verifyBasicAuth } from '../../../http/basic-auth.js';
-import { type InboundSms, type SmsProvider, type WebhookRequest, acknowledgeOk } from './types.js';
+import { type InboundSms, type SmsProvider } from './types.js';
+import { type WebhookRequest, acknowledgeOk } from '../../../http/webhook.js';
 
 /**
  * Sinch SMS REST API inbound (MO) callbacks: JSON, one message per call. Sinch configures callback

@@ -1,6 +1,7 @@
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { BadRequestError, ConfigurationError, InvalidSignatureError } from '../../../core/errors.js';
-import { type InboundSms, type SmsProvider, type WebhookRequest, acknowledgeOk } from './types.js';
+import { type InboundSms, type SmsProvider } from './types.js';
+import { type WebhookRequest, acknowledgeOk } from '../../../http/webhook.js';
 
 /**
  * Telnyx Messaging (API v2) webhooks: JSON events, signed with Ed25519 over

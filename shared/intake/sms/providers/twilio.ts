@@ -1,7 +1,8 @@
 import twilioWebhooks from 'twilio/lib/webhooks/webhooks.js';
 import { BadRequestError, ConfigurationError, InvalidSignatureError } from '../../../core/errors.js';
 import { formParams } from '../../../http/request.js';
-import { escapeXml, type InboundSms, type SmsProvider } from './types.js';
+import { type InboundSms, type SmsProvider } from './types.js';
+import { escapeXml } from '../../../http/webhook.js';
 
 /**
  * Twilio Programmable Messaging inbound webhooks: form-encoded, signed with X-Twilio-Signature

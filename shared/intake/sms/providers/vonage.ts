@@ -1,7 +1,8 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { BadRequestError, ConfigurationError, InvalidSignatureError } from '../../../core/errors.js';
 import { formParams } from '../../../http/request.js';
-import { type InboundSms, type SmsProvider, type WebhookRequest, acknowledgeOk } from './types.js';
+import { type InboundSms, type SmsProvider } from './types.js';
+import { type WebhookRequest, acknowledgeOk } from '../../../http/webhook.js';
 
 /**
  * Vonage (formerly Nexmo) inbound texts, from either of its two APIs, both keyed by the account's
