@@ -22,4 +22,4 @@ export const handler = httpHandler(async (event) => {
   const counts = summarize(results);
   logger.info('acks recorded', { integration: request.integration, keyId, ...counts });
   return jsonResponse(200, { integration: request.integration, counts, results });
-}).use(requireApiKey('ack'));
+}).use(requireApiKey('acks'));

@@ -1,7 +1,7 @@
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
 import { presentedKey } from '../shared/core/api-keys.js';
 import { authenticate, configuredKeySources } from '../shared/http/authenticate.js';
-import { scopeForRoute } from '../shared/http/route-scopes.js';
+import { scopeForRoute } from '../shared/http/api-key.js';
 import { UnauthenticatedError } from '../shared/core/errors.js';
 import { logger } from '../shared/platform/logger.js';
 

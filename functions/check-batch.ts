@@ -33,4 +33,4 @@ export const handler = httpHandler(async (event) => {
     throw new DependencyError('The store did not answer; no address may be contacted.', { channel: body.channel, summary, results });
   }
   return jsonResponse(200, { channel: body.channel, purpose: body.purpose ?? null, summary, results });
-}).use(requireApiKey('check'));
+}).use(requireApiKey('check-batch'));

@@ -32,4 +32,4 @@ export const handler = httpHandler(async (event) => {
     person: describePerson(outcome.person),
     changed: versions(outcome.suppressions),
   });
-}).use(requireApiKey('admin'));
+}).use(requireApiKey('people-changes'));

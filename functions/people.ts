@@ -47,4 +47,4 @@ export const handler = httpHandler(async (event) => {
       return jsonResponse(200, describePerson(found));
     }
   }
-}).use(requireApiKey('admin'));
+}).use(requireApiKey('people'));

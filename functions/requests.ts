@@ -36,4 +36,4 @@ export const handler = httpHandler(async (event) => {
     effect: outcome.effect,
     suppressions: outcome.suppressions.map(({ channel, address, status, purposes, version }) => ({ channel, address, status, purposes, version })),
   });
-}).use(requireApiKey('ingest'));
+}).use(requireApiKey('requests'));

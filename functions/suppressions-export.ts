@@ -21,4 +21,4 @@ export const handler = httpHandler(async (event) => {
   const query = event.queryStringParameters ?? {};
   const page = await exportChanges(store, channel, { since: query.since, limit: query.limit, settleMs: exportSettleMs() });
   return jsonResponse(200, page);
-}).use(requireApiKey('check'));
+}).use(requireApiKey('suppressions-export'));

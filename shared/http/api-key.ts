@@ -2,6 +2,7 @@ import type middy from '@middy/core';
 import { presentedKey, type Scope } from '../core/api-keys.js';
 import { authenticate, configuredKeySources, requireScope, unauthenticated } from './authenticate.js';
 import type { HttpEvent, HttpResult } from './middleware.js';
+import { routes, type FunctionName } from '../platform/resources.js';
 
 /**
  * What the API Gateway authorizer (functions/authorizer.ts) concluded, passed to the handler in
@@ -39,8 +40,26 @@ export function callerOf(event: HttpEvent): ApiCaller {
   return caller;
 }
 
-/** Refuses the request unless it carries an API key with `scope`: 401 without a valid key, 403 without the scope. */
-export function requireApiKey(scope: Scope): middy.MiddlewareObj<HttpEvent, HttpResult> {
+/** The scope an API-key route declares, by API Gateway route key; a route nobody declared needs `admin` (fails closed). */
+export function scopeForRoute(routeKey: string): Scope {
+  const route = routes.find((candidate) => `${candidate.method} ${candidate.path}` === routeKey);
+  return route?.auth === 'api-key' ? route.scope : 'admin';
+}
+
+/** The one scope a function's API-key routes declare. A function whose routes disagree is a wiring mistake. */
+export function scopeOfFunction(name: FunctionName): Scope {
+  const declared = new Set(routes.filter((route) => route.function === name).map((route) => (route.auth === 'api-key' ? route.scope : undefined)));
+  const [scope, ...others] = [...declared];
+  if (!scope || others.length) throw new Error(`Function ${name} needs exactly one API-key scope across its routes.`);
+  return scope;
+}
+
+/**
+ * Refuses the request unless it carries an API key with the scope the function's routes declare:
+ * 401 without a valid key, 403 without the scope.
+ */
+export function requireApiKey(name: FunctionName): middy.MiddlewareObj<HttpEvent, HttpResult> {
+  const scope = scopeOfFunction(name);
   return {
     before: async (request) => {
       const decided = authorizerContext(request.event);

@@ -4,6 +4,7 @@
  * so what runs on a laptop and what is deployed cannot drift apart.
  */
 
+import type { Scope } from '../core/api-keys.js';
 import { channels, type Channel } from '../core/channels.js';
 
 export interface TableDeclaration {
@@ -211,36 +212,40 @@ export type FunctionName = keyof typeof functions;
 
 export type RouteAuth = 'provider-signature' | 'api-key' | 'none' | 'signed-token';
 
-export interface RouteDeclaration {
+interface RouteBase {
   method: 'GET' | 'POST';
   /** API Gateway path syntax: `{name}` is a path parameter. */
   path: string;
   function: FunctionName;
-  /** Who the caller proves to be; the handler enforces it, this records the contract. */
-  auth: RouteAuth;
 }
+
+/**
+ * Who the caller proves to be. An API-key route also names the scope its key needs: the
+ * authorizer (by route key) and the handler's requireApiKey (by function) both read it here.
+ */
+export type RouteDeclaration = RouteBase & ({ auth: 'api-key'; scope: Scope } | { auth: Exclude<RouteAuth, 'api-key'> });
 
 export const routes: readonly RouteDeclaration[] = [
   { method: 'POST', path: '/webhooks/sms/{provider}', function: 'sms-inbound', auth: 'provider-signature' },
   // Vonage's SMS API can be set to deliver inbound messages with GET.
   { method: 'GET', path: '/webhooks/sms/{provider}', function: 'sms-inbound', auth: 'provider-signature' },
-  { method: 'GET', path: '/v1/suppressions/{channel}/{address}', function: 'check', auth: 'api-key' },
-  { method: 'POST', path: '/v1/suppressions/check', function: 'check-batch', auth: 'api-key' },
-  { method: 'GET', path: '/v1/suppressions/{channel}', function: 'suppressions-export', auth: 'api-key' },
-  { method: 'POST', path: '/v1/requests', function: 'requests', auth: 'api-key' },
-  { method: 'POST', path: '/v1/requests/batch', function: 'requests', auth: 'api-key' },
+  { method: 'GET', path: '/v1/suppressions/{channel}/{address}', function: 'check', auth: 'api-key', scope: 'check' },
+  { method: 'POST', path: '/v1/suppressions/check', function: 'check-batch', auth: 'api-key', scope: 'check' },
+  { method: 'GET', path: '/v1/suppressions/{channel}', function: 'suppressions-export', auth: 'api-key', scope: 'check' },
+  { method: 'POST', path: '/v1/requests', function: 'requests', auth: 'api-key', scope: 'ingest' },
+  { method: 'POST', path: '/v1/requests/batch', function: 'requests', auth: 'api-key', scope: 'ingest' },
   { method: 'POST', path: '/webhooks/calls/{dialer}', function: 'calls-inbound', auth: 'provider-signature' },
   // The link in an email: GET shows a page and changes nothing; POST is the RFC 8058 one-click.
   { method: 'GET', path: '/unsubscribe/{token}', function: 'unsubscribe', auth: 'signed-token' },
   { method: 'POST', path: '/unsubscribe/{token}', function: 'unsubscribe', auth: 'signed-token' },
   { method: 'POST', path: '/webhooks/email/{provider}', function: 'email-inbound', auth: 'provider-signature' },
-  { method: 'GET', path: '/v1/people', function: 'people', auth: 'api-key' },
-  { method: 'GET', path: '/v1/people/{id}', function: 'people', auth: 'api-key' },
-  { method: 'GET', path: '/v1/people/{id}/history', function: 'people', auth: 'api-key' },
-  { method: 'POST', path: '/v1/people/{id}/identities', function: 'people-changes', auth: 'api-key' },
-  { method: 'POST', path: '/v1/people/merge', function: 'people-changes', auth: 'api-key' },
+  { method: 'GET', path: '/v1/people', function: 'people', auth: 'api-key', scope: 'admin' },
+  { method: 'GET', path: '/v1/people/{id}', function: 'people', auth: 'api-key', scope: 'admin' },
+  { method: 'GET', path: '/v1/people/{id}/history', function: 'people', auth: 'api-key', scope: 'admin' },
+  { method: 'POST', path: '/v1/people/{id}/identities', function: 'people-changes', auth: 'api-key', scope: 'admin' },
+  { method: 'POST', path: '/v1/people/merge', function: 'people-changes', auth: 'api-key', scope: 'admin' },
   { method: 'GET', path: '/v1/health', function: 'health', auth: 'none' },
-  { method: 'POST', path: '/v1/acks', function: 'acks', auth: 'api-key' },
+  { method: 'POST', path: '/v1/acks', function: 'acks', auth: 'api-key', scope: 'ack' },
 ];
 
 export interface ScheduleDeclaration {

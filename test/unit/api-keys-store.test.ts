@@ -3,14 +3,23 @@ import { describe, expect, it } from 'vitest';
 import { parseScopes } from '../../shared/store/api-keys.js';
 import { parseApiKeys } from '../../shared/core/api-keys.js';
 import { authenticate, requireScope } from '../../shared/http/authenticate.js';
-import { routeScopes, scopeForRoute } from '../../shared/http/route-scopes.js';
+import { scopeForRoute, scopeOfFunction } from '../../shared/http/api-key.js';
 import { BadRequestError, ForbiddenError, UnauthenticatedError } from '../../shared/core/errors.js';
 import { routes } from '../../shared/platform/resources.js';
 
 describe('route scopes', () => {
-  it('names the scope of every API-key route the stack declares', () => {
-    const apiKeyRoutes = routes.filter((route) => route.auth === 'api-key').map((route) => `${route.method} ${route.path}`);
-    expect(apiKeyRoutes.filter((key) => !(key in routeScopes))).toEqual([]);
+  it('gives the authorizer (by route key) and each handler (by function) the scope the route declares', () => {
+    for (const route of routes) {
+      if (route.auth !== 'api-key') continue;
+      expect(scopeForRoute(`${route.method} ${route.path}`)).toBe(route.scope);
+      expect(scopeOfFunction(route.function)).toBe(route.scope);
+    }
+    expect(scopeForRoute('GET /v1/suppressions/{channel}/{address}')).toBe('check');
+    expect(scopeOfFunction('acks')).toBe('ack');
+  });
+
+  it('refuses to wire a function without an API-key route', () => {
+    expect(() => scopeOfFunction('health')).toThrow(/exactly one API-key scope/);
   });
 
   it('needs admin for a route nobody named (fails closed)', () => {
