@@ -5,6 +5,7 @@ import { httpHandler } from '../shared/http/middleware.js';
 import { jsonResponse } from '../shared/http/problem.js';
 import { pathParameter } from '../shared/http/request.js';
 import { normalizeChannelAddress } from '../shared/core/identity.js';
+import { statusFor } from '../shared/core/preferences.js';
 import { isChannel } from '../shared/core/channels.js';
 import { storeFromEnvironment } from '../shared/store/clients.js';
 import { getSuppression } from '../shared/store/suppressions.js';
@@ -23,7 +24,7 @@ export const handler = httpHandler(async (event) => {
   const purpose = event.queryStringParameters?.purpose;
   if (purpose !== undefined) assertPurpose(purpose);
   const suppression = await getSuppression(store, channel, address);
-  const status = !suppression ? 'allowed' : purpose === undefined ? suppression.status : (suppression.purposes[purpose] ?? suppression.purposes.all ?? 'allowed');
+  const status = statusFor(suppression, purpose);
   return jsonResponse(200, {
     channel,
     address,

@@ -284,3 +284,10 @@ export function materialize(
   }
   return writes;
 }
+
+/** A suppression's answer for one purpose; without a purpose, the strictest answer. */
+export function statusFor(suppression: Suppression | undefined, purpose: string | undefined): Status {
+  if (!suppression) return 'allowed';
+  if (purpose === undefined) return suppression.status;
+  return suppression.purposes[purpose] ?? suppression.purposes.all ?? 'allowed';
+}

@@ -2,7 +2,7 @@ import type { CountryCode } from 'libphonenumber-js/max';
 import { BadRequestError, ProblemError } from '../core/errors.js';
 import { suppressionMessage, type SuppressionMessage } from './fanout.js';
 import { normalizeChannelAddress } from '../core/identity.js';
-import type { Status, Suppression } from '../core/preferences.js';
+import { statusFor, type Status } from '../core/preferences.js';
 import type { Channel } from '../core/channels.js';
 import type { StoreContext } from '../store/clients.js';
 import { changeKeyFloor, changeKeyMillis } from '../store/keys.js';
@@ -36,13 +36,6 @@ export interface AddressCheck {
   since: string | null;
   eventId: string | null;
   version: number;
-}
-
-/** A suppression's answer for one purpose; without a purpose, the strictest answer. */
-export function statusFor(suppression: Suppression | undefined, purpose: string | undefined): Status {
-  if (!suppression) return 'allowed';
-  if (purpose === undefined) return suppression.status;
-  return suppression.purposes[purpose] ?? suppression.purposes.all ?? 'allowed';
 }
 
 /** The answer for one address, given what the store said about it. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { answer, decodeCursor, encodeCursor, normalizeAll, statusFor, summarize } from '../../shared/distribution/enforcement.js';
+import { answer, decodeCursor, encodeCursor, normalizeAll, summarize } from '../../shared/distribution/enforcement.js';
 import { BadRequestError } from '../../shared/core/errors.js';
-import type { Suppression } from '../../shared/core/preferences.js';
+import { statusFor, type Suppression } from '../../shared/core/preferences.js';
 
 const marketingOnly: Suppression = {
   channel: 'email',
