@@ -179,15 +179,15 @@ export const replayDlq: Command = {
     for (const name of only ?? []) if (name !== 'fanout' && !isChannel(name)) throw new UsageError(`--only: unknown queue "${name}".`);
 
     useLocalSystemUnlessConfigured();
-    const [{ SQSClient }, { DynamoDBStreamsClient }, clients, config, fanout] = await Promise.all([
+    const [{ SQSClient }, { streamsClient }, clients, config, fanout] = await Promise.all([
       import('@aws-sdk/client-sqs'),
-      import('@aws-sdk/client-dynamodb-streams'),
+      import('../../shared/store/stream-records.js'),
       import('../../shared/store/clients.js'),
       import('../../shared/platform/config.js'),
       import('../../shared/distribution/fanout.js'),
     ]);
     const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
-    const streams = new DynamoDBStreamsClient({});
+    const streams = streamsClient();
     const store = clients.storeFromEnvironment();
     try {
       const queueUrls = new Map<Channel, string>();

@@ -1,11 +1,10 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { isChannel, type Channel } from '../core/channels.js';
 import type { Status, Suppression } from '../core/preferences.js';
 import type { StoreContext } from '../store/clients.js';
 import { isDelivered, recordDelivery } from '../store/deliveries.js';
+import { suppressionImage as image } from '../store/stream-records.js';
 
 export const SUPPRESSION_MESSAGE_TYPE = 'suppression.changed';
 export const SUPPRESSION_SCHEMA_VERSION = 1;
@@ -57,11 +56,6 @@ export function suppressionMessage(suppression: Suppression): SuppressionMessage
 /** A stream record fan-out can never turn into a message: retrying it will not help. */
 export class PoisonRecordError extends Error {
   override name = 'PoisonRecordError';
-}
-
-function image(value: Record<string, unknown> | undefined): Suppression | undefined {
-  if (!value) return undefined;
-  return unmarshall(value as Record<string, AttributeValue>) as Suppression;
 }
 
 /** Refuses an item that is not a suppression as the write path stores it. */

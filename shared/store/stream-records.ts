@@ -1,10 +1,24 @@
-import { GetRecordsCommand, GetShardIteratorCommand, TrimmedDataAccessException, type DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, TrimmedDataAccessException } from '@aws-sdk/client-dynamodb-streams';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { Suppression } from '../core/preferences.js';
 
 /**
  * Reading back the suppressions-table stream records a failed fan-out batch names: Lambda's
- * on-failure destination carries only their location (shard and sequence numbers).
+ * on-failure destination carries only their location (shard and sequence numbers), and the
+ * suppression items a stream record carries, in DynamoDB's attribute-value form.
  */
+
+/** A stream client for the endpoint AWS_ENDPOINT_URL_DYNAMODB names (the SDK's own variable). */
+export function streamsClient(): DynamoDBStreamsClient {
+  return new DynamoDBStreamsClient({});
+}
+
+/** A suppression item from a stream record image, as the write path stored it. */
+export function suppressionImage(value: Record<string, unknown> | undefined): Suppression | undefined {
+  if (!value) return undefined;
+  return unmarshall(value as Record<string, AttributeValue>) as Suppression;
+}
 
 /** The suppressions-table keys (pk) a fan-out failure names, from the message or the stream. */
 export async function keysOfStreamFailure(streams: DynamoDBStreamsClient, body: Record<string, unknown>): Promise<string[]> {
