@@ -36,8 +36,10 @@ export function createUnsubscribeHandler(store: StoreContext) {
       const body = rawBody(event);
       const choice = await readUnsubscribePost(header(event, 'content-type') ?? '', body);
       const signals = signalsFromUnsubscribe(token, claims, choice, { receivedAt, rawBody: body, userAgent: header(event, 'user-agent') });
+      let recordedAt = receivedAt.toISOString();
       for (const signal of signals) {
         const outcome = await recordSignal(store, signal);
+        recordedAt = outcome.recordedAt;
         logger.info('email unsubscribe recorded', {
           eventId: outcome.eventId,
           address: redact(claims.email),
@@ -47,8 +49,8 @@ export function createUnsubscribeHandler(store: StoreContext) {
         });
       }
       const purposes = signals.map((signal) => signal.purpose);
-      if (wantsHtml(event)) return htmlResponse(200, renderDonePage({ email: claims.email, purposes, at: receivedAt }));
-      return jsonResponse(200, { status: 'unsubscribed', channel: 'email', purposes, recordedAt: receivedAt.toISOString() });
+      if (wantsHtml(event)) return htmlResponse(200, renderDonePage({ email: claims.email, purposes, at: new Date(recordedAt) }));
+      return jsonResponse(200, { status: 'unsubscribed', channel: 'email', purposes, recordedAt });
     } catch (error) {
       // A person's browser gets a page it can read; mail clients and tools get problem+json.
       if (error instanceof ProblemError && error.status < 500 && wantsHtml(event)) {
