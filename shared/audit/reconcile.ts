@@ -6,6 +6,7 @@ import { DependencyError } from '../core/errors.js';
 import { impliedSuppressions, suppressionFor, suppressionKey, type PersonRecord, type Suppression, type SuppressionView } from '../core/preferences.js';
 import type { Channel } from '../core/channels.js';
 import { assess, type SlaPolicy } from '../core/sla.js';
+import { clockStart } from '../core/time.js';
 import type { StoreContext } from '../store/clients.js';
 import { deliveryId, getDeliveries, type Delivery } from '../store/deliveries.js';
 import { batchGetItems, scanPages } from '../store/dynamo.js';
@@ -43,11 +44,15 @@ export interface Finding {
   version: number;
   personId: string;
   status: Suppression['status'];
-  /** When this version entered the master record: the clock the target and deadline run from. */
+  /** When this version entered the master record: the clock the target runs from. */
   recordedAt: string;
   detail?: string;
   targetAt?: string;
+  /** When the organisation received the request behind this version: the clock the deadline runs from. */
+  startedAt?: string;
   deadlineAt?: string;
+  /** Recorded after its deadline had passed: late, and the deadline stays the original one. */
+  recordedLate?: true;
   /** Share of the deadline elapsed. */
   deadlineElapsed?: number;
   /** Expected integrations that have not acked this version. */
@@ -64,6 +69,22 @@ export interface JudgeContext {
 
 export const DEFAULT_DELIVERY_GRACE_MINUTES = 5;
 
+/** The times of the request that produced a version, from its event: where its deadline starts. */
+export interface RequestTimes {
+  occurredAt: string;
+  receivedOn?: string;
+}
+
+/**
+ * The request times on an event item, when the event is a request (a signal). A version that a
+ * merge or link produced has none: no request of the person asked for that address, so its
+ * deadline runs from when the version was recorded.
+ */
+export function requestTimesOf(event: Record<string, unknown> | undefined): RequestTimes | undefined {
+  if (!event || typeof event.occurredAt !== 'string') return undefined;
+  return { occurredAt: event.occurredAt, ...(typeof event.receivedOn === 'string' ? { receivedOn: event.receivedOn } : {}) };
+}
+
 function differs(item: Suppression, implied: SuppressionView | undefined): string | undefined {
   if (!implied) return item.status === 'allowed' ? undefined : `the record implies no suppression; the item says ${item.status}`;
   const purposes = (value: Record<string, string>) => JSON.stringify(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)));
@@ -76,8 +97,18 @@ function differs(item: Suppression, implied: SuppressionView | undefined): strin
   return fields.length ? `differs from the record: ${fields.join(', ')}` : undefined;
 }
 
-/** Everything reconciliation has to say about one suppression item. */
-export function judgeSuppression(item: Suppression, person: PersonRecord | undefined, delivery: Delivery | undefined, context: JudgeContext): Finding[] {
+/**
+ * Everything reconciliation has to say about one suppression item. `request` is the request that
+ * produced the version (see requestTimesOf); its deadline is the one the trace and the dialer's
+ * receipt give, from when the organisation received it.
+ */
+export function judgeSuppression(
+  item: Suppression,
+  person: PersonRecord | undefined,
+  delivery: Delivery | undefined,
+  context: JudgeContext,
+  request?: RequestTimes,
+): Finding[] {
   const base = {
     channel: item.channel,
     address: item.address,
@@ -100,11 +131,14 @@ export function judgeSuppression(item: Suppression, person: PersonRecord | undef
   const applied = appliedAt(delivery, context.expected);
   if (applied) return findings;
   const sla = context.policy.channels[item.channel];
-  const assessment = assess(sla, item.updatedAt, undefined, context.now, context.policy.skipUsFederalHolidays);
+  const startedAt = request ? clockStart(request) : item.updatedAt;
+  const assessment = assess(sla, { startedAt, recordedAt: item.updatedAt }, undefined, context.now, context.policy.calendar);
   const timing = {
     targetAt: assessment.targetAt,
+    startedAt: assessment.startedAt,
     deadlineAt: assessment.deadlineAt,
     deadlineElapsed: assessment.deadlineElapsed,
+    ...(assessment.recordedLate && item.status === 'suppressed' ? { recordedLate: true as const } : {}),
     ...(context.expected.length ? { awaiting: missingAcks(delivery, context.expected) } : {}),
   };
   if (assessment.target === 'missed') findings.push({ ...base, kind: 'past-target', ...timing });
@@ -238,6 +272,30 @@ async function peopleOf(ctx: StoreContext, personIds: readonly string[]): Promis
   return people;
 }
 
+/** The event that produced a version: the one fan-out enqueued it for, else the one holding the suppression. */
+const producedBy = (item: Suppression, delivery: Delivery | undefined) => delivery?.eventId ?? item.eventId;
+
+/** The request times behind every version of a page not yet applied (only those are judged against a deadline). */
+async function requestsOf(
+  ctx: StoreContext,
+  suppressions: readonly Suppression[],
+  deliveries: ReadonlyMap<string, Delivery>,
+  expected: readonly string[],
+): Promise<Map<string, RequestTimes>> {
+  const eventIds = new Set(
+    suppressions
+      .filter((item) => !appliedAt(deliveries.get(deliveryId(item)), expected))
+      .map((item) => producedBy(item, deliveries.get(deliveryId(item)))),
+  );
+  const events = await batchGetItems(ctx, ctx.tables.preferences, [...eventIds].map((id) => keys.event(id)));
+  const requests = new Map<string, RequestTimes>();
+  for (const event of events) {
+    const times = requestTimesOf(event);
+    if (times) requests.set(String(event.pk).slice('EVENT#'.length), times);
+  }
+  return requests;
+}
+
 export async function reconcileChannel(ctx: StoreContext, channel: Channel, options: ReconcileOptions): Promise<ChannelReport> {
   const now = options.now ?? (() => new Date());
   const started = now();
@@ -281,11 +339,13 @@ export async function reconcileChannel(ctx: StoreContext, channel: Channel, opti
         now: now(),
         deliveryGraceMinutes: options.deliveryGraceMinutes ?? DEFAULT_DELIVERY_GRACE_MINUTES,
       };
+      const requests = await requestsOf(ctx, suppressions, deliveries, context.expected);
       for (const item of suppressions) {
         items++;
         if (item.status === 'suppressed') suppressed++;
         if (sink) await sink.write(`${JSON.stringify(item)}\n`);
-        for (const finding of judgeSuppression(item, owners.get(item.personId), deliveries.get(deliveryId(item)), context)) record(finding);
+        const delivery = deliveries.get(deliveryId(item));
+        for (const finding of judgeSuppression(item, owners.get(item.personId), delivery, context, requests.get(producedBy(item, delivery)))) record(finding);
       }
       options.progress?.(items);
     }

@@ -3,10 +3,12 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
 import type { CountryCode } from 'libphonenumber-js/max';
 import { normalizePhone } from '../../core/addresses.js';
-import { BadRequestError, DependencyError } from '../../core/errors.js';
+import { DependencyError } from '../../core/errors.js';
 import { addressesOn } from '../../core/preferences.js';
 import { channels, type Channel } from '../../core/channels.js';
 import { signalSchema, type Signal } from '../../core/signal.js';
+import type { SlaPolicy } from '../../core/sla.js';
+import { actTime } from '../../core/time.js';
 import type { StoreContext } from '../../store/clients.js';
 import { guard } from '../../store/dynamo.js';
 import { keys } from '../../store/keys.js';
@@ -22,13 +24,15 @@ import type { CallDisposition, DispositionAction } from './types.js';
  * the dialer's call id and the code, so a retried delivery is the same event and the same receipt.
  */
 
-const CLOCK_SKEW_MS = 5 * 60_000;
-
 export interface DispositionContext {
   receivedAt: Date;
   defaultRegion: CountryCode;
   map: DispositionMap;
+  /** The deadlines the receipt states (platform/config.ts channelSlas). */
+  policy: SlaPolicy;
   slaHours: number;
+  /** The clock the store records by (tests pin it). */
+  now?: () => Date;
   /** SHA-256 of the raw request, kept as evidence. */
   payloadSha256?: string;
 }
@@ -78,11 +82,12 @@ export function signalFromDisposition(
   });
 }
 
+/**
+ * The call's time by the one rule (core/time.ts actTime): a dialer's webhook cannot be corrected
+ * by whoever reads a refusal, so a time in the future is dated at arrival rather than refused and lost.
+ */
 function occurredAtOf(disposition: CallDisposition, receivedAt: Date): string {
-  const at = disposition.occurredAt ?? receivedAt.toISOString();
-  // A disposition dated in the future would outrank every real act until that date.
-  if (Date.parse(at) > receivedAt.getTime() + CLOCK_SKEW_MS) throw new BadRequestError('The disposition is dated in the future.');
-  return new Date(at).toISOString();
+  return actTime(disposition.occurredAt, receivedAt, 'provider');
 }
 
 async function storedReceipt(ctx: StoreContext, eventId: string): Promise<{ item?: Record<string, unknown>; receipt?: CallReceipt }> {
@@ -153,7 +158,7 @@ export async function recordDisposition(ctx: StoreContext, disposition: CallDisp
   if (!action) {
     // Unknown code: kept for audit (someone may map it later), never acted on, never an error.
     const occurredAt = occurredAtOf(disposition, context.receivedAt);
-    const recordedAt = new Date().toISOString();
+    const recordedAt = (context.now ?? (() => new Date()))().toISOString();
     const receipt: CallReceipt = { ...base, outcome: 'recorded', channels: [], suppressed: [], occurredAt, effectiveAt: recordedAt };
     try {
       await guard(() =>
@@ -194,7 +199,7 @@ export async function recordDisposition(ctx: StoreContext, disposition: CallDisp
 
   const signal = signalFromDisposition(disposition, action, context);
   const outcome: RecordOutcome & { unlinkedFrom?: string } =
-    action === 'wrong-number' ? await unlinkIdentity(ctx, signal) : await recordSignal(ctx, signal);
+    action === 'wrong-number' ? await unlinkIdentity(ctx, signal, context.now) : await recordSignal(ctx, signal, context.now);
   // effectiveAt is when the store says it recorded the event, read back rather than guessed.
   const recorded = (await storedReceipt(ctx, eventId)).item;
   const suppressed = await suppressedBy(ctx, signal, outcome.personId);
@@ -207,7 +212,7 @@ export async function recordDisposition(ctx: StoreContext, disposition: CallDisp
     suppressed,
     occurredAt: signal.occurredAt,
     effectiveAt: String(recorded?.recordedAt ?? new Date().toISOString()),
-    deadlines: deadlines(signal.occurredAt, context.slaHours),
+    deadlines: deadlines(signal, signal.channels, context.policy, context.slaHours),
   };
   return { receipt: await keepReceipt(ctx, eventId, receipt), duplicate: outcome.duplicate };
 }
