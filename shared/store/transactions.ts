@@ -185,13 +185,14 @@ export function putSignalEvent(
   effect: string,
   extra: Record<string, unknown> = {},
 ): TransactItems {
-  const { kind, channels, purpose, scope, receivedAt, source } = signal;
+  const { kind, channels, purpose, scope, receivedAt, receivedOn, source } = signal;
   return putEvent(ctx, {
     eventId: signal.id,
     personId,
     occurredAt: signal.occurredAt,
     recordedAt,
-    summary: { kind, channels, purpose, scope, receivedAt, source, effect, ...extra },
+    // receivedOn (a letter's received date) is where its deadline starts; the history carries it for the trace.
+    summary: { kind, channels, purpose, scope, receivedAt, ...(receivedOn ? { receivedOn } : {}), source, effect, ...extra },
     detail: { ...signal, effect, ...extra },
   });
 }
