@@ -76,12 +76,14 @@ export interface RequestTimes {
 }
 
 /**
- * The request times on an event item, when the event is a request (a signal). A version that a
- * merge or link produced has none: no request of the person asked for that address, so its
- * deadline runs from when the version was recorded.
+ * The request times behind a suppression version: those of the request the item names, when
+ * that request's own transaction wrote this version (the event's recordedAt is the version's
+ * updatedAt). A version written by something else (a link or merge, or a later request that
+ * changed only the purposes) has no request of its own that reconciliation can name, so its
+ * deadline runs from when it was recorded.
  */
-export function requestTimesOf(event: Record<string, unknown> | undefined): RequestTimes | undefined {
-  if (!event || typeof event.occurredAt !== 'string') return undefined;
+export function requestTimesOf(event: Record<string, unknown> | undefined, item: Pick<Suppression, 'updatedAt'>): RequestTimes | undefined {
+  if (!event || typeof event.occurredAt !== 'string' || event.recordedAt !== item.updatedAt) return undefined;
   return { occurredAt: event.occurredAt, ...(typeof event.receivedOn === 'string' ? { receivedOn: event.receivedOn } : {}) };
 }
 
@@ -99,8 +101,8 @@ function differs(item: Suppression, implied: SuppressionView | undefined): strin
 
 /**
  * Everything reconciliation has to say about one suppression item. `request` is the request that
- * produced the version (see requestTimesOf); its deadline is the one the trace and the dialer's
- * receipt give, from when the organisation received it.
+ * produced the version (requestTimesOf); its deadline is the one the trace and the dialer's
+ * receipt give, from when the organisation received it. Without one it runs from the recording.
  */
 export function judgeSuppression(
   item: Suppression,
@@ -272,28 +274,16 @@ async function peopleOf(ctx: StoreContext, personIds: readonly string[]): Promis
   return people;
 }
 
-/** The event that produced a version: the one fan-out enqueued it for, else the one holding the suppression. */
-const producedBy = (item: Suppression, delivery: Delivery | undefined) => delivery?.eventId ?? item.eventId;
-
-/** The request times behind every version of a page not yet applied (only those are judged against a deadline). */
-async function requestsOf(
+/** The events named by every version of a page not yet applied (only those are judged against a deadline), by id. */
+async function eventsOf(
   ctx: StoreContext,
   suppressions: readonly Suppression[],
   deliveries: ReadonlyMap<string, Delivery>,
   expected: readonly string[],
-): Promise<Map<string, RequestTimes>> {
-  const eventIds = new Set(
-    suppressions
-      .filter((item) => !appliedAt(deliveries.get(deliveryId(item)), expected))
-      .map((item) => producedBy(item, deliveries.get(deliveryId(item)))),
-  );
+): Promise<Map<string, Record<string, unknown>>> {
+  const eventIds = new Set(suppressions.filter((item) => !appliedAt(deliveries.get(deliveryId(item)), expected)).map((item) => item.eventId));
   const events = await batchGetItems(ctx, ctx.tables.preferences, [...eventIds].map((id) => keys.event(id)));
-  const requests = new Map<string, RequestTimes>();
-  for (const event of events) {
-    const times = requestTimesOf(event);
-    if (times) requests.set(String(event.pk).slice('EVENT#'.length), times);
-  }
-  return requests;
+  return new Map(events.map((event) => [String(event.pk).slice('EVENT#'.length), event]));
 }
 
 export async function reconcileChannel(ctx: StoreContext, channel: Channel, options: ReconcileOptions): Promise<ChannelReport> {
@@ -339,13 +329,14 @@ export async function reconcileChannel(ctx: StoreContext, channel: Channel, opti
         now: now(),
         deliveryGraceMinutes: options.deliveryGraceMinutes ?? DEFAULT_DELIVERY_GRACE_MINUTES,
       };
-      const requests = await requestsOf(ctx, suppressions, deliveries, context.expected);
+      const events = await eventsOf(ctx, suppressions, deliveries, context.expected);
       for (const item of suppressions) {
         items++;
         if (item.status === 'suppressed') suppressed++;
         if (sink) await sink.write(`${JSON.stringify(item)}\n`);
         const delivery = deliveries.get(deliveryId(item));
-        for (const finding of judgeSuppression(item, owners.get(item.personId), delivery, context, requests.get(producedBy(item, delivery)))) record(finding);
+        const request = requestTimesOf(events.get(item.eventId), item);
+        for (const finding of judgeSuppression(item, owners.get(item.personId), delivery, context, request)) record(finding);
       }
       options.progress?.(items);
     }
