@@ -7,6 +7,8 @@ import { impliedSuppressions, suppressionFor, suppressionKey, type PersonRecord,
 import type { Channel } from '../core/channels.js';
 import { assess, type SlaPolicy } from '../core/sla.js';
 import { clockStart } from '../core/time.js';
+// Deadlines here count business days: load the holiday calendar.
+import '../core/holidays.js';
 import type { StoreContext } from '../store/clients.js';
 import { deliveryId, getDeliveries, type Delivery } from '../store/deliveries.js';
 import { batchGetItems, scanPages } from '../store/dynamo.js';

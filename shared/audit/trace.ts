@@ -5,6 +5,8 @@ import { channelIdentity, type Identity } from '../core/identity.js';
 import { channels as allChannels, type Channel } from '../core/channels.js';
 import { assess, describeDeadline, describeMinutes, type SlaPolicy, type Timeliness } from '../core/sla.js';
 import { clockStart, describeCalendar } from '../core/time.js';
+// Deadlines here count business days: load the holiday calendar.
+import '../core/holidays.js';
 import type { StoreContext } from '../store/clients.js';
 import { deliveriesOf, type Delivery, type IntegrationAck } from '../store/deliveries.js';
 import { batchGetItems } from '../store/dynamo.js';

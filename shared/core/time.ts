@@ -1,4 +1,3 @@
-import Holidays, { type HolidaysTypes } from 'date-holidays';
 import { BadRequestError, ConfigurationError } from './errors.js';
 
 /**
@@ -11,7 +10,7 @@ import { BadRequestError, ConfigurationError } from './errors.js';
  *   a text, click, call or webhook; a letter's received date), never when optout-hub recorded it.
  *   A request recorded after its deadline keeps that deadline and is reported late.
  * - Which days are business days: a `BusinessCalendar` (Monday to Friday, less one country's
- *   public holidays, from date-holidays; US federal holidays by default).
+ *   public holidays, from date-holidays through core/holidays.ts; US federal holidays by default).
  * - The deadline itself: `deadlineFor`.
  *
  * Everything is counted in UTC.
@@ -99,28 +98,28 @@ export interface BusinessCalendar {
 export const US_FEDERAL_HOLIDAYS: BusinessCalendar = { country: 'US' };
 
 /**
- * Holidays the library marks `public` or `bank` (offices closed). date-holidays lists some
- * observed days as `bank`: Veterans Day on a weekend is observed on the Friday before or the
- * Monday after (5 U.S.C. 6103(b)) and appears only as a `bank` substitute day.
+ * The holidays of a year on a calendar with a country, as YYYY-MM-DD: date-holidays, plugged in
+ * by core/holidays.ts when it is loaded. It is kept out of this module because its data (about
+ * 1 MB with the time zones it needs) would otherwise load in every function, the pre-send check
+ * and the provider webhooks included, which never count business days.
  */
-const closedTypes: HolidaysTypes.HolidayType[] = ['public', 'bank'];
+export type HolidaySource = (year: number, calendar: BusinessCalendar & { country: string }) => readonly string[];
 
-const libraries = new Map<string, Holidays>();
-const years = new Map<string, Set<string>>();
+let holidaySource: HolidaySource | undefined;
 
-const calendarKey = (calendar: BusinessCalendar) => `${calendar.country ?? ''}/${calendar.region ?? ''}`;
-
-function library(calendar: BusinessCalendar & { country: string }): Holidays {
-  const key = calendarKey(calendar);
-  let found = libraries.get(key);
-  if (!found) {
-    found = calendar.region ? new Holidays(calendar.country, calendar.region, { types: closedTypes }) : new Holidays(calendar.country, { types: closedTypes });
-    libraries.set(key, found);
-  }
-  return found;
+/** Called by core/holidays.ts as it loads; code that counts business days imports that module. */
+export function useHolidaySource(source: HolidaySource): void {
+  holidaySource = source;
+  years.clear();
 }
 
-/** A calendar from configuration, checked against what date-holidays knows; `none` means weekends only. */
+const years = new Map<string, Set<string>>();
+
+/**
+ * A calendar from configuration (HOLIDAYS_COUNTRY, HOLIDAYS_REGION): `none` means weekends only.
+ * Only the shape is checked here; whether date-holidays knows the country and region is checked
+ * by core/holidays.ts the first time a business day is counted.
+ */
 export function businessCalendar(country: string | undefined, region: string | undefined): BusinessCalendar {
   const code = (country ?? 'US').trim().toUpperCase();
   const subdivision = region?.trim().toUpperCase() || undefined;
@@ -128,11 +127,8 @@ export function businessCalendar(country: string | undefined, region: string | u
     if (subdivision) throw new ConfigurationError('HOLIDAYS_REGION needs a HOLIDAYS_COUNTRY.');
     return {};
   }
-  const known = new Holidays();
-  if (!Object.hasOwn(known.getCountries(), code)) throw new ConfigurationError(`HOLIDAYS_COUNTRY "${code}" is not a country date-holidays knows (or "none").`);
-  if (subdivision && !Object.hasOwn(known.getStates(code) ?? {}, subdivision)) {
-    throw new ConfigurationError(`HOLIDAYS_REGION "${subdivision}" is not a region of ${code} that date-holidays knows.`);
-  }
+  if (!/^[A-Z]{2}$/.test(code)) throw new ConfigurationError(`HOLIDAYS_COUNTRY "${code}" is not a two-letter country code (or "none").`);
+  if (subdivision && !/^[A-Z0-9]{1,3}$/.test(subdivision)) throw new ConfigurationError(`HOLIDAYS_REGION "${subdivision}" is not a region code such as CA or BY.`);
   return subdivision ? { country: code, region: subdivision } : { country: code };
 }
 
@@ -142,16 +138,14 @@ export function holidaysIn(year: number, calendar: BusinessCalendar): string[] {
 }
 
 function holidaySet(year: number, calendar: BusinessCalendar): Set<string> {
-  if (!calendar.country) return new Set();
-  const key = `${calendarKey(calendar)}/${year}`;
+  const country = calendar.country;
+  if (!country) return new Set();
+  const key = `${country}/${calendar.region ?? ''}/${year}`;
   let days = years.get(key);
   if (!days) {
-    days = new Set(
-      library({ ...calendar, country: calendar.country })
-        .getHolidays(year)
-        .map((holiday) => holiday.date.slice(0, 10))
-        .filter((day) => isWeekday(new Date(`${day}T00:00:00Z`))),
-    );
+    // Never count without the holidays: a deadline that silently ignored them would be wrong.
+    if (!holidaySource) throw new ConfigurationError(`Business days on the ${country} calendar need its holidays: import shared/core/holidays.js.`);
+    days = new Set(holidaySource(year, { ...calendar, country }).filter((day) => isWeekday(new Date(`${day}T00:00:00Z`))));
     years.set(key, days);
   }
   return days;

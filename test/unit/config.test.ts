@@ -58,6 +58,9 @@ describe('the holiday calendar', () => {
     expect(holidayCalendar()).toEqual({});
     process.env.HOLIDAYS_COUNTRY = 'Atlantis';
     expect(() => holidayCalendar()).toThrow(/HOLIDAYS_COUNTRY/);
+    process.env.HOLIDAYS_COUNTRY = 'US';
+    process.env.HOLIDAYS_REGION = 'New York';
+    expect(() => holidayCalendar()).toThrow(/HOLIDAYS_REGION/);
   });
 
   it('still reads SLA_SKIP_US_FEDERAL_HOLIDAYS when HOLIDAYS_COUNTRY is unset, and refuses both at once', () => {

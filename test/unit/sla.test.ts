@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../shared/core/errors.js';
 import { assess, parseDeadlines, parseTargetMinutes, slaPolicy } from '../../shared/core/sla.js';
+import '../../shared/core/holidays.js';
 import { US_FEDERAL_HOLIDAYS } from '../../shared/core/time.js';
 
 describe('configuration', () => {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { BadRequestError, ConfigurationError } from '../../shared/core/errors.js';
+import '../../shared/core/holidays.js';
 import {
   actTime,
   addBusinessDays,
@@ -104,12 +105,21 @@ describe('the business-day calendar (date-holidays)', () => {
     expect(businessCalendar(undefined, undefined)).toEqual({ country: 'US' });
     expect(businessCalendar(' gb ', undefined)).toEqual({ country: 'GB' });
     expect(businessCalendar('none', undefined)).toEqual({});
-    expect(() => businessCalendar('XX', undefined)).toThrow(ConfigurationError);
-    expect(() => businessCalendar('US', 'ZZ')).toThrow(ConfigurationError);
+    expect(() => businessCalendar('USA', undefined)).toThrow(ConfigurationError);
     expect(() => businessCalendar('none', 'CA')).toThrow(ConfigurationError);
+    // Well-formed but unknown: refused when the first business day is counted, never ignored.
+    expect(() => isBusinessDay(at('2026-05-04T12:00:00Z'), businessCalendar('XX', undefined))).toThrow(/HOLIDAYS_COUNTRY "XX"/);
+    expect(() => isBusinessDay(at('2026-05-04T12:00:00Z'), businessCalendar('US', 'ZZ'))).toThrow(/HOLIDAYS_REGION "ZZ"/);
     // Germany's holidays differ by state: Epiphany is one in Bavaria only.
     expect(isBusinessDay(at('2026-01-06T12:00:00Z'), businessCalendar('DE', 'BY'))).toBe(false);
     expect(isBusinessDay(at('2026-01-06T12:00:00Z'), businessCalendar('DE', undefined))).toBe(true);
+  });
+
+  it('refuses to count business days on a country calendar without its holidays loaded', async () => {
+    vi.resetModules();
+    const bare = await import('../../shared/core/time.js');
+    expect(() => bare.isBusinessDay(at('2026-11-26T12:00:00Z'), US)).toThrow(/import shared\/core\/holidays\.js/);
+    expect(bare.isBusinessDay(at('2026-11-26T12:00:00Z'), WEEKENDS_ONLY)).toBe(true);
   });
 
   it('describes itself for documents', () => {

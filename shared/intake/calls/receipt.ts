@@ -1,6 +1,8 @@
 import type { Channel } from '../../core/channels.js';
 import type { SlaPolicy } from '../../core/sla.js';
 import { clockStart, deadlineFor } from '../../core/time.js';
+// Deadlines here count business days: load the holiday calendar.
+import '../../core/holidays.js';
 import type { DispositionAction } from './types.js';
 
 /**
