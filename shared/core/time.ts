@@ -106,14 +106,14 @@ export const US_FEDERAL_HOLIDAYS: BusinessCalendar = { country: 'US' };
 export type HolidaySource = (year: number, calendar: BusinessCalendar & { country: string }) => readonly string[];
 
 let holidaySource: HolidaySource | undefined;
+/** Weekday holidays by `country/region/year`, computed once. */
+const years = new Map<string, Set<string>>();
 
 /** Called by core/holidays.ts as it loads; code that counts business days imports that module. */
 export function useHolidaySource(source: HolidaySource): void {
   holidaySource = source;
   years.clear();
 }
-
-const years = new Map<string, Set<string>>();
 
 /**
  * A calendar from configuration (HOLIDAYS_COUNTRY, HOLIDAYS_REGION): `none` means weekends only.
@@ -187,8 +187,10 @@ export interface Deadline {
 
 /**
  * The one deadline function: when a channel must have honoured a request whose clock started at
- * `start` (see `clockStart`). Business days follow `calendar`; hours (the Gmail and Yahoo 48
- * hours) and calendar days run through weekends and holidays.
+ * `start` (see `clockStart`). Business days (10 for texts and calls under 47 CFR 64.1200(a)(10)
+ * and (d)(3), counted from the receipt of the request) follow `calendar` and the rule of
+ * `addBusinessDays`; hours (the 48 hours of the Gmail and Yahoo sender requirements) and calendar
+ * days run straight through weekends and holidays.
  */
 export function deadlineFor(sla: { deadline: Deadline }, start: string | Date, calendar: BusinessCalendar): Date {
   const from = new Date(start);
