@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { defaultPhoneRegion, publicBaseUrl, secrets } from '../shared/platform/config.js';
+import { callSlaHours, channelSlas, defaultPhoneRegion, publicBaseUrl, secrets } from '../shared/platform/config.js';
 import { dialer } from '../shared/intake/calls/adapters.js';
 import { configuredDispositionMap } from '../shared/intake/calls/disposition-map.js';
-import { callSlaHours } from '../shared/intake/calls/receipt.js';
 import { recordDisposition } from '../shared/intake/calls/record.js';
 import { httpHandler } from '../shared/http/middleware.js';
 import { jsonResponse } from '../shared/http/problem.js';
@@ -27,6 +26,7 @@ export const handler = httpHandler(async (event) => {
     receivedAt: new Date(event.requestContext.timeEpoch),
     defaultRegion: defaultPhoneRegion(),
     map: configuredDispositionMap(),
+    policy: channelSlas(),
     slaHours: callSlaHours(),
     payloadSha256: createHash('sha256').update(request.rawBody).digest('hex'),
   });

@@ -24,7 +24,9 @@ const kinds: [keyof ChannelReport['counts'], string][] = [
 
 function findingLine(finding: Finding): string {
   const parts = [`${finding.kind.padEnd(20)} ${finding.channel} ${finding.address} ${finding.version ? `v${finding.version}` : 'no item'} (${finding.status}, recorded ${finding.recordedAt})`];
-  if (finding.deadlineAt) parts.push(`deadline ${finding.deadlineAt} (${Math.round((finding.deadlineElapsed ?? 0) * 100)}% elapsed)`);
+  if (finding.deadlineAt) {
+    parts.push(`deadline ${finding.deadlineAt} (received ${finding.startedAt}; ${Math.round((finding.deadlineElapsed ?? 0) * 100)}% elapsed${finding.recordedLate ? '; LATE: recorded after its deadline' : ''})`);
+  }
   if (finding.awaiting?.length) parts.push(`awaiting ${finding.awaiting.join(', ')}`);
   if (finding.detail) parts.push(finding.detail);
   return `  ${parts.join('; ')}`;

@@ -3,7 +3,6 @@ import { UsageError, asUsageError, parseOptions, type Command } from '../command
 import { useLocalSystemUnlessConfigured } from '../environment.js';
 import { channelSlas, defaultPhoneRegion, expectedIntegrations } from '../../shared/platform/config.js';
 import { normalizeIdentity } from '../../shared/core/identity.js';
-import { readTrace, traceHtml, traceText } from '../../shared/audit/trace.js';
 
 /**
  * `optout-hub trace PHONE|EMAIL [--format text|html] [--out FILE]`: the audit timeline of the
@@ -33,6 +32,8 @@ export const traceCommand: Command = {
     // The AWS clients are created when the store module loads, after the environment is settled.
     const { storeFromEnvironment } = await import('../../shared/store/clients.js');
     const { findPerson } = await import('../../shared/store/people.js');
+    // Loaded here, not at startup: the trace counts business days, and the holiday data is large.
+    const { readTrace, traceHtml, traceText } = await import('../../shared/audit/trace.js');
     const store = storeFromEnvironment();
     const person = await findPerson(store, identity);
     if (!person) {

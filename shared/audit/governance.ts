@@ -2,6 +2,7 @@ import { scopes, type Scope } from '../core/api-keys.js';
 import { channelQueues, routes, schedules } from '../platform/resources.js';
 import { channels, type Channel } from '../core/channels.js';
 import { APPROACHING_FRACTION, describeDeadline, describeMinutes, type SlaPolicy } from '../core/sla.js';
+import { CLOCK_SKEW_MS, describeCalendar } from '../core/time.js';
 
 /**
  * docs/GOVERNANCE.md, generated from the configuration: what each status means, who may change
@@ -23,7 +24,7 @@ const intake: Record<Channel, string> = {
   sms: 'A reply keyword (STOP and its variants in the configured languages) reaches `POST /webhooks/sms/{provider}`; the provider\'s signature is verified before the body is read; one confirmation text may be sent back.',
   email: 'A one-click unsubscribe (RFC 8058 `POST /unsubscribe/{token}`), an unsubscribe link, or an ESP\'s unsubscribe or complaint webhook (`POST /webhooks/email/{provider}`, verified by the ESP\'s scheme).',
   voice: 'A dialer or contact centre reports a do-not-call request (`POST /webhooks/calls/{dialer}`), or an agent\'s request is recorded through `POST /v1/requests` with who took it.',
-  mail: 'A mailed form, letter or call about postal mail is keyed by staff or a back office into `POST /v1/requests` with evidence (who keyed it, the scan or ticket reference); the postal address is normalized to its postal key.',
+  mail: 'A mailed form, letter or call about postal mail is keyed by staff or a back office into `POST /v1/requests` (or a file of them into `optout-hub import`) with evidence (who keyed it, the scan or ticket reference) and the date the organisation received it (`receivedOn`); the postal address is normalized to its postal key.',
 };
 
 function routesWith(auth: string): string[] {
@@ -78,7 +79,7 @@ export function governanceDocument(policy: SlaPolicy): string {
       `- **Intake:** ${intake[channel]}`,
       `- **Distribution:** queue \`${channelQueues[channel].name}\`; every integration of the channel consumes it and acks each version it applied.`,
       `- **Target:** applied (acked) within **${describeMinutes(sla.targetMinutes)}** of entering the master record.`,
-      `- **Deadline:** honoured within **${describeDeadline(sla.deadline)}** of receipt. Basis: ${sla.basis}.`,
+      `- **Deadline:** honoured within **${describeDeadline(sla.deadline)}** of the organisation's receipt of the request. Basis: ${sla.basis}.`,
       '',
     );
   }
@@ -93,7 +94,11 @@ export function governanceDocument(policy: SlaPolicy): string {
       return `| ${channel} | ${describeMinutes(sla.targetMinutes)} | ${describeDeadline(sla.deadline)} |`;
     }),
     '',
-    `Business days skip Saturdays and Sundays${policy.skipUsFederalHolidays ? ' and US federal holidays' : ' (US federal holidays are counted as business days, the stricter reading, unless SLA_SKIP_US_FEDERAL_HOLIDAYS=true)'}, counted in UTC.`,
+    'Every deadline (the dialer\'s receipt, `optout-hub trace`, `optout-hub sla`, reconciliation) is counted the same way:',
+    '',
+    '- **It starts when the organisation received the request:** the moment of the act for a text, an unsubscribe click, a call or a provider\'s webhook; the received date of a letter (`receivedOn`) when it was keyed or imported later. Never when optout-hub recorded it: a request recorded after its deadline keeps that deadline and is reported late.',
+    `- **Business days:** ${describeCalendar(policy.calendar)}, counted in UTC (HOLIDAYS_COUNTRY, HOLIDAYS_REGION). On a business day the clock keeps the time of day (Friday 15:30 plus 10 business days is 15:30 on the Friday two weeks later); a request received on a weekend or holiday counts from 00:00 of the next business day. Hours run through weekends and holidays.`,
+    `- **Future dates:** an act is never dated after its arrival. A time up to ${CLOCK_SKEW_MS / 60_000} minutes ahead is clock difference and reads as the arrival; further ahead, an API request or import row is refused (400), while a provider's or dialer's webhook is dated at its arrival, so that no opt-out is lost.`,
     '',
     '## Oversight',
     '',

@@ -2,6 +2,9 @@ import { appliedAt, missingAcks } from './acks.js';
 import { impliedSuppressions, suppressionFor, suppressionKey, type PersonRecord, type Suppression, type SuppressionView } from '../core/preferences.js';
 import type { Channel } from '../core/channels.js';
 import { assess, type SlaPolicy } from '../core/sla.js';
+import { clockStart } from '../core/time.js';
+// Deadlines here count business days: load the holiday calendar.
+import '../core/holidays.js';
 import type { StoreContext } from '../store/clients.js';
 import { deliveryId, getDeliveries, type Delivery } from '../store/deliveries.js';
 import { batchGetItems, scanPages } from '../store/dynamo.js';
@@ -26,11 +29,15 @@ export interface Finding {
   version: number;
   personId: string;
   status: Suppression['status'];
-  /** When this version entered the master record: the clock the target and deadline run from. */
+  /** When this version entered the master record: the clock the target runs from. */
   recordedAt: string;
   detail?: string;
   targetAt?: string;
+  /** When the organisation received the request behind this version: the clock the deadline runs from. */
+  startedAt?: string;
   deadlineAt?: string;
+  /** Recorded after its deadline had passed: late, and the deadline stays the original one. */
+  recordedLate?: true;
   /** Share of the deadline elapsed. */
   deadlineElapsed?: number;
   /** Expected integrations that have not acked this version. */
@@ -47,6 +54,24 @@ export interface JudgeContext {
 
 export const DEFAULT_DELIVERY_GRACE_MINUTES = 5;
 
+/** The times of the request that produced a version, from its event: where its deadline starts. */
+export interface RequestTimes {
+  occurredAt: string;
+  receivedOn?: string;
+}
+
+/**
+ * The request times behind a suppression version: those of the request the item names, when
+ * that request's own transaction wrote this version (the event's recordedAt is the version's
+ * updatedAt). A version written by something else (a link or merge, or a later request that
+ * changed only the purposes) has no request of its own that reconciliation can name, so its
+ * deadline runs from when it was recorded.
+ */
+export function requestTimesOf(event: Record<string, unknown> | undefined, item: Pick<Suppression, 'updatedAt'>): RequestTimes | undefined {
+  if (!event || typeof event.occurredAt !== 'string' || event.recordedAt !== item.updatedAt) return undefined;
+  return { occurredAt: event.occurredAt, ...(typeof event.receivedOn === 'string' ? { receivedOn: event.receivedOn } : {}) };
+}
+
 function differs(item: Suppression, implied: SuppressionView | undefined): string | undefined {
   if (!implied) return item.status === 'allowed' ? undefined : `the record implies no suppression; the item says ${item.status}`;
   const purposes = (value: Record<string, string>) => JSON.stringify(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)));
@@ -59,8 +84,18 @@ function differs(item: Suppression, implied: SuppressionView | undefined): strin
   return fields.length ? `differs from the record: ${fields.join(', ')}` : undefined;
 }
 
-/** Everything reconciliation has to say about one suppression item. */
-export function judgeSuppression(item: Suppression, person: PersonRecord | undefined, delivery: Delivery | undefined, context: JudgeContext): Finding[] {
+/**
+ * Everything reconciliation has to say about one suppression item. `request` is the request that
+ * produced the version (requestTimesOf); its deadline is the one the trace and the dialer's
+ * receipt give, from when the organisation received it. Without one it runs from the recording.
+ */
+export function judgeSuppression(
+  item: Suppression,
+  person: PersonRecord | undefined,
+  delivery: Delivery | undefined,
+  context: JudgeContext,
+  request?: RequestTimes,
+): Finding[] {
   const base = {
     channel: item.channel,
     address: item.address,
@@ -83,11 +118,14 @@ export function judgeSuppression(item: Suppression, person: PersonRecord | undef
   const applied = appliedAt(delivery, context.expected);
   if (applied) return findings;
   const sla = context.policy.channels[item.channel];
-  const assessment = assess(sla, item.updatedAt, undefined, context.now, context.policy.skipUsFederalHolidays);
+  const startedAt = request ? clockStart(request) : item.updatedAt;
+  const assessment = assess(sla, { startedAt, recordedAt: item.updatedAt }, undefined, context.now, context.policy.calendar);
   const timing = {
     targetAt: assessment.targetAt,
+    startedAt: assessment.startedAt,
     deadlineAt: assessment.deadlineAt,
     deadlineElapsed: assessment.deadlineElapsed,
+    ...(assessment.recordedLate && item.status === 'suppressed' ? { recordedLate: true as const } : {}),
     ...(context.expected.length ? { awaiting: missingAcks(delivery, context.expected) } : {}),
   };
   if (assessment.target === 'missed') findings.push({ ...base, kind: 'past-target', ...timing });
@@ -214,6 +252,18 @@ async function peopleOf(ctx: StoreContext, personIds: readonly string[]): Promis
   return people;
 }
 
+/** The events named by every version of a page not yet applied (only those are judged against a deadline), by id. */
+async function eventsOf(
+  ctx: StoreContext,
+  suppressions: readonly Suppression[],
+  deliveries: ReadonlyMap<string, Delivery>,
+  expected: readonly string[],
+): Promise<Map<string, Record<string, unknown>>> {
+  const eventIds = new Set(suppressions.filter((item) => !appliedAt(deliveries.get(deliveryId(item)), expected)).map((item) => item.eventId));
+  const events = await batchGetItems(ctx, ctx.tables.preferences, [...eventIds].map((id) => keys.event(id)));
+  return new Map(events.map((event) => [String(event.pk).slice('EVENT#'.length), event]));
+}
+
 export async function reconcileChannel(ctx: StoreContext, channel: Channel, options: ReconcileOptions): Promise<ChannelReport> {
   const now = options.now ?? (() => new Date());
   const started = now();
@@ -257,11 +307,14 @@ export async function reconcileChannel(ctx: StoreContext, channel: Channel, opti
         now: now(),
         deliveryGraceMinutes: options.deliveryGraceMinutes ?? DEFAULT_DELIVERY_GRACE_MINUTES,
       };
+      const events = await eventsOf(ctx, suppressions, deliveries, context.expected);
       for (const item of suppressions) {
         items++;
         if (item.status === 'suppressed') suppressed++;
         if (sink) await sink.write(`${JSON.stringify(item)}\n`);
-        for (const finding of judgeSuppression(item, owners.get(item.personId), deliveries.get(deliveryId(item)), context)) record(finding);
+        const delivery = deliveries.get(deliveryId(item));
+        const request = requestTimesOf(events.get(item.eventId), item);
+        for (const finding of judgeSuppression(item, owners.get(item.personId), delivery, context, request)) record(finding);
       }
       options.progress?.(items);
     }

@@ -4,6 +4,9 @@ import { addressesOn, statusOf, type PersonRecord, type Suppression } from '../c
 import { channelIdentity, type Identity } from '../core/identity.js';
 import { channels as allChannels, type Channel } from '../core/channels.js';
 import { assess, describeDeadline, describeMinutes, type SlaPolicy, type Timeliness } from '../core/sla.js';
+import { clockStart, describeCalendar } from '../core/time.js';
+// Deadlines here count business days: load the holiday calendar.
+import '../core/holidays.js';
 import type { StoreContext } from '../store/clients.js';
 import { deliveriesOf, type Delivery, type IntegrationAck } from '../store/deliveries.js';
 import { batchGetItems } from '../store/dynamo.js';
@@ -12,8 +15,8 @@ import { getSuppression } from '../store/suppressions.js';
 import { personHistory, type HistoryEntry, type StoredPerson } from '../store/people.js';
 
 /**
- * The audit trail of one person: for each request, the raw evidence and where it is kept, when it
- * arrived, when it entered the master record, when each channel had it enqueued and acked, and
+ * The audit trail of one person: for each request, the raw evidence and where it is kept, when the
+ * organisation received it and when it reached optout-hub, when it entered the master record, when each channel had it enqueued and acked, and
  * whether the target and the regulatory deadline were met. `traceOf` is pure (tested directly);
  * `readTrace` gathers its inputs; `traceText` and `traceHtml` render it.
  */
@@ -35,9 +38,11 @@ export interface ChannelTiming {
   /** The target runs from when the request entered the master record. */
   target: Exclude<Timeliness, 'approaching'>;
   targetAt: string;
-  /** The deadline runs from when the request arrived; opt-ins have none. */
+  /** The deadline runs from when the organisation received the request (core/time.ts clockStart); opt-ins have none. */
   deadline?: Timeliness;
   deadlineAt?: string;
+  /** Recorded after its deadline had passed: late, and the deadline stays the original one. */
+  recordedLate?: true;
   /** The version already carrying this decision, when this request changed nothing new. */
   coveredBy?: { eventId?: string; version: number };
 }
@@ -51,6 +56,9 @@ export interface TracedEvent {
   effect?: string;
   source?: { type?: string; provider?: string; messageId?: string };
   occurredAt: string;
+  /** When the organisation received it, when given apart from the act (a letter's received date). */
+  receivedOn?: string;
+  /** When optout-hub received it. */
   receivedAt?: string;
   recordedAt: string;
   evidence: Record<string, unknown>;
@@ -106,6 +114,8 @@ export function traceOf(inputs: TraceInputs): Omit<Trace, 'generatedAt'> {
     const channels = isChannelList(entry.channels) ? entry.channels : [];
     const wanted = entry.kind === 'opt-out' || entry.kind === 'opt-in' ? statusOf({ kind: entry.kind }) : undefined;
     const receivedAt = typeof entry.receivedAt === 'string' ? entry.receivedAt : undefined;
+    const receivedOn = typeof entry.receivedOn === 'string' ? entry.receivedOn : undefined;
+    const startedAt = clockStart({ occurredAt: entry.occurredAt, ...(receivedOn ? { receivedOn } : {}) });
     const distribution: ChannelTiming[] = [];
     if (wanted && entry.effect === 'applied') {
       for (const channel of channels) {
@@ -132,8 +142,9 @@ export function traceOf(inputs: TraceInputs): Omit<Trace, 'generatedAt'> {
           }
           const applied = appliedAt(delivery, expected);
           const judgedAt = state === 'already-in-effect' && applied && applied < entry.recordedAt ? entry.recordedAt : applied;
-          const target = assess(sla, entry.recordedAt, judgedAt, now, policy.skipUsFederalHolidays);
-          const deadline = wanted === 'suppressed' ? assess(sla, receivedAt ?? entry.recordedAt, judgedAt, now, policy.skipUsFederalHolidays) : undefined;
+          const assessment = assess(sla, { startedAt, recordedAt: entry.recordedAt }, judgedAt, now, policy.calendar);
+          // The regulatory deadline is about honouring opt-outs; an opt-in is held to the target only.
+          const deadline = wanted === 'suppressed' ? assessment : undefined;
           distribution.push({
             channel,
             address,
@@ -144,9 +155,10 @@ export function traceOf(inputs: TraceInputs): Omit<Trace, 'generatedAt'> {
             ...(delivery?.ackedBy ? { ackedBy: delivery.ackedBy } : {}),
             ...(delivery?.ackedBy && delivery.acks?.[delivery.ackedBy]?.keyId ? { ackedByKey: delivery.acks[delivery.ackedBy]!.keyId } : {}),
             ...(delivery?.acks ? { acks: delivery.acks } : {}),
-            target: target.target,
-            targetAt: target.targetAt,
+            target: assessment.target,
+            targetAt: assessment.targetAt,
             ...(deadline ? { deadline: deadline.deadline, deadlineAt: deadline.deadlineAt } : {}),
+            ...(deadline?.recordedLate ? { recordedLate: true as const } : {}),
             ...(coveredBy ? { coveredBy } : {}),
           });
         }
@@ -162,6 +174,7 @@ export function traceOf(inputs: TraceInputs): Omit<Trace, 'generatedAt'> {
       ...(typeof entry.effect === 'string' ? { effect: entry.effect } : {}),
       ...(entry.source ? { source: entry.source as TracedEvent['source'] } : {}),
       occurredAt: entry.occurredAt,
+      ...(receivedOn ? { receivedOn } : {}),
       ...(receivedAt ? { receivedAt } : {}),
       recordedAt: entry.recordedAt,
       evidence: (detail?.evidence as Record<string, unknown> | undefined) ?? {},
@@ -259,14 +272,21 @@ function timingLine(timing: ChannelTiming): string {
   if (timing.enqueuedAt) parts.push(`enqueued ${timing.enqueuedAt}`);
   if (timing.appliedAt) parts.push(`acked ${timing.appliedAt}${timing.ackedBy ? ` by ${ackers(timing)}` : ''}`);
   parts.push(`target ${timing.target} (by ${timing.targetAt})`);
-  if (timing.deadline) parts.push(`deadline ${deadlineWords[timing.deadline]} (due ${timing.deadlineAt})`);
+  if (timing.deadline) parts.push(`deadline ${deadlineWords[timing.deadline]} (${dueWords(timing)})`);
   return parts.join('; ');
 }
 
+function dueWords(timing: ChannelTiming): string {
+  return `due ${timing.deadlineAt}${timing.recordedLate ? ', LATE: recorded after its deadline' : ''}`;
+}
+
 function policyLines(policy: SlaPolicy): string[] {
-  return Object.values(policy.channels).map(
-    (sla) => `${sla.channel}: apply within ${describeMinutes(sla.targetMinutes)}; deadline ${describeDeadline(sla.deadline)} (${sla.basis})`,
-  );
+  return [
+    ...Object.values(policy.channels).map(
+      (sla) => `${sla.channel}: apply within ${describeMinutes(sla.targetMinutes)} of recording; deadline ${describeDeadline(sla.deadline)} of receipt (${sla.basis})`,
+    ),
+    `business days: ${describeCalendar(policy.calendar)}, in UTC`,
+  ];
 }
 
 export function traceText(trace: Trace, subject: string): string {
@@ -282,6 +302,7 @@ export function traceText(trace: Trace, subject: string): string {
     lines.push(`   evidence   ${evidenceLine(event)}`);
     lines.push(`   kept at    ${event.keptAt.table} item pk=${event.keptAt.pk} sk=${event.keptAt.sk}`);
     lines.push(`   acted      ${event.occurredAt}`);
+    if (event.receivedOn) lines.push(`   received   ${event.receivedOn} (by the organisation; deadlines run from here)`);
     if (event.receivedAt) lines.push(`   arrived    ${event.receivedAt}`);
     lines.push(`   recorded   ${event.recordedAt}${after(event.receivedAt, event.recordedAt)}`);
     for (const timing of event.distribution) lines.push(`   ${timingLine(timing)}`);
@@ -303,7 +324,7 @@ export function traceHtml(trace: Trace, subject: string): string {
           timing.enqueuedAt,
         )}${cell(timing.appliedAt)}${cell(ackers(timing))}<td class="${verdictClass(timing.target)}">${escapeHtml(
           `${timing.target} (by ${timing.targetAt})`,
-        )}</td><td class="${verdictClass(timing.deadline)}">${escapeHtml(timing.deadline ? `${deadlineWords[timing.deadline]} (due ${timing.deadlineAt})` : 'n/a')}</td></tr>`,
+        )}</td><td class="${verdictClass(timing.deadline)}">${escapeHtml(timing.deadline ? `${deadlineWords[timing.deadline]} (${dueWords(timing)})` : 'n/a')}</td></tr>`,
       )
       .join('\n');
     return `<section>
@@ -313,7 +334,7 @@ export function traceHtml(trace: Trace, subject: string): string {
 <dt>Evidence</dt><dd>${escapeHtml(evidenceLine(event))}</dd>
 <dt>Kept at</dt><dd>${escapeHtml(`${event.keptAt.table} item pk=${event.keptAt.pk} sk=${event.keptAt.sk}`)}</dd>
 <dt>Person acted</dt><dd>${escapeHtml(event.occurredAt)}</dd>
-<dt>Arrived</dt><dd>${escapeHtml(event.receivedAt ?? '—')}</dd>
+${event.receivedOn ? `<dt>Received by the organisation</dt><dd>${escapeHtml(event.receivedOn)} (deadlines run from here)</dd>\n` : ''}<dt>Arrived</dt><dd>${escapeHtml(event.receivedAt ?? '—')}</dd>
 <dt>Entered the master record</dt><dd>${escapeHtml(`${event.recordedAt}${after(event.receivedAt, event.recordedAt)}`)}</dd>
 </dl>
 ${

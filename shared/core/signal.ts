@@ -39,6 +39,12 @@ export const signalSchema = z.object({
   occurredAt: z.iso.datetime(),
   /** When optout-hub received it. */
   receivedAt: z.iso.datetime(),
+  /**
+   * When the organisation received it, where that is later than the act and earlier than
+   * optout-hub's receipt (a letter's received date). The deadline runs from here (core/time.ts
+   * clockStart); absent, it runs from the act.
+   */
+  receivedOn: z.iso.datetime().optional(),
   source: z.object({
     type: z.enum(['sms-keyword', 'request', 'call-disposition', 'email-unsubscribe', 'esp-event']),
     /** The provider or system that delivered it (twilio, crm, mail-room, …). */

@@ -3,6 +3,7 @@ import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/max';
 import { BadRequestError, ConfigurationError } from '../core/errors.js';
 import { configureKeywords, keywordLanguages, type KeywordLists, type Language } from '../core/keywords.js';
 import { slaPolicy, type SlaPolicy } from '../core/sla.js';
+import { businessCalendar, type BusinessCalendar } from '../core/time.js';
 import {
   buckets,
   channelQueues,
@@ -191,16 +192,45 @@ export function sesSnsTopicArns(): string[] {
 }
 
 /**
+ * The business-day calendar every deadline is counted on (core/time.ts): HOLIDAYS_COUNTRY
+ * (ISO 3166-1 code, default `US`: the federal holidays; `none` counts holidays as business days)
+ * and HOLIDAYS_REGION (a state or province, adding its own holidays, e.g. `CA`).
+ * SLA_SKIP_US_FEDERAL_HOLIDAYS, which it replaces, is still read when HOLIDAYS_COUNTRY is not set:
+ * `true` is `US`, `false` is `none`.
+ */
+export function holidayCalendar(): BusinessCalendar {
+  const country = process.env.HOLIDAYS_COUNTRY?.trim() || undefined;
+  const legacy = process.env.SLA_SKIP_US_FEDERAL_HOLIDAYS?.trim() || undefined;
+  if (legacy !== undefined) {
+    if (country) throw new ConfigurationError('Set HOLIDAYS_COUNTRY or SLA_SKIP_US_FEDERAL_HOLIDAYS, not both (HOLIDAYS_COUNTRY replaces it).');
+    if (legacy !== 'true' && legacy !== 'false') throw new ConfigurationError(`SLA_SKIP_US_FEDERAL_HOLIDAYS "${legacy}" is not true or false.`);
+    return businessCalendar(legacy === 'true' ? 'US' : 'none', process.env.HOLIDAYS_REGION);
+  }
+  return businessCalendar(country, process.env.HOLIDAYS_REGION);
+}
+
+/**
  * Per-channel target and regulatory deadline (docs/acks-sla-audit.md): SLA_TARGET_MINUTES
- * (`sms:15,email:15,voice:1440,mail:1440`), SLA_DEADLINES (`sms:10bd,email:48h`; bd, h or d) and
- * SLA_SKIP_US_FEDERAL_HOLIDAYS (`true` to skip them like weekends; default false, the stricter count).
+ * (`sms:15,email:15,voice:1440,mail:1440`), SLA_DEADLINES (`sms:10bd,email:48h`; bd, h or d),
+ * counted on the holiday calendar above.
  */
 export function channelSlas(): SlaPolicy {
   return slaPolicy({
     targets: process.env.SLA_TARGET_MINUTES,
     deadlines: process.env.SLA_DEADLINES,
-    skipUsFederalHolidays: process.env.SLA_SKIP_US_FEDERAL_HOLIDAYS === 'true',
+    calendar: holidayCalendar(),
   });
+}
+
+/** The organisation's own promise for call dispositions, in hours after the call: CALL_SLA_HOURS (default 24, at most 336). */
+export function callSlaHours(): number {
+  const configured = process.env.CALL_SLA_HOURS?.trim();
+  if (!configured) return 24;
+  const hours = Number(configured);
+  if (!Number.isFinite(hours) || hours <= 0 || hours > 24 * 14) {
+    throw new ConfigurationError(`CALL_SLA_HOURS "${configured}" is not a number of hours between 0 and 336.`);
+  }
+  return hours;
 }
 
 /**

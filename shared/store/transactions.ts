@@ -168,13 +168,14 @@ export function statusChangesOf(writes: readonly Suppression[], current: Readonl
 
 /** How a signal is kept: the whole signal as the event, its summary in the person's history. */
 export function signalEvent(signal: Signal, personId: string, recordedAt: string, effect: string, extra: Record<string, unknown> = {}): EventEntry {
-  const { kind, channels, purpose, scope, receivedAt, source } = signal;
+  const { kind, channels, purpose, scope, receivedAt, receivedOn, source } = signal;
   return {
     eventId: signal.id,
     personId,
     occurredAt: signal.occurredAt,
     recordedAt,
-    summary: { kind, channels, purpose, scope, receivedAt, source, effect, ...extra },
+    // receivedOn (a letter's received date) is where its deadline starts; the history carries it for the trace.
+    summary: { kind, channels, purpose, scope, receivedAt, ...(receivedOn ? { receivedOn } : {}), source, effect, ...extra },
     detail: { ...signal, effect, ...extra },
   };
 }

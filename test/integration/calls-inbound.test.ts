@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { addBusinessDays } from '../../shared/core/time.js';
+import { addBusinessDays, US_FEDERAL_HOLIDAYS } from '../../shared/core/time.js';
 import { keys } from '../../shared/store/keys.js';
 import { findPerson, getPerson, personHistory } from '../../shared/store/people.js';
 import { getSuppression } from '../../shared/store/suppressions.js';
@@ -73,7 +73,8 @@ describe('call dispositions', () => {
     });
     expect(Date.parse(receipt.effectiveAt)).toBeGreaterThanOrEqual(Date.parse(body.occurredAt));
     expect(Date.parse(receipt.deadlines.sla)).toBe(Date.parse(body.occurredAt) + 24 * 3_600_000);
-    expect(receipt.deadlines.regulatory).toBe(addBusinessDays(new Date(body.occurredAt as string), 10).toISOString());
+    expect(receipt.deadlines.regulatory).toBe(addBusinessDays(new Date(body.occurredAt as string), 10, US_FEDERAL_HOLIDAYS).toISOString());
+    expect(receipt.deadlines.byChannel).toEqual({ voice: receipt.deadlines.regulatory });
     expect(await getSuppression(stack.store, 'voice', body.phone as string)).toMatchObject({ status: 'suppressed' });
     expect(await getSuppression(stack.store, 'sms', body.phone as string)).toBeUndefined();
 

@@ -2,9 +2,9 @@ import { Webhook } from 'standardwebhooks';
 import twilioWebhooks from 'twilio/lib/webhooks/webhooks.js';
 import { describe, expect, it } from 'vitest';
 import { dialer, readTime } from '../../shared/intake/calls/adapters.js';
-import { addBusinessDays } from '../../shared/core/time.js';
 import { defaultDispositionMap, dispositionAction, normalizeCode, parseDispositionMap } from '../../shared/intake/calls/disposition-map.js';
 import { deadlines } from '../../shared/intake/calls/receipt.js';
+import { slaPolicy } from '../../shared/core/sla.js';
 import { callEventId, signalFromDisposition } from '../../shared/intake/calls/record.js';
 import type { CallDisposition } from '../../shared/intake/calls/types.js';
 import { ConfigurationError, InvalidSignatureError, NotFoundError } from '../../shared/core/errors.js';
@@ -203,8 +203,9 @@ describe('signals from dispositions', () => {
     expect(callEventId(call)).not.toBe(callEventId({ ...call, code: 'Wrong Number' }));
   });
 
-  it('refuses a disposition dated in the future and dates a missing time at arrival', () => {
-    expect(() => signalFromDisposition({ ...call, occurredAt: '2026-03-02T21:00:00.000Z' }, 'do-not-call', context)).toThrow(/future/);
+  it('dates a disposition from the future, or without a time, at arrival: a refused webhook would lose the opt-out', () => {
+    expect(signalFromDisposition({ ...call, occurredAt: '2026-03-02T21:00:00.000Z' }, 'do-not-call', context).occurredAt).toBe('2026-03-02T20:00:05.000Z');
+    expect(signalFromDisposition({ ...call, occurredAt: '2026-03-02T20:03:00.000Z' }, 'do-not-call', context).occurredAt).toBe('2026-03-02T20:00:05.000Z');
     expect(signalFromDisposition({ ...call, occurredAt: undefined }, 'do-not-call', context).occurredAt).toBe('2026-03-02T20:00:05.000Z');
   });
 
@@ -217,11 +218,29 @@ describe('signals from dispositions', () => {
 });
 
 describe('deadlines', () => {
-  it('counts 10 business days, skipping weekends, and the SLA in hours', () => {
-    // Friday 2026-03-06 → ten weekdays later is Friday 2026-03-20.
-    expect(addBusinessDays(new Date('2026-03-06T17:00:00Z'), 10).toISOString()).toBe('2026-03-20T17:00:00.000Z');
-    // Saturday counts from the next Monday: 10 business days is Friday 2026-03-20.
-    expect(addBusinessDays(new Date('2026-03-07T09:00:00Z'), 10).toISOString()).toBe('2026-03-20T09:00:00.000Z');
-    expect(deadlines('2026-03-06T17:00:00.000Z', 24)).toEqual({ regulatory: '2026-03-20T17:00:00.000Z', sla: '2026-03-07T17:00:00.000Z' });
+  const policy = slaPolicy();
+
+  it('counts 10 business days from the call, skipping weekends and federal holidays, and the SLA in hours', () => {
+    // Friday 2026-03-06 → ten business days later is Friday 2026-03-20.
+    expect(deadlines({ occurredAt: '2026-03-06T17:00:00.000Z' }, ['voice'], policy, 24)).toEqual({
+      regulatory: '2026-03-20T17:00:00.000Z',
+      byChannel: { voice: '2026-03-20T17:00:00.000Z' },
+      sla: '2026-03-07T17:00:00.000Z',
+    });
+    // Saturday 2026-11-28 counts from Monday 00:00: due Monday 2026-12-14 00:00.
+    expect(deadlines({ occurredAt: '2026-11-28T12:00:00.000Z' }, ['voice'], policy, 24).regulatory).toBe('2026-12-14T00:00:00.000Z');
+    // Wednesday 2026-11-25: Thanksgiving is not a business day.
+    expect(deadlines({ occurredAt: '2026-11-25T12:00:00.000Z' }, ['voice'], policy, 24).regulatory).toBe('2026-12-10T12:00:00.000Z');
+  });
+
+  it('states each channel\'s deadline and the earliest as the regulatory one', () => {
+    const all = deadlines({ occurredAt: '2026-03-06T17:00:00.000Z' }, ['sms', 'email', 'voice', 'mail'], policy, 24);
+    expect(all.byChannel).toEqual({
+      sms: '2026-03-20T17:00:00.000Z',
+      email: '2026-03-08T17:00:00.000Z',
+      voice: '2026-03-20T17:00:00.000Z',
+      mail: '2026-03-20T17:00:00.000Z',
+    });
+    expect(all.regulatory).toBe('2026-03-08T17:00:00.000Z');
   });
 });

@@ -1,9 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { smsKeywords } from '../../shared/platform/config.js';
+import { callSlaHours, channelSlas, holidayCalendar, smsKeywords } from '../../shared/platform/config.js';
 import { ConfigurationError } from '../../shared/core/errors.js';
 import { classify } from '../../shared/core/keywords.js';
 
-const names = ['SMS_KEYWORD_LANGUAGES', 'SMS_EXTRA_OPT_OUT_KEYWORDS', 'SMS_EXTRA_OPT_IN_KEYWORDS', 'SMS_EXTRA_HELP_KEYWORDS'];
+const names = [
+  'SMS_KEYWORD_LANGUAGES', 'SMS_EXTRA_OPT_OUT_KEYWORDS', 'SMS_EXTRA_OPT_IN_KEYWORDS', 'SMS_EXTRA_HELP_KEYWORDS',
+  'HOLIDAYS_COUNTRY', 'HOLIDAYS_REGION', 'SLA_SKIP_US_FEDERAL_HOLIDAYS', 'CALL_SLA_HOURS',
+];
 
 afterEach(() => {
   for (const name of names) delete process.env[name];
@@ -37,5 +40,45 @@ describe('smsKeywords', () => {
     process.env.SMS_KEYWORD_LANGUAGES = 'en,klingon';
     expect(() => smsKeywords()).toThrow(ConfigurationError);
     expect(() => smsKeywords()).toThrow(/klingon/);
+  });
+});
+
+describe('the holiday calendar', () => {
+  it('is the US federal holidays by default, for every deadline', () => {
+    expect(holidayCalendar()).toEqual({ country: 'US' });
+    expect(channelSlas().calendar).toEqual({ country: 'US' });
+  });
+
+  it('reads HOLIDAYS_COUNTRY and HOLIDAYS_REGION; none counts holidays as business days', () => {
+    process.env.HOLIDAYS_COUNTRY = 'us';
+    process.env.HOLIDAYS_REGION = 'ny';
+    expect(holidayCalendar()).toEqual({ country: 'US', region: 'NY' });
+    process.env.HOLIDAYS_COUNTRY = 'none';
+    delete process.env.HOLIDAYS_REGION;
+    expect(holidayCalendar()).toEqual({});
+    process.env.HOLIDAYS_COUNTRY = 'Atlantis';
+    expect(() => holidayCalendar()).toThrow(/HOLIDAYS_COUNTRY/);
+    process.env.HOLIDAYS_COUNTRY = 'US';
+    process.env.HOLIDAYS_REGION = 'New York';
+    expect(() => holidayCalendar()).toThrow(/HOLIDAYS_REGION/);
+  });
+
+  it('still reads SLA_SKIP_US_FEDERAL_HOLIDAYS when HOLIDAYS_COUNTRY is unset, and refuses both at once', () => {
+    process.env.SLA_SKIP_US_FEDERAL_HOLIDAYS = 'false';
+    expect(holidayCalendar()).toEqual({});
+    process.env.SLA_SKIP_US_FEDERAL_HOLIDAYS = 'true';
+    expect(holidayCalendar()).toEqual({ country: 'US' });
+    process.env.HOLIDAYS_COUNTRY = 'US';
+    expect(() => holidayCalendar()).toThrow(ConfigurationError);
+  });
+});
+
+describe('callSlaHours', () => {
+  it('is 24 hours unless CALL_SLA_HOURS says otherwise, up to two weeks', () => {
+    expect(callSlaHours()).toBe(24);
+    process.env.CALL_SLA_HOURS = '4';
+    expect(callSlaHours()).toBe(4);
+    process.env.CALL_SLA_HOURS = '400';
+    expect(() => callSlaHours()).toThrow(ConfigurationError);
   });
 });

@@ -33,6 +33,14 @@ describe('CSV rows as canonical requests', () => {
     expect(requestSchema.safeParse(request).success).toBe(true);
   });
 
+  it('reads received_on, the date the organisation received the letter', () => {
+    const cells = { channels: 'mail', phone: '415 555 0101', occurred_at: '2026-11-02T09:00:00-05:00' };
+    expect(requestSchema.parse(requestFromRow(row({ ...cells, 'Received On': '2026-11-04' }), context))).toMatchObject({ receivedOn: '2026-11-04' });
+    expect(requestSchema.parse(requestFromRow(row({ ...cells, received_on: '2026-11-04T10:00:00-05:00' }), context))).toMatchObject({ receivedOn: '2026-11-04T10:00:00-05:00' });
+    expect(requestFromRow(row(cells), context)).not.toHaveProperty('receivedOn');
+    expect(requestSchema.safeParse(requestFromRow(row({ ...cells, received_on: 'last week' }), context)).success).toBe(false);
+  });
+
   it('leaves a bad row for the request schema to refuse', () => {
     expect(requestSchema.safeParse(requestFromRow(row({ channels: 'fax', phone: '1', occurred_at: 'soon' }), context)).success).toBe(false);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judgeSuppression, type JudgeContext } from '../../shared/audit/reconcile.js';
+import { judgeSuppression, requestTimesOf, type JudgeContext } from '../../shared/audit/reconcile.js';
 import { applySignal, emptyRecord, suppressionFor, withIdentities, type Suppression } from '../../shared/core/preferences.js';
 import { slaPolicy } from '../../shared/core/sla.js';
 import type { Signal } from '../../shared/core/signal.js';
@@ -54,5 +54,25 @@ describe('judging one suppression', () => {
     const acked = { ...delivery, ackedAt: '2026-05-04T10:02:00.000Z', acks: { 'dialer-east': { at: '2026-05-04T10:02:00.000Z', version: 1 } } };
     const findings = judgeSuppression(item, person, acked, context('2026-05-04T11:00:00Z', ['dialer-east', 'dialer-west']));
     expect(findings).toMatchObject([{ kind: 'past-target', awaiting: ['dialer-west'] }]);
+  });
+
+  it('runs the deadline from when the organisation received the request, and keeps it for one recorded after it', () => {
+    // A letter received Wednesday 2026-11-04, keyed on 2026-12-02: due 2026-11-19 (Veterans Day skipped).
+    const letter = { ...item, channel: 'mail' as const, updatedAt: '2026-12-02T15:00:00.000Z' };
+    const request = { occurredAt: '2026-11-02T14:00:00.000Z', receivedOn: '2026-11-04T00:00:00.000Z' };
+    const findings = judgeSuppression(letter, person, undefined, context('2026-12-02T15:01:00Z'), request);
+    expect(findings.find((finding) => finding.kind === 'past-deadline')).toMatchObject({
+      startedAt: '2026-11-04T00:00:00.000Z',
+      deadlineAt: '2026-11-19T00:00:00.000Z',
+      recordedLate: true,
+    });
+  });
+
+  it('takes the request times from the event only when that event wrote the version', () => {
+    const event = { occurredAt: '2026-11-02T14:00:00.000Z', receivedOn: '2026-11-04T00:00:00.000Z', recordedAt: '2026-12-02T15:00:00.000Z' };
+    expect(requestTimesOf(event, { updatedAt: '2026-12-02T15:00:00.000Z' })).toEqual({ occurredAt: event.occurredAt, receivedOn: event.receivedOn });
+    // A later link or merge rewrote the item: no request of its own, so it is timed from that recording.
+    expect(requestTimesOf(event, { updatedAt: '2026-12-05T09:00:00.000Z' })).toBeUndefined();
+    expect(requestTimesOf({ kind: 'people-merged', recordedAt: '2026-12-05T09:00:00.000Z' }, { updatedAt: '2026-12-05T09:00:00.000Z' })).toBeUndefined();
   });
 });

@@ -167,8 +167,8 @@ describe('signalFromRequest', () => {
     ['1 minute after receipt', '2024-05-01T12:35:56.789Z'],
     ['exactly 5 minutes after receipt', '2024-05-01T12:39:56.789Z'],
     ['exactly 5 minutes after receipt, written with an offset', '2024-05-01T14:39:56.789+02:00'],
-  ])('accepts an occurredAt %s (clock skew), kept as given', (_, occurredAt) => {
-    expect(toSignal({ occurredAt }).occurredAt).toBe(new Date(occurredAt).toISOString());
+  ])('accepts an occurredAt %s (clock skew), dated no later than its receipt', (_, occurredAt) => {
+    expect(toSignal({ occurredAt }).occurredAt).toBe('2024-05-01T12:34:56.789Z');
   });
 
   it.each([
@@ -179,6 +179,24 @@ describe('signalFromRequest', () => {
   ])('refuses an occurredAt %s with BadRequestError', (_, occurredAt) => {
     expect(() => toSignal({ occurredAt })).toThrow(BadRequestError);
     expect(() => toSignal({ occurredAt, kind: 'opt-in', evidence: { collectedBy: 'staff-12', method: 'letter' } })).toThrow(BadRequestError);
+  });
+
+  it('keeps the date the organisation received a letter, apart from the act and from its arrival here', () => {
+    expect(toSignal({ receivedOn: '2024-04-30' })).toMatchObject({
+      occurredAt: '2024-04-28T09:00:00.000Z',
+      receivedOn: '2024-04-30T00:00:00.000Z',
+      receivedAt: '2024-05-01T12:34:56.789Z',
+    });
+    expect(toSignal({ receivedOn: '2024-04-30T08:00:00-04:00' }).receivedOn).toBe('2024-04-30T12:00:00.000Z');
+    expect(toSignal()).not.toHaveProperty('receivedOn');
+  });
+
+  it.each([
+    ['in the future', '2024-05-02', /receivedOn is in the future/],
+    ['before the letter', '2024-04-27', /before occurredAt/],
+  ])('refuses a receivedOn %s with BadRequestError', (_, receivedOn, message) => {
+    expect(() => toSignal({ receivedOn })).toThrow(BadRequestError);
+    expect(() => toSignal({ receivedOn })).toThrow(message);
   });
 
   it('a request dated at the skew limit stays below a STOP that arrives later', () => {
@@ -230,6 +248,9 @@ describe('requestSchema', () => {
     ['a date-only occurredAt', { occurredAt: '2024-04-28' }],
     ['an occurredAt that is not a date', { occurredAt: 'last Tuesday' }],
     ['a numeric occurredAt', { occurredAt: 1714294800000 }],
+    ['a receivedOn date-time without offset', { receivedOn: '2024-04-30T09:00:00' }],
+    ['a receivedOn that is not a date', { receivedOn: 'last Tuesday' }],
+    ['a receivedOn day that does not exist', { receivedOn: '2024-02-30' }],
     ['the kind help', { kind: 'help' }],
     ['an unknown kind', { kind: 'unsubscribe' }],
     ['no channels', { channels: [] }],

@@ -1,6 +1,8 @@
-import { ConfigurationError } from '../../core/errors.js';
 import type { Channel } from '../../core/channels.js';
-import { addBusinessDays, REGULATORY_BUSINESS_DAYS } from '../../core/time.js';
+import type { SlaPolicy } from '../../core/sla.js';
+import { clockStart, deadlineFor } from '../../core/time.js';
+// Deadlines here count business days: load the holiday calendar.
+import '../../core/holidays.js';
 import type { DispositionAction } from './types.js';
 
 /**
@@ -30,27 +32,32 @@ export interface CallReceipt {
   /** When optout-hub recorded it: from then on the pre-send check answers "suppressed". */
   effectiveAt?: string;
   deadlines?: {
-    /** 47 CFR 64.1200: honoured within 10 business days of the request. */
+    /**
+     * The earliest regulatory deadline of the channels it suppresses (10 business days of the
+     * call for voice and sms under 47 CFR 64.1200(a)(10) and (d)(3)), the same deadline the trace,
+     * `optout-hub sla` and reconciliation report.
+     */
     regulatory: string;
-    /** This organisation's own, shorter promise (CALL_SLA_HOURS). */
+    /** Each channel's regulatory deadline. */
+    byChannel: Partial<Record<Channel, string>>;
+    /** This organisation's own, shorter promise (CALL_SLA_HOURS after the call). */
     sla: string;
   };
 }
 
-export function callSlaHours(): number {
-  const configured = process.env.CALL_SLA_HOURS?.trim();
-  if (!configured) return 24;
-  const hours = Number(configured);
-  if (!Number.isFinite(hours) || hours <= 0 || hours > 24 * 14) {
-    throw new ConfigurationError(`CALL_SLA_HOURS "${configured}" is not a number of hours between 0 and 336.`);
-  }
-  return hours;
-}
-
-export function deadlines(occurredAt: string, slaHours: number): NonNullable<CallReceipt['deadlines']> {
-  const at = new Date(occurredAt);
+/** The receipt's deadlines, all from the one deadline function, counted from the call (the organisation received the request then). */
+export function deadlines(
+  request: { occurredAt: string; receivedOn?: string },
+  channels: readonly Channel[],
+  policy: SlaPolicy,
+  slaHours: number,
+): NonNullable<CallReceipt['deadlines']> {
+  const start = clockStart(request);
+  const byChannel = Object.fromEntries(channels.map((channel) => [channel, deadlineFor(policy.channels[channel], start, policy.calendar).toISOString()]));
+  const earliest = Object.values(byChannel).sort()[0] ?? deadlineFor(policy.channels.voice, start, policy.calendar).toISOString();
   return {
-    regulatory: addBusinessDays(at, REGULATORY_BUSINESS_DAYS).toISOString(),
-    sla: new Date(at.getTime() + slaHours * 3_600_000).toISOString(),
+    regulatory: earliest,
+    byChannel,
+    sla: deadlineFor({ deadline: { amount: slaHours, unit: 'hours' } }, start, policy.calendar).toISOString(),
   };
 }

@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { CountryCode } from 'libphonenumber-js/max';
 import { normalizePhone } from '../../core/addresses.js';
-import { BadRequestError, DependencyError } from '../../core/errors.js';
+import { DependencyError } from '../../core/errors.js';
 import { addressesOn, impliedSuppressions, type PersonRecord } from '../../core/preferences.js';
 import { channels, type Channel } from '../../core/channels.js';
 import { signalSchema, type Signal } from '../../core/signal.js';
+import type { SlaPolicy } from '../../core/sla.js';
+import { actTime } from '../../core/time.js';
 import { recordSignal } from '../../record/record-signal.js';
 import type { StoreContext } from '../../store/clients.js';
 import { attachOnce, keepEvent, readEvent } from '../../store/events.js';
@@ -20,13 +22,15 @@ import type { CallDisposition, DispositionAction } from './types.js';
  * the dialer's call id and the code, so a retried delivery is the same event and the same receipt.
  */
 
-const CLOCK_SKEW_MS = 5 * 60_000;
-
 export interface DispositionContext {
   receivedAt: Date;
   defaultRegion: CountryCode;
   map: DispositionMap;
+  /** The deadlines the receipt states (platform/config.ts channelSlas). */
+  policy: SlaPolicy;
   slaHours: number;
+  /** The clock the store records by (tests pin it). */
+  now?: () => Date;
   /** SHA-256 of the raw request, kept as evidence. */
   payloadSha256?: string;
 }
@@ -76,11 +80,12 @@ export function signalFromDisposition(
   });
 }
 
+/**
+ * The call's time by the one rule (core/time.ts actTime): a dialer's webhook cannot be corrected
+ * by whoever reads a refusal, so a time in the future is dated at arrival rather than refused and lost.
+ */
 function occurredAtOf(disposition: CallDisposition, receivedAt: Date): string {
-  const at = disposition.occurredAt ?? receivedAt.toISOString();
-  // A disposition dated in the future would outrank every real act until that date.
-  if (Date.parse(at) > receivedAt.getTime() + CLOCK_SKEW_MS) throw new BadRequestError('The disposition is dated in the future.');
-  return new Date(at).toISOString();
+  return actTime(disposition.occurredAt, receivedAt, 'provider');
 }
 
 async function storedReceipt(ctx: StoreContext, eventId: string): Promise<CallReceipt | undefined> {
@@ -143,7 +148,7 @@ export async function recordDisposition(ctx: StoreContext, disposition: CallDisp
   if (!action) {
     // Unknown code: kept for audit (someone may map it later), never acted on, never an error.
     const occurredAt = occurredAtOf(disposition, context.receivedAt);
-    const recordedAt = new Date().toISOString();
+    const recordedAt = (context.now ?? (() => new Date()))().toISOString();
     const receipt: CallReceipt = { ...base, outcome: 'recorded', channels: [], suppressed: [], occurredAt, effectiveAt: recordedAt };
     const kept = await keepEvent(ctx, {
       id: eventId,
@@ -169,7 +174,7 @@ export async function recordDisposition(ctx: StoreContext, disposition: CallDisp
   }
 
   const signal = signalFromDisposition(disposition, action, context);
-  const outcome = await recordSignal(ctx, signal, { wrongNumber: action === 'wrong-number' });
+  const outcome = await recordSignal(ctx, signal, { wrongNumber: action === 'wrong-number', ...(context.now ? { now: context.now } : {}) });
   const receipt: CallReceipt = {
     ...base,
     outcome: outcome.effect === 'superseded' ? 'overridden' : action === 'wrong-number' ? 'unlinked' : 'suppressed',
@@ -179,7 +184,7 @@ export async function recordDisposition(ctx: StoreContext, disposition: CallDisp
     suppressed: outcome.record ? suppressedIn(outcome.record, signal) : await suppressedBy(ctx, signal, outcome.personId),
     occurredAt: signal.occurredAt,
     effectiveAt: outcome.recordedAt,
-    deadlines: deadlines(signal.occurredAt, context.slaHours),
+    deadlines: deadlines(signal, signal.channels, context.policy, context.slaHours),
   };
   return { receipt: await keepReceipt(ctx, eventId, receipt), duplicate: outcome.duplicate };
 }

@@ -2,6 +2,7 @@ import type { StoreContext } from '../../store/clients.js';
 import { BadRequestError } from '../../core/errors.js';
 import { normalizeEmail } from '../../core/identity.js';
 import { signalSchema, type Evidence, type Signal } from '../../core/signal.js';
+import { actTime } from '../../core/time.js';
 import type { SecretName } from '../../platform/config.js';
 import type { WebhookRequest } from '../../http/webhook.js';
 import { sha256Hex } from './unsubscribe.js';
@@ -76,7 +77,8 @@ export function signalFromEmailEvent(event: EmailEvent, context: { receivedAt: D
     purpose: event.purpose,
     scope: 'address',
     subject: [{ type: 'email', value: event.email }],
-    occurredAt: event.occurredAt.toISOString(),
+    // An ESP's clock ahead of ours dates the act at arrival (core/time.ts actTime), never refused.
+    occurredAt: actTime(event.occurredAt, context.receivedAt, 'provider'),
     receivedAt: context.receivedAt.toISOString(),
     source: { type: 'esp-event', provider: event.provider, messageId: event.eventId },
     match: { providerEvent: event.providerEvent },

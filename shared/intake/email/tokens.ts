@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ConfigurationError, ProblemError } from '../../core/errors.js';
 import { normalizeEmail } from '../../core/identity.js';
+import { CLOCK_SKEW_MS } from '../../core/time.js';
 
 /**
  * The opaque part of an unsubscribe link: `kid.payload.mac`, all base64url. The payload names the
@@ -36,8 +37,6 @@ export const localDevUnsubscribeKeys = `local:${Buffer.from('optout-hub local de
 const KID = /^[A-Za-z0-9_-]{1,32}$/;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const PURPOSE = /^[a-z0-9][a-z0-9-]{0,62}$/;
-/** A few minutes of clock difference between the signer and this service. */
-const CLOCK_SKEW_MS = 5 * 60_000;
 const MIN_KEY_BYTES = 32;
 
 let parsed: { spec: string; keys: TokenKey[] } | undefined;

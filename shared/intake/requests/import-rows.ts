@@ -12,6 +12,7 @@
  * | phone, email, external_id | subject.phone / email / externalId | |
  * | postal_line1, postal_line2, postal_city, postal_state, postal_code, postal_country | subject.postal | country `US` |
  * | occurred_at | occurredAt (ISO 8601 with offset) | required |
+ * | received_on | receivedOn: when the organisation received it (YYYY-MM-DD or ISO 8601 with offset) | the act |
  * | source | source | `--source` (default `import`) |
  * | collected_by, method, reference, note | evidence.* | method `import` when collected_by is set |
  *
@@ -23,7 +24,7 @@ export type Row = Record<string, string>;
 export const knownColumns = [
   'requestid', 'kind', 'channels', 'purpose', 'scope', 'phone', 'email', 'externalid',
   'postalline1', 'postalline2', 'postalcity', 'postalstate', 'postalcode', 'postalcountry',
-  'occurredat', 'source', 'collectedby', 'method', 'reference', 'note',
+  'occurredat', 'receivedon', 'source', 'collectedby', 'method', 'reference', 'note',
 ] as const;
 
 export const columnKey = (name: string) => name.trim().toLowerCase().replace(/[\s_-]+/g, '');
@@ -73,6 +74,7 @@ export function requestFromRow(row: Row, context: RowContext): Record<string, un
       ...(cell('externalid') ? { externalId: cell('externalid') } : {}),
     },
     occurredAt: cell('occurredat'),
+    ...(cell('receivedon') ? { receivedOn: cell('receivedon') } : {}),
     source: cell('source') ?? context.defaultSource,
     evidence,
   };

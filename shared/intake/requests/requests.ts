@@ -5,6 +5,7 @@ import { subjectIdentities, subjectSchema } from '../../core/identity.js';
 import { addressFor } from '../../core/preferences.js';
 import { channels } from '../../core/channels.js';
 import { evidenceSchema, signalSchema, type Signal } from '../../core/signal.js';
+import { actTime, receivedOnTime } from '../../core/time.js';
 
 /**
  * The canonical request any system can send (`POST /v1/requests`): a mail-in letter keyed by
@@ -21,6 +22,11 @@ export const requestSchema = z
     subject: subjectSchema,
     /** When the person made the request (the letter's date, the call's time). */
     occurredAt: z.iso.datetime({ offset: true }),
+    /**
+     * When the organisation received it, if later than occurredAt: the date a letter came in
+     * (YYYY-MM-DD, or an ISO 8601 date-time with offset). The deadline runs from here.
+     */
+    receivedOn: z.union([z.iso.date(), z.iso.datetime({ offset: true })]).optional(),
     /** Where it came from: `mail`, `web`, `crm`, `agent`, `api`, … */
     source: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and hyphens'),
     evidence: evidenceSchema.default({}),
@@ -29,14 +35,10 @@ export const requestSchema = z
 
 export type CanonicalRequest = z.infer<typeof requestSchema>;
 
-/** Clocks differ a little; a request dated later than arrival plus this is refused. */
-const CLOCK_SKEW_MS = 5 * 60_000;
-
 export function signalFromRequest(request: CanonicalRequest, context: { receivedAt: Date; defaultRegion: CountryCode }): Signal {
-  // A request dated in the future would outrank every real act until that date.
-  if (Date.parse(request.occurredAt) > context.receivedAt.getTime() + CLOCK_SKEW_MS) {
-    throw new BadRequestError('occurredAt is in the future.');
-  }
+  // The one future-date rule (core/time.ts): a caller reads our answer, so a future date is a 400.
+  const occurredAt = actTime(request.occurredAt, context.receivedAt, 'caller');
+  const receivedOn = request.receivedOn ? receivedOnTime(request.receivedOn, occurredAt, context.receivedAt) : undefined;
   const subject = subjectIdentities(request.subject, context.defaultRegion);
   if (subject.length === 0) throw new BadRequestError('The subject names nobody: give a phone, email, postal address or externalId.');
   const signal = signalSchema.parse({
@@ -46,8 +48,9 @@ export function signalFromRequest(request: CanonicalRequest, context: { received
     purpose: request.purpose,
     scope: request.scope,
     subject,
-    occurredAt: new Date(request.occurredAt).toISOString(),
+    occurredAt,
     receivedAt: context.receivedAt.toISOString(),
+    ...(receivedOn ? { receivedOn } : {}),
     source: { type: 'request', provider: request.source, messageId: request.requestId },
     evidence: request.evidence,
   });

@@ -4,6 +4,7 @@ import { normalizePhone } from '../../core/addresses.js';
 import { classify, type Classification, type KeywordLists } from '../../core/keywords.js';
 import type { InboundSms } from './providers/types.js';
 import { signalSchema, type Signal } from '../../core/signal.js';
+import { actTime } from '../../core/time.js';
 
 export interface InboundContext {
   receivedAt: Date;
@@ -25,20 +26,6 @@ export function readIntent(message: InboundSms, keywords?: KeywordLists): Classi
   return ours;
 }
 
-/** Provider clocks drift a little; a time later than arrival (plus this) is not believed. */
-const CLOCK_SKEW_MS = 5 * 60_000;
-
-/**
- * When the person acted: the provider's timestamp where it has one and it is believable,
- * otherwise arrival (Twilio sends none; the person acted moments before).
- */
-function plausibleTime(reported: string | undefined, receivedAt: Date): string | undefined {
-  if (!reported) return undefined;
-  const at = Date.parse(reported);
-  if (Number.isNaN(at) || at > receivedAt.getTime() + CLOCK_SKEW_MS) return undefined;
-  return new Date(Math.min(at, receivedAt.getTime())).toISOString();
-}
-
 /** The canonical signal for an inbound text, or undefined when it asks for nothing. */
 export function signalFromSms(message: InboundSms, context: InboundContext): Signal | undefined {
   const reading = readIntent(message, context.keywords);
@@ -46,7 +33,8 @@ export function signalFromSms(message: InboundSms, context: InboundContext): Sig
   if (reading.intent === 'none') return undefined;
   const address = normalizePhone(message.from, context.defaultRegion);
   const receivedAt = context.receivedAt.toISOString();
-  const occurredAt = plausibleTime(message.occurredAt, context.receivedAt) ?? receivedAt;
+  // The provider's time where it sends one (Twilio sends none), by the one rule of core/time.ts.
+  const occurredAt = actTime(message.occurredAt, context.receivedAt, 'provider');
   return signalSchema.parse({
     id: `sms.${message.provider}.${message.messageId}`,
     kind: reading.intent,
