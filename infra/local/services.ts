@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startFauxqs } from 'fauxqs';
+import { localAwsEnvironment, localClientOptions, localEndpoint } from '../../shared/platform/local-defaults.js';
 
 /**
  * The emulators the local runtime and the integration tests stand on: DynamoDB Local (the
@@ -17,21 +18,8 @@ export class LocalServiceError extends Error {
   override name = 'LocalServiceError';
 }
 
-/** Credentials and region the emulators accept; they check neither. */
-export const localAwsEnvironment = {
-  AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: 'local',
-  AWS_SECRET_ACCESS_KEY: 'local',
-} as const;
-
-const localClientConfig = {
-  region: localAwsEnvironment.AWS_REGION,
-  credentials: { accessKeyId: localAwsEnvironment.AWS_ACCESS_KEY_ID, secretAccessKey: localAwsEnvironment.AWS_SECRET_ACCESS_KEY },
-};
-
-export function localClientOptions(endpoint: string) {
-  return { ...localClientConfig, endpoint };
-}
+// Re-exported: the runtime, the tests and the bench import them from here with the emulators.
+export { localAwsEnvironment, localClientOptions };
 
 export interface RunningService {
   endpoint: string;
@@ -104,7 +92,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
 
-  const endpoint = `http://127.0.0.1:${port}`;
+  const endpoint = localEndpoint(port);
   const client = new DynamoDBClient(localClientOptions(endpoint));
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let started = false;
@@ -160,7 +148,7 @@ export async function startQueueEmulator(options: { port: number }): Promise<Run
   // No `host`: queue URLs then carry the address clients used, which resolves anywhere.
   const server = await startFauxqs({ port, logger: false, defaultRegion: localAwsEnvironment.AWS_REGION });
   return {
-    endpoint: `http://127.0.0.1:${server.port}`,
+    endpoint: localEndpoint(server.port),
     port: server.port,
     stop: () => server.stop(),
   };
