@@ -2,9 +2,9 @@
 // on Node alone: npm's `prepare` script runs this on `npm ci`/`npm install` (with or without
 // --omit=dev), and bin/optout-hub.mjs runs it again when a source changed since the last build.
 // Plain JavaScript itself, because it runs before anything could compile TypeScript.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -30,24 +30,37 @@ const productionDependenciesOnly = {
       if (path.startsWith('node:') || builtins.has(path)) return { path, external: true };
       const name = packageName(path);
       if (Object.hasOwn(manifest.dependencies ?? {}, name)) return { path, external: true };
-      const where = importer ? ` (imported by ${importer.slice(root.length + 1)})` : '';
+      const where = importer ? ` (imported by ${relative(root, importer)})` : '';
       return { errors: [{ text: `"${name}" is not a production dependency in package.json, so the installed CLI could not load it${where}.` }] };
     });
   },
 };
 
-/** Bundles cli/main.ts into `outdir` (main.mjs plus the chunks its lazy imports load). */
-export async function buildCli(outdir = defaultOutdir) {
+/** Replaces `path` in one step, so a reader never sees a file half written. */
+function writeAtomically(path, contents) {
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, contents);
+  renameSync(temporary, path);
+}
+
+// Files of earlier builds are removed only this long after they were replaced: a command
+// started before may still load one of its lazy chunks.
+const KEEP_REPLACED_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Bundles cli/main.ts (or `source`) into `outdir`: main.mjs plus the chunks its lazy imports
+ * load. Several commands may rebuild at once (tests run them in parallel), so nothing is deleted
+ * or overwritten in place: chunk names carry a hash of their content, and main.mjs, written
+ * last, switches to the new build in one rename.
+ */
+export async function buildCli(outdir = defaultOutdir, { source = 'cli/main.ts', logLevel = 'error' } = {}) {
   const { build } = await import('esbuild');
-  mkdirSync(outdir, { recursive: true });
-  // Chunk names change with their content: drop the previous build's files, and only those.
-  for (const file of readdirSync(outdir)) if (file.endsWith('.mjs') || file === 'inputs.json') rmSync(join(outdir, file));
   const result = await build({
     absWorkingDir: root,
-    entryPoints: { main: 'cli/main.ts' },
+    entryPoints: { main: source },
     outdir,
     bundle: true,
-    // Commands import the AWS SDK and the store lazily, so `help` loads neither: keep that.
+    // Commands import the AWS SDK and the store lazily, so `help` loads less: keep that.
     splitting: true,
     format: 'esm',
     platform: 'node',
@@ -57,10 +70,24 @@ export async function buildCli(outdir = defaultOutdir) {
     outExtension: { '.js': '.mjs' },
     plugins: [productionDependenciesOnly],
     metafile: true,
-    logLevel: 'error',
+    write: false,
+    logLevel,
   });
-  writeFileSync(inputsFile(outdir), `${JSON.stringify(Object.keys(result.metafile.inputs).sort(), null, 2)}\n`);
-  return entryFile(outdir);
+  mkdirSync(outdir, { recursive: true });
+  const entry = entryFile(outdir);
+  const written = new Set([entry, inputsFile(outdir)]);
+  for (const file of result.outputFiles) {
+    if (file.path === entry) continue;
+    writeAtomically(file.path, file.contents);
+    written.add(file.path);
+  }
+  writeAtomically(inputsFile(outdir), `${JSON.stringify(Object.keys(result.metafile.inputs).sort(), null, 2)}\n`);
+  writeAtomically(entry, result.outputFiles.find((file) => file.path === entry).contents);
+  for (const name of readdirSync(outdir)) {
+    const path = join(outdir, name);
+    if (!written.has(path) && name.endsWith('.mjs') && Date.now() - statSync(path).mtimeMs > KEEP_REPLACED_MS) rmSync(path, { force: true });
+  }
+  return entry;
 }
 
 /** Whether `outdir` holds no build, or one older than a source it was built from. */
