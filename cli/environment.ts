@@ -1,4 +1,5 @@
-import { localAwsEnvironment } from '../infra/local/services.js';
+import { localSystemEndpoints } from '../shared/platform/config.js';
+import { localAwsEnvironment } from '../shared/platform/local-defaults.js';
 import { tables } from '../shared/platform/resources.js';
 
 /**
@@ -10,10 +11,11 @@ export function useLocalSystemUnlessConfigured(): 'aws' | 'local' {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   if (process.env[tables.preferences.env]) return 'aws';
+  const endpoints = localSystemEndpoints();
   const defaults: Record<string, string> = {
     ...localAwsEnvironment,
-    AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${process.env.DYNAMODB_PORT ?? 8000}`,
-    AWS_ENDPOINT_URL_SQS: `http://127.0.0.1:${process.env.SQS_PORT ?? 4566}`,
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+    AWS_ENDPOINT_URL_SQS: endpoints.sqs,
     [tables.preferences.env]: tables.preferences.name,
     [tables.suppressions.env]: tables.suppressions.name,
   };

@@ -23,6 +23,10 @@ if (!name || name === 'help' || name === '--help' || name === '-h') {
 } else if (!Object.hasOwn(commands, name)) {
   console.error(`Unknown command "${name}".\n\n${help()}`);
   code = 2;
+} else if (args.includes('--help') || args.includes('-h')) {
+  // `optout-hub COMMAND --help`, as most command lines answer it.
+  const command = commands[name]!;
+  console.log(`${command.summary}\n\n${command.usage}`);
 } else {
   const command = commands[name]!;
   try {

@@ -7,19 +7,20 @@ import { pathParameter, webhookRequest } from '../shared/http/request.js';
 import { logger, redact } from '../shared/platform/logger.js';
 import { storeFromEnvironment, type StoreContext } from '../shared/store/clients.js';
 import { recordSignal } from '../shared/record/record-signal.js';
+import { replayGuardsFromEnvironment, type ReplayGuardStore } from '../shared/store/replay-guards.js';
 
 /**
  * POST /webhooks/email/{provider}: verify the ESP, read every event, and only then write; answer
  * 200 once all of them are durable (a failure is a 5xx and the ESP retries the whole request,
  * whose events are idempotent by the provider's own ids).
  */
-export function createEmailInboundHandler(dependencies: { store: StoreContext; httpsGet: HttpsGet }) {
+export function createEmailInboundHandler(dependencies: { store: StoreContext; replayGuards: ReplayGuardStore; httpsGet: HttpsGet }) {
   return httpHandler(async (event) => {
     const providerName = pathParameter(event, 'provider');
     const provider = emailProvider(providerName);
     const request = webhookRequest(event, publicBaseUrl());
     const receivedAt = new Date(event.requestContext.timeEpoch);
-    const read = await provider.read(request, await secrets(provider.secrets), { now: receivedAt, store: dependencies.store, httpsGet: dependencies.httpsGet });
+    const read = await provider.read(request, await secrets(provider.secrets), { now: receivedAt, store: dependencies.store, replayGuards: dependencies.replayGuards, httpsGet: dependencies.httpsGet });
     const signals = read.events.map((emailEvent) => signalFromEmailEvent(emailEvent, { receivedAt, rawBody: request.rawBody }));
     for (const signal of signals) {
       const outcome = await recordSignal(dependencies.store, signal);
@@ -38,4 +39,4 @@ export function createEmailInboundHandler(dependencies: { store: StoreContext; h
   });
 }
 
-export const handler = createEmailInboundHandler({ store: storeFromEnvironment(), httpsGet: fetchHttps });
+export const handler = createEmailInboundHandler({ store: storeFromEnvironment(), replayGuards: replayGuardsFromEnvironment(), httpsGet: fetchHttps });

@@ -135,6 +135,8 @@ export class OptoutHubStack extends Stack {
           partitionKey: { name: declaration.partitionKey, type: dynamodb.AttributeType.STRING },
           sortKey: declaration.sortKey ? { name: declaration.sortKey, type: dynamodb.AttributeType.STRING } : undefined,
           stream: declaration.stream ? dynamodb.StreamViewType[declaration.stream] : undefined,
+          // Declared only on tables of expendable items (replay guards), never on the record.
+          timeToLiveAttribute: declaration.timeToLiveAttribute,
           /** Opt-out traffic is spiky (campaign replies) and small; on-demand needs no capacity planning. */
           billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
           /** The opt-out record is the legal evidence; it must be restorable to any second of the last 35 days. */

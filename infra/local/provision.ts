@@ -1,8 +1,10 @@
 import {
   CreateTableCommand,
   DescribeTableCommand,
+  DescribeTimeToLiveCommand,
   ResourceNotFoundException,
   UpdateTableCommand,
+  UpdateTimeToLiveCommand,
   waitUntilTableExists,
   type DynamoDBClient,
   type KeySchemaElement,
@@ -23,6 +25,12 @@ export interface LocalResources {
 }
 
 async function ensureTable(dynamodb: DynamoDBClient, name: string, table: TableDeclaration): Promise<string | undefined> {
+  const streamArn = await createTable(dynamodb, name, table);
+  await ensureTimeToLive(dynamodb, name, table);
+  return streamArn;
+}
+
+async function createTable(dynamodb: DynamoDBClient, name: string, table: TableDeclaration): Promise<string | undefined> {
   try {
     const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: name }));
     await addMissingIndexes(dynamodb, name, table, new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName!)));
@@ -60,6 +68,16 @@ function attributeDefinitions(table: TableDeclaration) {
 
 function globalIndex(index: IndexDeclaration) {
   return { IndexName: index.name, KeySchema: indexKeySchema(index), Projection: { ProjectionType: 'ALL' as const } };
+}
+
+/** TTL on the declared attribute, as on AWS; also for a table kept from an earlier run (DATA_DIR). */
+async function ensureTimeToLive(dynamodb: DynamoDBClient, name: string, table: TableDeclaration): Promise<void> {
+  if (!table.timeToLiveAttribute) return;
+  const { TimeToLiveDescription } = await dynamodb.send(new DescribeTimeToLiveCommand({ TableName: name }));
+  if (TimeToLiveDescription?.TimeToLiveStatus === 'ENABLED' && TimeToLiveDescription.AttributeName === table.timeToLiveAttribute) return;
+  await dynamodb.send(
+    new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { Enabled: true, AttributeName: table.timeToLiveAttribute } }),
+  );
 }
 
 /** A table kept from an earlier run (DATA_DIR) gains the indexes declared since. */

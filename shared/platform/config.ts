@@ -13,6 +13,7 @@ import {
   type TableKey,
 } from './resources.js';
 import { builtInPurposes, type Channel } from '../core/channels.js';
+import { localEndpoint, localPorts } from './local-defaults.js';
 
 /**
  * Configuration comes from environment variables (documented in README.md). Secrets may also
@@ -268,6 +269,25 @@ export function exportSettleMs(): number {
 /** The base URL providers were told to call, which is what they sign. */
 export function publicBaseUrl(): string | undefined {
   return process.env.PUBLIC_BASE_URL || undefined;
+}
+
+function portFrom(name: string, fallback: number): number {
+  const configured = process.env[name]?.trim();
+  if (!configured) return fallback;
+  const port = Number(configured);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigurationError(`${name} "${configured}" is not a port number (1-65535).`);
+  return port;
+}
+
+/**
+ * Where the system `npm start` runs on this machine answers, from DYNAMODB_PORT and SQS_PORT
+ * (as there; defaults 8000 and 4566): what the operator CLI talks to when no table is named.
+ */
+export function localSystemEndpoints(): { dynamodb: string; sqs: string } {
+  return {
+    dynamodb: localEndpoint(portFrom('DYNAMODB_PORT', localPorts.dynamodb)),
+    sqs: localEndpoint(portFrom('SQS_PORT', localPorts.sqs)),
+  };
 }
 
 export const secretNames = [

@@ -18,6 +18,11 @@ export interface TableDeclaration {
   stream?: 'NEW_AND_OLD_IMAGES';
   /** Global secondary indexes (string keys, every attribute projected); sparse when items lack a key. */
   indexes?: readonly IndexDeclaration[];
+  /**
+   * DynamoDB deletes an item some time after this attribute (Unix seconds) has passed. Only on
+   * tables that hold nothing but expendable items: never on the record tables, which are evidence.
+   */
+  timeToLiveAttribute?: string;
 }
 
 export interface IndexDeclaration {
@@ -51,6 +56,17 @@ export const tables = {
     name: 'api-keys',
     env: 'API_KEYS_TABLE',
     partitionKey: 'pk',
+  },
+  /**
+   * Webhook tokens that may be used once (`MAILGUN_TOKEN#sha256`: Mailgun signs timestamp + token,
+   * not the body), each kept until its timestamp has left the replay window, then expired by TTL.
+   * A table of their own, so expiry can never reach an event or a record.
+   */
+  replayGuards: {
+    name: 'replay-guards',
+    env: 'REPLAY_GUARDS_TABLE',
+    partitionKey: 'pk',
+    timeToLiveAttribute: 'expiresAt',
   },
 } as const satisfies Record<string, TableDeclaration>;
 
@@ -178,7 +194,7 @@ export const functions = {
   'email-inbound': {
     entry: 'functions/email-inbound.ts',
     description: 'Verifies ESP webhooks (SendGrid, Mailgun, Postmark, SES via SNS) and records unsubscribes and complaints',
-    tables: { preferences: 'readWrite', suppressions: 'readWrite' },
+    tables: { preferences: 'readWrite', suppressions: 'readWrite', replayGuards: 'readWrite' },
     readsSecrets: true,
   },
   'check-batch': {

@@ -3,7 +3,7 @@ import { suppressionKey, type Suppression } from '../core/preferences.js';
 import type { Channel } from '../core/channels.js';
 
 /**
- * Key layout of both tables, in one place.
+ * Key layout of the tables, in one place.
  *
  * preferences: `PERSON#id / RECORD` (the master record: identities and preferences),
  * `PERSON#id / EVENT#occurredAt#eventId` (the person's history, in the order they acted),
@@ -11,6 +11,7 @@ import type { Channel } from '../core/channels.js';
  * `EVENT#eventId / EVENT` (the immutable event; its existence makes a redelivery a no-op).
  * `DELIVERY#channel#address / v<version>` (what fan-out enqueued and integrations acked; store/deliveries.ts).
  * suppressions: `channel#address` (what the pre-send check reads).
+ * replay-guards: `MAILGUN_TOKEN#sha256(token)` (a Mailgun signature token, used once; expires by TTL).
  */
 export const keys = {
   event: (eventId: string) => ({ pk: `EVENT#${eventId}`, sk: 'EVENT' }),
@@ -27,6 +28,7 @@ export const keys = {
   suppression: (channel: Channel, address: string) => ({ pk: suppressionKey(channel, address) }),
   delivery: (channel: Channel, address: string, version: number) => ({ pk: `${DELIVERY_PREFIX}${channel}#${address}`, sk: versionKey(version) }),
   deliveryPartition: (channel: Channel, address: string) => `${DELIVERY_PREFIX}${channel}#${address}`,
+  mailgunToken: (tokenSha256: string) => ({ pk: `MAILGUN_TOKEN#${tokenSha256}` }),
 };
 
 export const DELIVERY_PREFIX = 'DELIVERY#';

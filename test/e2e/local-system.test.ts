@@ -177,7 +177,7 @@ describe('a Twilio STOP through the local system', () => {
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({
       status: 'ok',
-      store: { preferences: 'ok', suppressions: 'ok', apiKeys: 'ok' },
+      store: { preferences: 'ok', suppressions: 'ok', apiKeys: 'ok', replayGuards: 'ok' },
       queues: { sms: 'ok', email: 'ok', voice: 'ok', mail: 'ok' },
     });
   });

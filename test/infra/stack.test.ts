@@ -247,6 +247,19 @@ describe('least privilege', () => {
     }
   });
 
+  it('lets only email-inbound write the replay-guards table, and nothing else read it', () => {
+    const replayGuards = tableId('replayGuards');
+    for (const name of functionNames) {
+      const onTable = statementsOf(name)
+        .filter((statement) => statement.resources.some((arn) => target(arn) === replayGuards))
+        .flatMap((statement) => statement.actions)
+        .filter((action) => action !== 'dynamodb:DescribeTable'); // health's probe reads no item
+      expect(onTable.some((action) => dynamodbWrites.test(action)), `${name} writes replay-guards`).toBe(name === 'email-inbound');
+      if (name !== 'email-inbound') expect(onTable, `${name} on replay-guards`).toEqual([]);
+    }
+    expect(actionsOf('email-inbound')).toContain('dynamodb:PutItem');
+  });
+
   it('uses no AWS managed policies', () => {
     for (const [, role] of resources('AWS::IAM::Role')) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   });
@@ -314,6 +327,21 @@ describe('tables', () => {
         });
       }
     }
+  });
+
+  it('expires items by TTL only on tables that declare it: replay guards on expiresAt, never the record', () => {
+    template.hasResourceProperties(
+      'AWS::DynamoDB::Table',
+      Match.objectLike({ TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } }),
+    );
+    expect(resource(tableId('replayGuards')).Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+    for (const key of tableKeys) {
+      const attribute = (tables[key] as { timeToLiveAttribute?: string }).timeToLiveAttribute;
+      const ttl = resource(tableId(key)).Properties.TimeToLiveSpecification;
+      if (attribute) expect(ttl, key).toEqual({ AttributeName: attribute, Enabled: true });
+      else expect(ttl, key).toBeUndefined();
+    }
+    for (const record of ['preferences', 'suppressions'] as const) expect(resource(tableId(record)).Properties.TimeToLiveSpecification, record).toBeUndefined();
   });
 
   it('streams NEW_AND_OLD_IMAGES only from tables whose changes are distributed', () => {

@@ -1,11 +1,16 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createHmac, createSign, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { generate } from 'selfsigned';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { lambdaContext } from '../../infra/local/lambda-context.js';
 import { createEmailInboundHandler } from '../../functions/email-inbound.js';
+import { claimMailgunToken, MAILGUN_TOLERANCE_SECONDS } from '../../shared/intake/email/mailgun.js';
+import { sha256Hex } from '../../shared/intake/email/unsubscribe.js';
+import { keys } from '../../shared/store/keys.js';
 import { findPerson } from '../../shared/store/people.js';
+import type { ReplayGuardStore } from '../../shared/store/replay-guards.js';
 import { getSuppression } from '../../shared/store/suppressions.js';
 import { httpEvent } from '../support/http-event.js';
 import { createTestStack, type TestStack } from '../support/local-stack.js';
@@ -24,6 +29,7 @@ const httpsGet = vi.fn(async (url: string): Promise<string> => {
   throw new Error(`no network in tests: ${url}`);
 });
 let handler: ReturnType<typeof createEmailInboundHandler>;
+let replayGuards: ReplayGuardStore;
 
 beforeAll(async () => {
   stack = await createTestStack();
@@ -37,7 +43,8 @@ beforeAll(async () => {
     POSTMARK_WEBHOOK_PASSWORD: 'postmark-password',
     SES_SNS_TOPIC_ARNS: TOPIC,
   });
-  handler = createEmailInboundHandler({ store: stack.store, httpsGet });
+  replayGuards = { documents: stack.store.documents, table: stack.resources.tables.replayGuards.name };
+  handler = createEmailInboundHandler({ store: stack.store, replayGuards, httpsGet });
 });
 
 const email = () => `e${randomBytes(5).toString('hex')}@example.com`;
@@ -129,6 +136,42 @@ describe('Mailgun', () => {
     expect(replayed.statusCode).toBe(403);
     expect((await mailgun(data, token, timestamp)).statusCode).toBe(403);
     expect(await getSuppression(stack.store, 'email', other)).toBeUndefined();
+  });
+
+  it('keeps each used token in the replay-guards table until it expires, and none in the preferences table', async () => {
+    const data = { event: 'unsubscribed', id: randomBytes(10).toString('hex'), timestamp: 1770920770, recipient: email() };
+    const token = randomBytes(25).toString('hex');
+    const timestamp = unix();
+    expect((await mailgun(data, token, timestamp)).statusCode).toBe(200);
+    expect((await mailgun(data, token, timestamp)).statusCode).toBe(403);
+
+    const { Item: guardItem } = await stack.store.documents.send(new GetCommand({ TableName: replayGuards.table, Key: keys.mailgunToken(sha256Hex(token)) }));
+    expect(guardItem).toMatchObject({ pk: `MAILGUN_TOKEN#${sha256Hex(token)}`, usedAt: expect.any(String) });
+    // Kept at least while the timestamp is inside the window, and expired by TTL after that.
+    expect(guardItem!.expiresAt).toBeTypeOf('number');
+    expect(guardItem!.expiresAt).toBeGreaterThan(Number(timestamp) + MAILGUN_TOLERANCE_SECONDS);
+    expect(guardItem!.expiresAt).toBeLessThanOrEqual(Number(timestamp) + 3 * MAILGUN_TOLERANCE_SECONDS);
+    expect(JSON.stringify(guardItem)).not.toContain(token);
+
+    const { TimeToLiveDescription } = await stack.dynamodb.send(new DescribeTimeToLiveCommand({ TableName: replayGuards.table }));
+    expect(TimeToLiveDescription).toMatchObject({ TimeToLiveStatus: 'ENABLED', AttributeName: 'expiresAt' });
+    const { TimeToLiveDescription: preferencesTtl } = await stack.dynamodb.send(new DescribeTimeToLiveCommand({ TableName: stack.store.tables.preferences }));
+    expect(preferencesTtl?.TimeToLiveStatus).not.toBe('ENABLED');
+
+    const { Items = [] } = await stack.store.documents.send(new ScanCommand({ TableName: stack.store.tables.preferences, ConsistentRead: true }));
+    expect(Items.length).toBeGreaterThan(0);
+    expect(Items.filter((item) => String(item.pk).includes('TOKEN#') || item.type === 'mailgun-token' || 'expiresAt' in item)).toEqual([]);
+  });
+
+  it('lets Mailgun retry a request that failed before it was processed, and nothing else use its token', async () => {
+    const token = randomBytes(25).toString('hex');
+    const signature = { token, timestamp: unix(), signature: 'not checked here' };
+    const body = JSON.stringify({ attempt: 1 });
+    await claimMailgunToken(replayGuards, signature, body); // claimed, then the request failed before markUsed
+    const retried = await claimMailgunToken(replayGuards, signature, body);
+    await expect(claimMailgunToken(replayGuards, signature, JSON.stringify({ attempt: 'forged' }))).rejects.toThrow(/already used/);
+    await retried();
+    await expect(claimMailgunToken(replayGuards, signature, body)).rejects.toThrow(/already used/);
   });
 
   it('writes nothing for a wrong key or a stale timestamp, and ignores permanent failures', async () => {

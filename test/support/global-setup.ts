@@ -10,7 +10,21 @@ export default async function setup(project: TestProject) {
   return async () => {
     await queues.stop();
     await dynamodb.stop();
+    // A test run must leave no Java behind: fail it loudly if the JVM survived its stop.
+    if (dynamodb.pid !== undefined && isRunning(dynamodb.pid)) {
+      process.kill(dynamodb.pid, 'SIGKILL');
+      throw new Error(`DynamoDB Local (pid ${dynamodb.pid}) was still running after it was stopped.`);
+    }
   };
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 declare module 'vitest' {

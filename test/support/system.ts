@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,8 +6,34 @@ import { fileURLToPath } from 'node:url';
 /** The local system exactly as `npm start` runs it, in a child process, for end-to-end tests. */
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-// Node itself by absolute path, so a test may take PATH away (to hide Java) and still start.
-const tsxCli = resolve(root, 'node_modules/tsx/dist/cli.mjs');
+// As `npm start` runs it: one Node process with tsx's loader, not the tsx CLI, whose parent
+// process SIGKILLs a child that takes more than 60 ms to answer a relayed Ctrl-C. Node itself by
+// absolute path, so a test may take PATH away (to hide Java) and still start.
+const startArgs = ['--import', 'tsx', 'infra/local/start.ts'];
+
+// A system a test file did not stop (a failed or timed-out hook) ends with its worker.
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/** The pid of the DynamoDB Local JVM listening on `port`, if one runs. */
+export function dynamoDbLocalPid(port: number): number | undefined {
+  try {
+    return Number(execFileSync('pgrep', ['-f', `DynamoDBLocal.jar.*-port ${port}( |$)`], { encoding: 'utf8' }).trim().split('\n')[0]);
+  } catch {
+    return undefined; // pgrep exits 1 when nothing matches
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -44,7 +70,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     dynamodb: options.ports?.dynamodb ?? (await freePort()),
     sqs: options.ports?.sqs ?? (await freePort()),
   };
-  const child = spawn(process.execPath, [tsxCli, 'infra/local/start.ts'], {
+  const child = spawn(process.execPath, startArgs, {
     cwd: root,
     env: {
       ...process.env,
@@ -59,7 +85,13 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  running.add(child);
+  const exited = new Promise<number | null>((resolveExit) =>
+    child.once('exit', (code) => {
+      running.delete(child);
+      resolveExit(code);
+    }),
+  );
 
   await new Promise<void>((resolveReady, reject) => {
     const check = setInterval(() => {
@@ -74,6 +106,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     });
   });
 
+  const java = dynamoDbLocalPid(ports.dynamodb);
   return {
     url: `http://localhost:${ports.http}`,
     ports,
@@ -81,16 +114,20 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     output: () => output,
     exited,
     async interrupt() {
-      if (child.exitCode !== null) return child.exitCode;
-      child.kill('SIGINT');
-      return exited;
+      const code = child.exitCode ?? (child.kill('SIGINT'), await exited);
+      // Every file's teardown checks that the system left no Java behind.
+      if (java !== undefined && isRunning(java)) {
+        process.kill(java, 'SIGKILL');
+        throw new Error(`DynamoDB Local (pid ${java}) was still running after npm start exited with ${code}.`);
+      }
+      return code;
     },
   };
 }
 
 /** Runs `npm start`'s entry point expecting it to fail; resolves with its exit code and output. */
 export async function failedStart(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [tsxCli, 'infra/local/start.ts'], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, startArgs, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { callSlaHours, channelSlas, holidayCalendar, smsKeywords } from '../../shared/platform/config.js';
+import { callSlaHours, channelSlas, holidayCalendar, localSystemEndpoints, smsKeywords } from '../../shared/platform/config.js';
 import { ConfigurationError } from '../../shared/core/errors.js';
 import { classify } from '../../shared/core/keywords.js';
 
 const names = [
   'SMS_KEYWORD_LANGUAGES', 'SMS_EXTRA_OPT_OUT_KEYWORDS', 'SMS_EXTRA_OPT_IN_KEYWORDS', 'SMS_EXTRA_HELP_KEYWORDS',
-  'HOLIDAYS_COUNTRY', 'HOLIDAYS_REGION', 'SLA_SKIP_US_FEDERAL_HOLIDAYS', 'CALL_SLA_HOURS',
+  'HOLIDAYS_COUNTRY', 'HOLIDAYS_REGION', 'SLA_SKIP_US_FEDERAL_HOLIDAYS', 'CALL_SLA_HOURS', 'DYNAMODB_PORT', 'SQS_PORT',
 ];
 
 afterEach(() => {
@@ -80,5 +80,21 @@ describe('callSlaHours', () => {
     expect(callSlaHours()).toBe(4);
     process.env.CALL_SLA_HOURS = '400';
     expect(() => callSlaHours()).toThrow(ConfigurationError);
+  });
+});
+
+describe('localSystemEndpoints', () => {
+  it('finds the system `npm start` runs on its default ports, or on DYNAMODB_PORT and SQS_PORT', () => {
+    delete process.env.DYNAMODB_PORT;
+    delete process.env.SQS_PORT;
+    expect(localSystemEndpoints()).toEqual({ dynamodb: 'http://127.0.0.1:8000', sqs: 'http://127.0.0.1:4566' });
+    process.env.DYNAMODB_PORT = '18000';
+    process.env.SQS_PORT = '14566';
+    expect(localSystemEndpoints()).toEqual({ dynamodb: 'http://127.0.0.1:18000', sqs: 'http://127.0.0.1:14566' });
+  });
+
+  it('refuses a port that is not a port number', () => {
+    process.env.SQS_PORT = 'sqs';
+    expect(() => localSystemEndpoints()).toThrow(/SQS_PORT "sqs" is not a port number/);
   });
 });

@@ -1,4 +1,5 @@
 import type { StoreContext } from '../../store/clients.js';
+import type { ReplayGuardStore } from '../../store/replay-guards.js';
 import { BadRequestError } from '../../core/errors.js';
 import { normalizeEmail } from '../../core/identity.js';
 import { signalSchema, type Evidence, type Signal } from '../../core/signal.js';
@@ -33,6 +34,8 @@ export type HttpsGet = (url: string) => Promise<string>;
 export interface EmailWebhookContext {
   now: Date;
   store: StoreContext;
+  /** Where single-use tokens are kept (Mailgun), apart from the record. */
+  replayGuards: ReplayGuardStore;
   httpsGet: HttpsGet;
 }
 

@@ -1,8 +1,7 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { BadRequestError, ConfigurationError, DependencyError, InvalidSignatureError } from '../../core/errors.js';
-import type { StoreContext } from '../../store/clients.js';
+import { BadRequestError, ConfigurationError, InvalidSignatureError } from '../../core/errors.js';
+import { keys } from '../../store/keys.js';
+import { claimOnce, type ReplayGuardStore } from '../../store/replay-guards.js';
 import { eventIdPart, providerEmail, providerTime, type EmailEvent, type EmailProvider } from './events.js';
 import { sha256Hex } from './unsubscribe.js';
 
@@ -50,38 +49,22 @@ export function verifyMailgunSignature(signingKey: string, signature: MailgunSig
   if (!given || !timingSafeEqual(given, expected)) throw new InvalidSignatureError('The Mailgun signature does not match.');
 }
 
-const tokenKey = (token: string) => ({ pk: `MAILGUN_TOKEN#${sha256Hex(token)}`, sk: 'TOKEN' });
-
 /**
- * Claims the token for this body. A token already used with another body, or already fully
+ * Claims the token for this body in the replay-guards table, where it expires by TTL once its
+ * timestamp is outside the window. A token already used with another body, or already fully
  * processed, is a replay (403). The same token with the same body, not yet processed, is
  * Mailgun retrying a delivery we failed, and goes through (its events are idempotent).
  */
-export async function claimMailgunToken(store: StoreContext, signature: MailgunSignature, rawBody: string, toleranceSeconds = MAILGUN_TOLERANCE_SECONDS): Promise<() => Promise<void>> {
-  const bodySha256 = sha256Hex(rawBody);
-  const key = tokenKey(signature.token);
-  try {
-    await store.documents.send(
-      new PutCommand({
-        TableName: store.tables.preferences,
-        Item: { ...key, type: 'mailgun-token', bodySha256, expiresAt: Number(signature.timestamp) + toleranceSeconds * 2 },
-        ConditionExpression: 'attribute_not_exists(pk) OR (bodySha256 = :body AND attribute_not_exists(processedAt))',
-        ExpressionAttributeValues: { ':body': bodySha256 },
-      }),
-    );
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) throw new InvalidSignatureError('This Mailgun signature token was already used.');
-    throw new DependencyError('The store did not answer.', {}, error);
-  }
-  return async () => {
-    try {
-      await store.documents.send(
-        new UpdateCommand({ TableName: store.tables.preferences, Key: key, UpdateExpression: 'SET processedAt = :now', ExpressionAttributeValues: { ':now': new Date().toISOString() } }),
-      );
-    } catch (error) {
-      throw new DependencyError('The store did not answer.', {}, error);
-    }
-  };
+export async function claimMailgunToken(guards: ReplayGuardStore, signature: MailgunSignature, rawBody: string, toleranceSeconds = MAILGUN_TOLERANCE_SECONDS): Promise<() => Promise<void>> {
+  const claim = await claimOnce(guards, {
+    key: keys.mailgunToken(sha256Hex(signature.token)),
+    bodySha256: sha256Hex(rawBody),
+    // Accepted until `timestamp + tolerance` by our clock; kept as long again, a margin for
+    // clocks. TTL deletes only after this passes, never before.
+    expiresAt: Number(signature.timestamp) + toleranceSeconds * 2,
+  });
+  if (!claim) throw new InvalidSignatureError('This Mailgun signature token was already used.');
+  return () => claim.markUsed();
 }
 
 /** Reads verified event-data: `unsubscribed` and `complained` are opt-outs from all marketing; others are skipped. */
@@ -112,7 +95,7 @@ export const mailgun: EmailProvider = {
     const { signature, eventData } = readBody(request.rawBody);
     verifyMailgunSignature(signingKey, signature, context.now);
     const events = parseMailgunEvent(eventData);
-    const markProcessed = await claimMailgunToken(context.store, signature, request.rawBody);
+    const markProcessed = await claimMailgunToken(context.replayGuards, signature, request.rawBody);
     return { events, afterRecorded: markProcessed };
   },
 };
