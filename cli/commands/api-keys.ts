@@ -11,7 +11,8 @@ async function keyStore() {
   const where = useLocalSystemUnlessConfigured();
   const { tables } = await import('../../shared/platform/resources.js');
   if (where === 'local') process.env[tables.apiKeys.env] ??= tables.apiKeys.name;
-  if (!process.env[tables.apiKeys.env]) throw new Error(`${tables.apiKeys.env} is not set: name the api-keys table of the stack.`);
+  const { apiKeysTable } = await import('../../shared/platform/config.js');
+  if (!apiKeysTable()) throw new Error(`${tables.apiKeys.env} is not set: name the api-keys table of the stack.`);
   const [store, { apiKeyStoreFromEnvironment }] = await Promise.all([import('../../shared/store/api-keys.js'), import('../../shared/http/authenticate.js')]);
   return { ...store, store: apiKeyStoreFromEnvironment()! };
 }

@@ -144,7 +144,8 @@ async function approximateCount(sqs: SQSClient, url: string): Promise<number> {
 
 /** A queue's URL from its environment variable, or (locally) from its declared name. */
 async function queueUrlOf(sqs: SQSClient, env: string, name: string): Promise<string> {
-  const configured = process.env[env];
+  const { queueUrlFrom } = await import('../../shared/platform/config.js');
+  const configured = queueUrlFrom(env);
   if (configured) return configured;
   try {
     const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: name }));

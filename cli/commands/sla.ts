@@ -64,12 +64,12 @@ export const slaCommand: Command = {
       process.env[buckets.snapshots.env] ??= buckets.snapshots.name;
     }
     const { storeFromEnvironment } = await import('../../shared/store/clients.js');
-    const { channelSlas, expectedIntegrations, snapshotBucket } = await import('../../shared/platform/config.js');
+    const { channelSlas, expectedIntegrations, s3PathStyle, snapshotBucket } = await import('../../shared/platform/config.js');
     const { reconcileChannel } = await import('../../shared/audit/reconcile.js');
     const { s3Snapshot, snapshotClient, writeReport, ensureBucket } = await import('../../shared/store/snapshots.js');
     const store = storeFromEnvironment();
     const s3 = parsed.values.snapshot ? snapshotClient() : undefined;
-    if (s3 && process.env.AWS_ENDPOINT_URL_S3) await ensureBucket(s3, snapshotBucket());
+    if (s3 && s3PathStyle()) await ensureBucket(s3, snapshotBucket());
 
     const bar = process.stderr.isTTY && !parsed.values.json
       ? new cliProgress.SingleBar({ format: '{channel} {value} suppressions checked', stream: process.stderr }, cliProgress.Presets.shades_classic)

@@ -1,5 +1,5 @@
 import { UsageError, parseOptions, type Command } from '../command.js';
-import { assertPurpose, publicBaseUrl, secret } from '../../shared/platform/config.js';
+import { assertPurpose, localSystemEndpoints, publicBaseUrl, secret } from '../../shared/platform/config.js';
 import { formatHeaders, unsubscribeHeaders } from '../../shared/intake/email/headers.js';
 import { localDevUnsubscribeKeys, parseTokenKeys } from '../../shared/intake/email/tokens.js';
 
@@ -34,7 +34,7 @@ export const unsubscribeHeadersCommand: Command = {
     }
     const configured = await secret('UNSUBSCRIBE_TOKEN_KEYS');
     if (!configured) console.error('UNSUBSCRIBE_TOKEN_KEYS is not set: using the local development key (links work only with `npm start`).');
-    const baseUrl = values['base-url'] ?? publicBaseUrl() ?? `http://localhost:${process.env.PORT ?? 3000}`;
+    const baseUrl = values['base-url'] ?? publicBaseUrl() ?? localSystemEndpoints().http;
     const headers = unsubscribeHeaders({
       email: values.email,
       purpose: values.topic,

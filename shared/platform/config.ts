@@ -283,11 +283,17 @@ function portFrom(name: string, fallback: number): number {
  * Where the system `npm start` runs on this machine answers, from DYNAMODB_PORT and SQS_PORT
  * (as there; defaults 8000 and 4566): what the operator CLI talks to when no table is named.
  */
-export function localSystemEndpoints(): { dynamodb: string; sqs: string } {
+export function localSystemEndpoints(): { dynamodb: string; sqs: string; http: string } {
   return {
     dynamodb: localEndpoint(portFrom('DYNAMODB_PORT', localPorts.dynamodb)),
     sqs: localEndpoint(portFrom('SQS_PORT', localPorts.sqs)),
+    http: `http://localhost:${portFrom('PORT', localPorts.http)}`,
   };
+}
+
+/** A queue URL some deployment variable names (the CLI falls back to the queue's declared name). */
+export function queueUrlFrom(variable: string): string | undefined {
+  return process.env[variable]?.trim() || undefined;
 }
 
 export const secretNames = [
