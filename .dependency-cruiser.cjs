@@ -8,7 +8,12 @@ const layers = ['core', 'platform', 'store', 'record', 'distribution', 'audit', 
 
 const layerRules = layers.slice(0, -1).map((layer, index) => ({
   name: `${layer}-stays-below`,
-  comment: `shared/${layer} may import only ${layers.slice(0, index).map((below) => `shared/${below}`).join(', ') || 'libraries'} and itself.`,
+  comment: `shared/${layer} may import only ${
+    layers
+      .slice(0, index)
+      .map((below) => `shared/${below}`)
+      .join(', ') || 'libraries'
+  } and itself.`,
   severity: 'error',
   from: { path: `^shared/${layer}/` },
   to: { path: `^shared/(${layers.slice(index + 1).join('|')})/` },
@@ -29,7 +34,10 @@ module.exports = {
       comment: 'DynamoDB and S3 calls, and their key layout, live in shared/store.',
       severity: 'error',
       from: { path: '^(shared|functions|cli)/', pathNot: '^shared/store/' },
-      to: { dependencyTypesNot: ['type-only'], path: '(^|/)node_modules/@aws-sdk/(client-dynamodb|client-dynamodb-streams|lib-dynamodb|util-dynamodb|client-s3|lib-storage)/' },
+      to: {
+        dependencyTypesNot: ['type-only'],
+        path: '(^|/)node_modules/@aws-sdk/(client-dynamodb|client-dynamodb-streams|lib-dynamodb|util-dynamodb|client-s3|lib-storage)/',
+      },
     },
     {
       name: 'shared-below-its-users',

@@ -122,7 +122,9 @@ export async function benchEnforcement(): Promise<string[]> {
       }),
     );
     const rawRate = read / ((performance.now() - rawStart) / 1000);
-    lines.push(`${'scrub (CSV → batch check → 2 CSVs)'.padEnd(34)} ${scrubRate.toFixed(0).padStart(7)} addresses/s   (${summary.rows} rows, ${summary.suppressed} suppressed, ${summary.failed} failed)`);
+    lines.push(
+      `${'scrub (CSV → batch check → 2 CSVs)'.padEnd(34)} ${scrubRate.toFixed(0).padStart(7)} addresses/s   (${summary.rows} rows, ${summary.suppressed} suppressed, ${summary.failed} failed)`,
+    );
     lines.push(`${'raw BatchGetItem, same keys'.padEnd(34)} ${rawRate.toFixed(0).padStart(7)} keys/s        (${READ_CONCURRENCY} calls in flight)`);
     lines.push(`${'scrub / raw'.padEnd(34)} ${(scrubRate / rawRate).toFixed(2).padStart(7)}`);
     return lines;

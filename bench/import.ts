@@ -90,7 +90,8 @@ export async function benchImport(): Promise<string[]> {
         `  EXTRAPOLATED, not measured: the whole file at ${rate.toFixed(0)} rows/s would take ${(rows / rate / 60).toFixed(0)} min (stopped after ${seconds} s; IMPORT_BENCH_SECONDS to run longer)`,
       );
     }
-    if (child.exitCode !== null && child.exitCode !== 0 && child.exitCode !== 1 && checkpoint.rowsDone === 0) lines.push(`  import failed: ${output.slice(-500)}`);
+    if (child.exitCode !== null && child.exitCode !== 0 && child.exitCode !== 1 && checkpoint.rowsDone === 0)
+      lines.push(`  import failed: ${output.slice(-500)}`);
     return lines;
   } finally {
     await runtime.stop();

@@ -22,7 +22,6 @@ import { recordSignal, type RecordOutcome } from '../shared/record/record-signal
  * about AWS; compare runs on the same machine.
  */
 
-
 /** The environment as given: a local system rewrites process.env for its handlers. */
 const givenEnvironment = { ...process.env };
 
@@ -110,9 +109,7 @@ try {
         if (sent !== undefined) propagationMs.push(now - sent);
       }
       if (Messages.length) {
-        await sqs.send(
-          new DeleteMessageBatchCommand({ QueueUrl, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })) }),
-        );
+        await sqs.send(new DeleteMessageBatchCommand({ QueueUrl, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })) }));
       }
       if (!draining && Messages.length === 0 && propagationMs.length < acknowledgedAt.size) break;
     }

@@ -319,7 +319,11 @@ export async function benchKeywords(): Promise<string[]> {
   const plain = measure(ordinary, total);
   const line = (label: string, rate: number, detail: string) => `${label.padEnd(34)} ${formatRate(rate).padStart(11)} messages/s   ${detail}`;
   return [
-    line('keyword classification', mix.rate, `(${total.toLocaleString('en-US')} over the ${all.length} labelled messages; ${((100 * mix.optOuts) / total).toFixed(0)}% opt-out)`),
+    line(
+      'keyword classification',
+      mix.rate,
+      `(${total.toLocaleString('en-US')} over the ${all.length} labelled messages; ${((100 * mix.optOuts) / total).toFixed(0)}% opt-out)`,
+    ),
     line('  exact keywords only', exact.rate, `(${keywords.length} messages)`),
     line('  ordinary messages only', plain.rate, `(${ordinary.length} messages, every rule tried)`),
   ];

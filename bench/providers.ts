@@ -3,15 +3,7 @@ import { performance } from 'node:perf_hooks';
 import twilioWebhooks from 'twilio/lib/webhooks/webhooks.js';
 import type { Secrets, WebhookRequest } from '../shared/http/webhook.js';
 import { smsProvider } from '../shared/intake/sms/providers/index.js';
-import {
-  bandwidthMessage,
-  plivoMessage,
-  sinchMessage,
-  telnyxKeys,
-  telnyxMessage,
-  vonageSms,
-  type SignedRequest,
-} from '../test/support/provider-signing.js';
+import { bandwidthMessage, plivoMessage, sinchMessage, telnyxKeys, telnyxMessage, vonageSms, type SignedRequest } from '../test/support/provider-signing.js';
 
 /** Verify + parse cost per provider, in microseconds per request, on one core. */
 

@@ -16,7 +16,11 @@ export const entryFile = (outdir = defaultOutdir) => join(outdir, 'main.mjs');
 const inputsFile = (outdir) => join(outdir, 'inputs.json');
 
 const builtins = new Set(builtinModules);
-const packageName = (specifier) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+const packageName = (specifier) =>
+  specifier
+    .split('/')
+    .slice(0, specifier.startsWith('@') ? 2 : 1)
+    .join('/');
 
 /**
  * Packages stay imports, resolved from node_modules at run time, and only production

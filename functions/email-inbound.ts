@@ -20,7 +20,12 @@ export function createEmailInboundHandler(dependencies: { store: StoreContext; r
     const provider = emailProvider(providerName);
     const request = webhookRequest(event, publicBaseUrl());
     const receivedAt = new Date(event.requestContext.timeEpoch);
-    const read = await provider.read(request, await secrets(provider.secrets), { now: receivedAt, store: dependencies.store, replayGuards: dependencies.replayGuards, httpsGet: dependencies.httpsGet });
+    const read = await provider.read(request, await secrets(provider.secrets), {
+      now: receivedAt,
+      store: dependencies.store,
+      replayGuards: dependencies.replayGuards,
+      httpsGet: dependencies.httpsGet,
+    });
     const signals = read.events.map((emailEvent) => signalFromEmailEvent(emailEvent, { receivedAt, rawBody: request.rawBody }));
     for (const signal of signals) {
       const outcome = await recordSignal(dependencies.store, signal);

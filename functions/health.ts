@@ -27,9 +27,7 @@ export const handler = httpHandler(async () => {
     Promise.all(tableKeys.map((key) => probe((abortSignal) => tableAnswers(tableName(key), abortSignal)))),
     Promise.all(
       channels.map((channel) =>
-        probe((abortSignal) =>
-          sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl(channel), AttributeNames: ['QueueArn'] }), { abortSignal }),
-        ),
+        probe((abortSignal) => sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl(channel), AttributeNames: ['QueueArn'] }), { abortSignal })),
       ),
     ),
   ]);

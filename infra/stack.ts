@@ -19,7 +19,26 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct, IConstruct } from 'constructs';
-import { METRICS_NAMESPACE, reconcileMetrics, buckets, channelQueues, dlqName, fanoutFailureQueue, functions, routes, secretEnv, schedules, streamConsumers, tables, type BucketKey, type FunctionDeclaration, type FunctionName, type RouteAuth, type TableDeclaration, type TableKey } from '../shared/platform/resources.js';
+import {
+  METRICS_NAMESPACE,
+  reconcileMetrics,
+  buckets,
+  channelQueues,
+  dlqName,
+  fanoutFailureQueue,
+  functions,
+  routes,
+  secretEnv,
+  schedules,
+  streamConsumers,
+  tables,
+  type BucketKey,
+  type FunctionDeclaration,
+  type FunctionName,
+  type RouteAuth,
+  type TableDeclaration,
+  type TableKey,
+} from '../shared/platform/resources.js';
 import { channels, type Channel } from '../shared/core/channels.js';
 import { secretNames } from '../shared/platform/config.js';
 import { HandlerFunction } from './constructs/handler-function.js';
@@ -99,10 +118,7 @@ export class OptoutHubStack extends Stack {
     super(scope, id, props);
 
     this.tables = this.createTables();
-    this.channelQueues = Object.fromEntries(channels.map((channel) => [channel, this.createChannelQueue(channel)])) as Record<
-      Channel,
-      ChannelQueue
-    >;
+    this.channelQueues = Object.fromEntries(channels.map((channel) => [channel, this.createChannelQueue(channel)])) as Record<Channel, ChannelQueue>;
     this.fanoutFailureQueue = this.createFanoutFailureQueue();
     this.configSecret = this.createConfigSecret();
     this.buckets = this.createBuckets();
@@ -310,7 +326,11 @@ export class OptoutHubStack extends Stack {
     return Object.fromEntries(
       (Object.keys(buckets) as BucketKey[]).map((key) => [
         key,
-        new s3.Bucket(this, `${pascal(buckets[key].name)}Bucket`, { ...secure, serverAccessLogsBucket: accessLogs, serverAccessLogsPrefix: `${buckets[key].name}/` }),
+        new s3.Bucket(this, `${pascal(buckets[key].name)}Bucket`, {
+          ...secure,
+          serverAccessLogsBucket: accessLogs,
+          serverAccessLogsPrefix: `${buckets[key].name}/`,
+        }),
       ]),
     ) as Record<BucketKey, s3.Bucket>;
   }
@@ -321,7 +341,12 @@ export class OptoutHubStack extends Stack {
       new events.Rule(this, `${pascal(schedule.function)}Schedule${index + 1}`, {
         description: `Runs ${schedule.function} ${schedule.rate} with ${JSON.stringify(schedule.input)}`,
         schedule: events.Schedule.expression(schedule.rate),
-        targets: [new eventTargets.LambdaFunction(this.handlers[schedule.function].lambda, { event: events.RuleTargetInput.fromObject(schedule.input), retryAttempts: 2 })],
+        targets: [
+          new eventTargets.LambdaFunction(this.handlers[schedule.function].lambda, {
+            event: events.RuleTargetInput.fromObject(schedule.input),
+            retryAttempts: 2,
+          }),
+        ],
       });
     });
   }

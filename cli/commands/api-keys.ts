@@ -25,11 +25,15 @@ export const apiKeysCommand: Command = {
     '       optout-hub api-keys revoke ID',
     '',
     '  Scopes: ingest (POST /v1/requests…), check (suppression checks and export), ack (POST /v1/acks), admin (people).',
-    '  The key is printed once; keep it in the caller\'s secret store. Send it as x-api-key or Authorization: Bearer.',
+    "  The key is printed once; keep it in the caller's secret store. Send it as x-api-key or Authorization: Bearer.",
   ].join('\n'),
   async run(args) {
     const [action, ...rest] = args;
-    const parsed = parseOptions({ args: rest, allowPositionals: true, options: { name: { type: 'string' }, scopes: { type: 'string' }, json: { type: 'boolean', default: false } } });
+    const parsed = parseOptions({
+      args: rest,
+      allowPositionals: true,
+      options: { name: { type: 'string' }, scopes: { type: 'string' }, json: { type: 'boolean', default: false } },
+    });
     if (action === 'create') {
       if (!parsed.values.name || !parsed.values.scopes) throw new UsageError('create needs --name and --scopes.');
       const { createApiKey, parseScopes, store } = await keyStore();
@@ -48,7 +52,11 @@ export const apiKeysCommand: Command = {
       const keys = await listApiKeys(store);
       if (parsed.values.json) console.log(JSON.stringify(keys));
       else if (keys.length === 0) console.log('No API keys issued.');
-      else for (const key of keys) console.log(`${key.id}  ${key.name.padEnd(20)} ${key.scopes.join(',').padEnd(24)} created ${key.createdAt}${key.revokedAt ? `  REVOKED ${key.revokedAt}` : ''}`);
+      else
+        for (const key of keys)
+          console.log(
+            `${key.id}  ${key.name.padEnd(20)} ${key.scopes.join(',').padEnd(24)} created ${key.createdAt}${key.revokedAt ? `  REVOKED ${key.revokedAt}` : ''}`,
+          );
       return 0;
     }
     if (action === 'revoke') {

@@ -125,7 +125,9 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
     };
   };
   if (checkpoint.finished) {
-    options.log(`${options.file} was imported completely already (${checkpoint.rowsDone} rows); nothing to do. Use --restart to run it again (it changes nothing).`);
+    options.log(
+      `${options.file} was imported completely already (${checkpoint.rowsDone} rows); nothing to do. Use --restart to run it again (it changes nothing).`,
+    );
     return summary(true);
   }
   if (resumedFrom > 0) options.log(`Resuming ${options.file} after row ${resumedFrom}.`);
@@ -139,9 +141,13 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
   }
   const errors = await open(errorsPath(options.file), 'a');
 
-  const bar = options.progress && process.stderr.isTTY
-    ? new SingleBar({ format: 'import [{bar}] {percentage}% | {value}/{total} rows | {rate} rows/s | eta {eta_formatted}', stream: process.stderr }, Presets.shades_classic)
-    : undefined;
+  const bar =
+    options.progress && process.stderr.isTTY
+      ? new SingleBar(
+          { format: 'import [{bar}] {percentage}% | {value}/{total} rows | {rate} rows/s | eta {eta_formatted}', stream: process.stderr },
+          Presets.shades_classic,
+        )
+      : undefined;
   bar?.start(Math.max(0, digest.lines - 1), resumedFrom, { rate: '0' });
 
   let row = 0;
@@ -154,7 +160,11 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
     let pending = batch.map((entry, index) => ({ ...entry, index }));
     const results = new Array<{ status: number; requestId?: string; error?: { type: string; detail: string; errors?: unknown } }>(batch.length);
     for (let attempt = 1; pending.length; attempt++) {
-      const answered = await recordRequestBatch(store, pending.map((entry) => entry.raw), { receivedAt, defaultRegion, concurrency: options.concurrency });
+      const answered = await recordRequestBatch(
+        store,
+        pending.map((entry) => entry.raw),
+        { receivedAt, defaultRegion, concurrency: options.concurrency },
+      );
       const retry: typeof pending = [];
       answered.forEach((result, i) => {
         const entry = pending[i]!;
@@ -166,14 +176,18 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
       if (pending.length) await sleep(200 * 2 ** attempt);
     }
     const failed = results.find((result) => result.status >= 500);
-    if (failed) throw new Error(`The store kept failing (${failed.error?.detail ?? failed.status}); rerun the same command to resume after row ${checkpoint!.rowsDone}.`);
+    if (failed)
+      throw new Error(`The store kept failing (${failed.error?.detail ?? failed.status}); rerun the same command to resume after row ${checkpoint!.rowsDone}.`);
     const lines: string[][] = [];
     results.forEach((result, i) => {
       if (result.status === 201) checkpoint!.counts.recorded++;
       else if (result.status === 200) checkpoint!.counts.duplicates++;
       else {
         checkpoint!.counts.refused++;
-        const detail = [result.error?.detail, ...((result.error?.errors as { path: string; message: string }[] | undefined) ?? []).map((e) => `${e.path}: ${e.message}`)]
+        const detail = [
+          result.error?.detail,
+          ...((result.error?.errors as { path: string; message: string }[] | undefined) ?? []).map((e) => `${e.path}: ${e.message}`),
+        ]
           .filter(Boolean)
           .join(' ');
         lines.push([String(batch[i]!.row), result.requestId ?? '', String(result.status), detail]);
@@ -250,16 +264,16 @@ export const importCommand: Command = {
   ].join('\n'),
   async run(args) {
     const parsed = parseOptions({
-        args,
-        allowPositionals: true,
-        options: {
-          source: { type: 'string', default: 'import' },
-          'batch-size': { type: 'string', default: '500' },
-          concurrency: { type: 'string', default: '16' },
-          restart: { type: 'boolean', default: false },
-          'no-progress': { type: 'boolean', default: false },
-        },
-      });
+      args,
+      allowPositionals: true,
+      options: {
+        source: { type: 'string', default: 'import' },
+        'batch-size': { type: 'string', default: '500' },
+        concurrency: { type: 'string', default: '16' },
+        restart: { type: 'boolean', default: false },
+        'no-progress': { type: 'boolean', default: false },
+      },
+    });
     const [file, ...extra] = parsed.positionals;
     if (!file || extra.length) throw new UsageError('Name exactly one CSV file.');
     const batchSize = Number(parsed.values['batch-size']);

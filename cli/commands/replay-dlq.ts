@@ -1,12 +1,5 @@
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import {
-  DeleteMessageCommand,
-  GetQueueAttributesCommand,
-  GetQueueUrlCommand,
-  ReceiveMessageCommand,
-  type Message,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import cliProgress from 'cli-progress';
 import { UsageError, parseOptions, type Command } from '../command.js';
 import { useLocalSystemUnlessConfigured } from '../environment.js';
@@ -82,9 +75,9 @@ async function republish(store: StoreContext, ports: FanoutPorts, pk: string, fa
 }
 
 async function replayLetter(options: ReplayOptions, queue: DeadLetterQueue, message: Message): Promise<number> {
-  const body = JSON.parse(message.Body ?? '') as Record<string, any>;
+  const body = JSON.parse(message.Body ?? '') as Record<string, unknown>;
   if (queue.kind === 'channel') {
-    const dead = body as SuppressionMessage;
+    const dead = body as unknown as SuppressionMessage;
     if (!isChannel(String(dead.channel)) || typeof dead.address !== 'string') throw new Error('The dead letter is not a suppression message.');
     return republish(options.store, options.ports, `${dead.channel}#${dead.address}`, dead);
   }
@@ -176,7 +169,10 @@ export const replayDlq: Command = {
   usage,
   async run(args) {
     const parsed = parseOptions({ args, options: { only: { type: 'string' } } });
-    const only = parsed.values.only?.split(',').map((name) => name.trim()).filter(Boolean);
+    const only = parsed.values.only
+      ?.split(',')
+      .map((name) => name.trim())
+      .filter(Boolean);
     for (const name of only ?? []) if (name !== 'fanout' && !isChannel(name)) throw new UsageError(`--only: unknown queue "${name}".`);
 
     useLocalSystemUnlessConfigured();
@@ -205,7 +201,10 @@ export const replayDlq: Command = {
       let total = 0;
       for (const queue of queues) total += await approximateCount(sqs, queue.url);
       console.log(`${total} dead letter(s) in ${queues.map((queue) => queue.name).join(', ')}`);
-      const bar = new cliProgress.SingleBar({ format: 'replay [{bar}] {value}/{total} letters | {published} re-published | {kept} kept' }, cliProgress.Presets.shades_classic);
+      const bar = new cliProgress.SingleBar(
+        { format: 'replay [{bar}] {value}/{total} letters | {published} re-published | {kept} kept' },
+        cliProgress.Presets.shades_classic,
+      );
       bar.start(Math.max(total, 1), 0, { published: 0, kept: 0 });
       let done = 0;
       let published = 0;

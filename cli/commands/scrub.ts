@@ -79,7 +79,8 @@ export async function scrubCsv(options: ScrubOptions): Promise<ScrubSummary> {
     parse({
       columns: (names: string[]) => {
         const missing = options.columns.filter((column) => !names.includes(column));
-        if (missing.length) throw new UsageError(`${basename(input)} has no column ${missing.map((name) => `"${name}"`).join(', ')} (it has: ${names.join(', ')}).`);
+        if (missing.length)
+          throw new UsageError(`${basename(input)} has no column ${missing.map((name) => `"${name}"`).join(', ')} (it has: ${names.join(', ')}).`);
         header = names;
         return names;
       },
@@ -178,10 +179,10 @@ export const scrub: Command = {
   usage,
   async run(args) {
     const parsed = parseOptions({
-        args,
-        allowPositionals: true,
-        options: { channel: { type: 'string' }, purpose: { type: 'string' }, column: { type: 'string' }, 'out-dir': { type: 'string' } },
-      });
+      args,
+      allowPositionals: true,
+      options: { channel: { type: 'string' }, purpose: { type: 'string' }, column: { type: 'string' }, 'out-dir': { type: 'string' } },
+    });
     const [file, ...extra] = parsed.positionals;
     if (!file || extra.length) throw new UsageError('Name exactly one CSV file.');
     const { channel, purpose } = parsed.values;
@@ -194,7 +195,10 @@ export const scrub: Command = {
     } catch {
       throw new UsageError(`${file} cannot be read.`);
     }
-    const columns = (parsed.values.column ?? 'address').split(',').map((name) => name.trim()).filter(Boolean);
+    const columns = (parsed.values.column ?? 'address')
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean);
 
     useLocalSystemUnlessConfigured();
     const { storeFromEnvironment } = await import('../../shared/store/clients.js');

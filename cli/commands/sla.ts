@@ -23,9 +23,13 @@ const kinds: [keyof ChannelReport['counts'], string][] = [
 ];
 
 function findingLine(finding: Finding): string {
-  const parts = [`${finding.kind.padEnd(20)} ${finding.channel} ${finding.address} ${finding.version ? `v${finding.version}` : 'no item'} (${finding.status}, recorded ${finding.recordedAt})`];
+  const parts = [
+    `${finding.kind.padEnd(20)} ${finding.channel} ${finding.address} ${finding.version ? `v${finding.version}` : 'no item'} (${finding.status}, recorded ${finding.recordedAt})`,
+  ];
   if (finding.deadlineAt) {
-    parts.push(`deadline ${finding.deadlineAt} (received ${finding.startedAt}; ${Math.round((finding.deadlineElapsed ?? 0) * 100)}% elapsed${finding.recordedLate ? '; LATE: recorded after its deadline' : ''})`);
+    parts.push(
+      `deadline ${finding.deadlineAt} (received ${finding.startedAt}; ${Math.round((finding.deadlineElapsed ?? 0) * 100)}% elapsed${finding.recordedLate ? '; LATE: recorded after its deadline' : ''})`,
+    );
   }
   if (finding.awaiting?.length) parts.push(`awaiting ${finding.awaiting.join(', ')}`);
   if (finding.detail) parts.push(finding.detail);
@@ -44,14 +48,14 @@ export const slaCommand: Command = {
   ].join('\n'),
   async run(args) {
     const parsed = parseOptions({
-        args,
-        options: {
-          channel: { type: 'string', multiple: true },
-          list: { type: 'string', default: '20' },
-          snapshot: { type: 'boolean', default: false },
-          json: { type: 'boolean', default: false },
-        },
-      });
+      args,
+      options: {
+        channel: { type: 'string', multiple: true },
+        list: { type: 'string', default: '20' },
+        snapshot: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+      },
+    });
     const wanted = parsed.values.channel ?? [...channels];
     const unknown = wanted.filter((channel) => !isChannel(channel));
     if (unknown.length) throw new UsageError(`Unknown channel ${unknown.join(', ')}: use ${channels.join(', ')}.`);
@@ -71,9 +75,10 @@ export const slaCommand: Command = {
     const s3 = parsed.values.snapshot ? snapshotClient() : undefined;
     if (s3 && s3PathStyle()) await ensureBucket(s3, snapshotBucket());
 
-    const bar = process.stderr.isTTY && !parsed.values.json
-      ? new cliProgress.SingleBar({ format: '{channel} {value} suppressions checked', stream: process.stderr }, cliProgress.Presets.shades_classic)
-      : undefined;
+    const bar =
+      process.stderr.isTTY && !parsed.values.json
+        ? new cliProgress.SingleBar({ format: '{channel} {value} suppressions checked', stream: process.stderr }, cliProgress.Presets.shades_classic)
+        : undefined;
     const reports: ChannelReport[] = [];
     for (const channel of wanted as Channel[]) {
       bar?.start(0, 0, { channel });
@@ -94,7 +99,9 @@ export const slaCommand: Command = {
       return 0;
     }
     for (const report of reports) {
-      console.log(`${report.channel}: ${report.items} suppression items (${report.suppressed} suppressed)${report.snapshot ? `, snapshot s3://${report.snapshot.bucket}/${report.snapshot.key}` : ''}`);
+      console.log(
+        `${report.channel}: ${report.items} suppression items (${report.suppressed} suppressed)${report.snapshot ? `, snapshot s3://${report.snapshot.bucket}/${report.snapshot.key}` : ''}`,
+      );
       console.log(`  ${'person records checked'.padEnd(28)} ${report.people}`);
       for (const [kind, label] of kinds) console.log(`  ${label.padEnd(28)} ${report.counts[kind]}`);
       for (const finding of report.findings) console.log(findingLine(finding));

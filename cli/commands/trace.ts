@@ -19,10 +19,10 @@ export const traceCommand: Command = {
   ].join('\n'),
   async run(args) {
     const parsed = parseOptions({
-        args,
-        allowPositionals: true,
-        options: { format: { type: 'string', default: 'text' }, out: { type: 'string' } },
-      });
+      args,
+      allowPositionals: true,
+      options: { format: { type: 'string', default: 'text' }, out: { type: 'string' } },
+    });
     const [address, ...extra] = parsed.positionals;
     if (!address || extra.length) throw new UsageError('Name exactly one phone number or email.');
     const format = parsed.values.format;

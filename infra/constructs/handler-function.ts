@@ -120,11 +120,13 @@ export class HandlerFunction extends Construct implements iam.IGrantable {
     Validations.of(this).acknowledge(
       {
         id: 'AwsSolutions-L1',
-        reason: 'nodejs22.x is the runtime optout-hub is specified for and its bundles target (node22); moving runtimes is a deliberate, tested upgrade rather than something a newer CDK release decides.',
+        reason:
+          'nodejs22.x is the runtime optout-hub is specified for and its bundles target (node22); moving runtimes is a deliberate, tested upgrade rather than something a newer CDK release decides.',
       },
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'Active tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions; test/infra checks that "*" is granted for nothing else.',
+        reason:
+          'Active tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions; test/infra checks that "*" is granted for nothing else.',
       },
     );
   }

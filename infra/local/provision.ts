@@ -10,7 +10,15 @@ import {
   type KeySchemaElement,
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { channelQueues, dlqName, fanoutFailureQueue, tables, type IndexDeclaration, type TableDeclaration, type TableKey } from '../../shared/platform/resources.js';
+import {
+  channelQueues,
+  dlqName,
+  fanoutFailureQueue,
+  tables,
+  type IndexDeclaration,
+  type TableDeclaration,
+  type TableKey,
+} from '../../shared/platform/resources.js';
 import { channels, type Channel } from '../../shared/core/channels.js';
 
 /**
@@ -75,9 +83,7 @@ async function ensureTimeToLive(dynamodb: DynamoDBClient, name: string, table: T
   if (!table.timeToLiveAttribute) return;
   const { TimeToLiveDescription } = await dynamodb.send(new DescribeTimeToLiveCommand({ TableName: name }));
   if (TimeToLiveDescription?.TimeToLiveStatus === 'ENABLED' && TimeToLiveDescription.AttributeName === table.timeToLiveAttribute) return;
-  await dynamodb.send(
-    new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { Enabled: true, AttributeName: table.timeToLiveAttribute } }),
-  );
+  await dynamodb.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { Enabled: true, AttributeName: table.timeToLiveAttribute } }));
 }
 
 /** A table kept from an earlier run (DATA_DIR) gains the indexes declared since. */
@@ -98,9 +104,7 @@ async function ensureQueue(sqs: SQSClient, name: string, deadLetterArn?: string,
   const { QueueUrl } = await sqs.send(
     new CreateQueueCommand({
       QueueName: name,
-      Attributes: deadLetterArn
-        ? { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterArn, maxReceiveCount: String(maxReceiveCount) }) }
-        : {},
+      Attributes: deadLetterArn ? { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterArn, maxReceiveCount: String(maxReceiveCount) }) } : {},
     }),
   );
   const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));

@@ -2,6 +2,7 @@ import {
   DescribeStreamCommand,
   ExpiredIteratorException,
   GetRecordsCommand,
+  type GetRecordsCommandOutput,
   TrimmedDataAccessException,
   GetShardIteratorCommand,
   type DynamoDBStreamsClient,
@@ -29,7 +30,7 @@ import { lambdaContext } from './lambda-context.js';
  *   queue and the shard moves on; so does a record older than `maxRecordAgeMs`.
  */
 
-export type StreamFunction = (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse | void>;
+export type StreamFunction = (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse | undefined>;
 
 export interface StreamPollerOptions {
   streams: DynamoDBStreamsClient;
@@ -93,9 +94,7 @@ function toLambdaRecord(record: StreamRecord, streamArn: string, region: string)
     awsRegion: region,
     eventSourceARN: streamArn,
     dynamodb: {
-      ApproximateCreationDateTime: change.ApproximateCreationDateTime
-        ? Math.floor(change.ApproximateCreationDateTime.getTime() / 1000)
-        : undefined,
+      ApproximateCreationDateTime: change.ApproximateCreationDateTime ? Math.floor(change.ApproximateCreationDateTime.getTime() / 1000) : undefined,
       Keys: change.Keys as never,
       NewImage: change.NewImage as never,
       OldImage: change.OldImage as never,
@@ -146,7 +145,13 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
   };
 
   /** Parks records on the on-failure queue; retried until it works, so nothing is dropped. */
-  async function park(records: DynamoDBRecord[], shardId: string, condition: StreamFailureMessage['requestContext']['condition'], invokeCount: number, reason: string): Promise<void> {
+  async function park(
+    records: DynamoDBRecord[],
+    shardId: string,
+    condition: StreamFailureMessage['requestContext']['condition'],
+    invokeCount: number,
+    reason: string,
+  ): Promise<void> {
     log(`${options.functionName}: parked ${records.length} record(s) of shard ${shardId} (${condition}): ${reason}`);
     if (!options.onFailure) return;
     const message: StreamFailureMessage = {
@@ -188,7 +193,7 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
       if (failed.size === 0) return { reason: '' };
       // An identifier that names no record of the batch fails the whole batch, as on Lambda.
       const index = batch.findIndex((record) => failed.has(sequenceOf(record)));
-      return { failedFrom: index >= 0 ? index : 0, reason: 'the handler reported the record as failed' };
+      return { failedFrom: Math.max(index, 0), reason: 'the handler reported the record as failed' };
     } catch (error) {
       return { failedFrom: 0, reason: describe(error) };
     }
@@ -249,9 +254,7 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
       new GetShardIteratorCommand({
         StreamArn: options.streamArn,
         ShardId: cursor.shardId,
-        ...(cursor.checkpoint
-          ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: cursor.checkpoint }
-          : { ShardIteratorType: 'TRIM_HORIZON' }),
+        ...(cursor.checkpoint ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: cursor.checkpoint } : { ShardIteratorType: 'TRIM_HORIZON' }),
       }),
     );
     return ShardIterator;
@@ -263,7 +266,7 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
       finished.add(cursor.shardId);
       return false;
     }
-    let page;
+    let page: GetRecordsCommandOutput;
     try {
       page = await options.streams.send(new GetRecordsCommand({ ShardIterator: cursor.iterator, Limit: batchSize }));
     } catch (error) {

@@ -94,7 +94,8 @@ export function appliedAt(delivery: Pick<Delivery, 'ackedAt' | 'acks'> | undefin
   if (expected.length === 0) return delivery.ackedAt;
   const times = expected.map((integration) => delivery.acks?.[integration]?.at);
   if (times.some((time) => time === undefined)) return undefined;
-  return (times as string[]).reduce((a, b) => (a > b ? a : b));
+  // ISO 8601 times in UTC sort as strings: the latest one is when the last expected integration applied it.
+  return (times as string[]).toSorted().at(-1);
 }
 
 /** Expected integrations that have not acked a delivery yet. */

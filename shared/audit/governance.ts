@@ -21,9 +21,11 @@ const scopeMeaning: Record<Scope, string> = {
 };
 
 const intake: Record<Channel, string> = {
-  sms: 'A reply keyword (STOP and its variants in the configured languages) reaches `POST /webhooks/sms/{provider}`; the provider\'s signature is verified before the body is read; one confirmation text may be sent back.',
-  email: 'A one-click unsubscribe (RFC 8058 `POST /unsubscribe/{token}`), an unsubscribe link, or an ESP\'s unsubscribe or complaint webhook (`POST /webhooks/email/{provider}`, verified by the ESP\'s scheme).',
-  voice: 'A dialer or contact centre reports a do-not-call request (`POST /webhooks/calls/{dialer}`), or an agent\'s request is recorded through `POST /v1/requests` with who took it.',
+  sms: "A reply keyword (STOP and its variants in the configured languages) reaches `POST /webhooks/sms/{provider}`; the provider's signature is verified before the body is read; one confirmation text may be sent back.",
+  email:
+    "A one-click unsubscribe (RFC 8058 `POST /unsubscribe/{token}`), an unsubscribe link, or an ESP's unsubscribe or complaint webhook (`POST /webhooks/email/{provider}`, verified by the ESP's scheme).",
+  voice:
+    "A dialer or contact centre reports a do-not-call request (`POST /webhooks/calls/{dialer}`), or an agent's request is recorded through `POST /v1/requests` with who took it.",
   mail: 'A mailed form, letter or call about postal mail is keyed by staff or a back office into `POST /v1/requests` (or a file of them into `optout-hub import`) with evidence (who keyed it, the scan or ticket reference) and the date the organisation received it (`receivedOn`); the postal address is normalized to its postal key.',
 };
 
@@ -46,11 +48,13 @@ export function governanceDocument(policy: SlaPolicy): string {
     '| `suppressed` | The address must not be contacted on that channel for that purpose. A sender that does not name a purpose gets `suppressed` when any purpose is. |',
     '| `allowed` | No suppression holds: either none was ever requested, or the latest act of the person was an opt-in with recorded evidence. |',
     '',
-    'Preferences are kept per channel (' + channels.map((channel) => `\`${channel}\``).join(', ') + '), per purpose (`all`, `marketing`, and the topics configured in `PURPOSES`) and per scope (`address`: one address; `person`: every address of the person on that channel, including ones linked later).',
+    'Preferences are kept per channel (' +
+      channels.map((channel) => `\`${channel}\``).join(', ') +
+      '), per purpose (`all`, `marketing`, and the topics configured in `PURPOSES`) and per scope (`address`: one address; `person`: every address of the person on that channel, including ones linked later).',
     '',
     'Rules that decide between requests:',
     '',
-    '- The later act of the person wins, by when they acted (the provider\'s timestamp), never by arrival order; a late-arriving older opt-in never undoes a newer opt-out.',
+    "- The later act of the person wins, by when they acted (the provider's timestamp), never by arrival order; a late-arriving older opt-in never undoes a newer opt-out.",
     '- At equal times an opt-out wins.',
     '- An opt-in is refused unless it carries who collected it and how.',
     '- Merging two people never lifts a suppression either of them had.',
@@ -66,9 +70,9 @@ export function governanceDocument(policy: SlaPolicy): string {
     '',
     `Routes without an API key verify the caller in their own way: provider signatures (${routesWith('provider-signature').join(', ')})${routesWith('signed-token').length ? `, signed tokens (${routesWith('signed-token').join(', ')})` : ''}. Changing the configuration itself (purposes, keywords, time windows) is a deployment, made by whoever may deploy the stack.`,
     '',
-    '## How each channel\'s requests are honoured',
+    "## How each channel's requests are honoured",
     '',
-    'Every request is written in one transaction: the immutable event (with a hash of the raw payload and the evidence), the person\'s master record, and the suppression item of every address it affects. Only then does the caller get a 2xx. Each changed suppression becomes one versioned message on the channel\'s queue; each integration applies it and confirms with `POST /v1/acks`. Senders also ask before sending (`GET /v1/suppressions/{channel}/{address}`, `POST /v1/suppressions/check`, `optout-hub scrub` for campaign and print files).',
+    "Every request is written in one transaction: the immutable event (with a hash of the raw payload and the evidence), the person's master record, and the suppression item of every address it affects. Only then does the caller get a 2xx. Each changed suppression becomes one versioned message on the channel's queue; each integration applies it and confirms with `POST /v1/acks`. Senders also ask before sending (`GET /v1/suppressions/{channel}/{address}`, `POST /v1/suppressions/check`, `optout-hub scrub` for campaign and print files).",
     '',
   ];
   for (const channel of channels) {
@@ -94,9 +98,9 @@ export function governanceDocument(policy: SlaPolicy): string {
       return `| ${channel} | ${describeMinutes(sla.targetMinutes)} | ${describeDeadline(sla.deadline)} |`;
     }),
     '',
-    'Every deadline (the dialer\'s receipt, `optout-hub trace`, `optout-hub sla`, reconciliation) is counted the same way:',
+    "Every deadline (the dialer's receipt, `optout-hub trace`, `optout-hub sla`, reconciliation) is counted the same way:",
     '',
-    '- **It starts when the organisation received the request:** the moment of the act for a text, an unsubscribe click, a call or a provider\'s webhook; the received date of a letter (`receivedOn`) when it was keyed or imported later. Never when optout-hub recorded it: a request recorded after its deadline keeps that deadline and is reported late.',
+    "- **It starts when the organisation received the request:** the moment of the act for a text, an unsubscribe click, a call or a provider's webhook; the received date of a letter (`receivedOn`) when it was keyed or imported later. Never when optout-hub recorded it: a request recorded after its deadline keeps that deadline and is reported late.",
     `- **Business days:** ${describeCalendar(policy.calendar)}, counted in UTC (HOLIDAYS_COUNTRY, HOLIDAYS_REGION). On a business day the clock keeps the time of day (Friday 15:30 plus 10 business days is 15:30 on the Friday two weeks later); a request received on a weekend or holiday counts from 00:00 of the next business day. Hours run through weekends and holidays.`,
     `- **Future dates:** an act is never dated after its arrival. A time up to ${CLOCK_SKEW_MS / 60_000} minutes ahead is clock difference and reads as the arrival; further ahead, an API request or import row is refused (400), while a provider's or dialer's webhook is dated at its arrival, so that no opt-out is lost.`,
     '',

@@ -156,7 +156,12 @@ export function judgePerson(person: PersonRecord & { updatedAt?: string }, chann
     if (!item) {
       // An address never suppressed needs no item (materialize writes none): only a missing suppression is drift.
       if (implied.status === 'allowed') continue;
-      findings.push({ ...base, kind: 'item-missing', version: 0, detail: `the record of person ${person.personId} implies ${implied.status}; no suppression item exists` });
+      findings.push({
+        ...base,
+        kind: 'item-missing',
+        version: 0,
+        detail: `the record of person ${person.personId} implies ${implied.status}; no suppression item exists`,
+      });
     } else if (item.personId !== person.personId) {
       findings.push({
         ...base,
@@ -196,7 +201,11 @@ async function reconcilePeople(ctx: StoreContext, channel: Channel, report: (fin
     for (const record of records) {
       for (const view of impliedSuppressions(record, [channel])) wanted.set(suppressionKey(view.channel, view.address), view);
     }
-    const found = await batchGetItems(ctx, ctx.tables.suppressions, [...wanted.values()].map((view) => keys.suppression(view.channel, view.address)));
+    const found = await batchGetItems(
+      ctx,
+      ctx.tables.suppressions,
+      [...wanted.values()].map((view) => keys.suppression(view.channel, view.address)),
+    );
     const items = new Map<string, Suppression>();
     for (const item of found) {
       const { pk, ...suppression } = item;
@@ -237,10 +246,22 @@ export interface ReconcileOptions {
   progress?: (items: number) => void;
 }
 
-const findingKinds: (DriftKind | FlagKind)[] = ['state-differs', 'person-missing', 'delivery-missing', 'item-missing', 'past-target', 'approaching-deadline', 'past-deadline'];
+const findingKinds: (DriftKind | FlagKind)[] = [
+  'state-differs',
+  'person-missing',
+  'delivery-missing',
+  'item-missing',
+  'past-target',
+  'approaching-deadline',
+  'past-deadline',
+];
 
 async function peopleOf(ctx: StoreContext, personIds: readonly string[]): Promise<Map<string, StoredPerson>> {
-  const items = await batchGetItems(ctx, ctx.tables.preferences, [...new Set(personIds)].map((id) => keys.person(id)));
+  const items = await batchGetItems(
+    ctx,
+    ctx.tables.preferences,
+    [...new Set(personIds)].map((id) => keys.person(id)),
+  );
   const people = new Map<string, StoredPerson>();
   for (const item of items) {
     const { pk: _pk, sk: _sk, ...person } = item;
@@ -260,7 +281,11 @@ async function eventsOf(
   expected: readonly string[],
 ): Promise<Map<string, Record<string, unknown>>> {
   const eventIds = new Set(suppressions.filter((item) => !appliedAt(deliveries.get(deliveryId(item)), expected)).map((item) => item.eventId));
-  const events = await batchGetItems(ctx, ctx.tables.preferences, [...eventIds].map((id) => keys.event(id)));
+  const events = await batchGetItems(
+    ctx,
+    ctx.tables.preferences,
+    [...eventIds].map((id) => keys.event(id)),
+  );
   return new Map(events.map((event) => [String(event.pk).slice('EVENT#'.length), event]));
 }
 
@@ -298,7 +323,10 @@ export async function reconcileChannel(ctx: StoreContext, channel: Channel, opti
         return suppression as unknown as Suppression;
       });
       const [owners, deliveries] = await Promise.all([
-        peopleOf(ctx, suppressions.map((item) => item.personId)),
+        peopleOf(
+          ctx,
+          suppressions.map((item) => item.personId),
+        ),
         getDeliveries(ctx, suppressions),
       ]);
       const context: JudgeContext = {

@@ -199,18 +199,18 @@ export async function readTrace(
 ): Promise<Trace> {
   const now = options.now ?? new Date();
   const history = options.history ?? (await personHistory(ctx, person));
-  const addresses = allChannels.flatMap((channel) =>
-    addressesOn(person, channel).map((address) => ({ channel, address })),
-  );
+  const addresses = allChannels.flatMap((channel) => addressesOn(person, channel).map((address) => ({ channel, address })));
   const [eventItems, deliveries, suppressions] = await Promise.all([
-    batchGetItems(ctx, ctx.tables.preferences, history.map((entry) => keys.event(entry.eventId))),
+    batchGetItems(
+      ctx,
+      ctx.tables.preferences,
+      history.map((entry) => keys.event(entry.eventId)),
+    ),
     Promise.all(addresses.map(({ channel, address }) => deliveriesOf(ctx, channel, address))),
     Promise.all(addresses.map(({ channel, address }) => getSuppression(ctx, channel, address))),
   ]);
   const events = new Map(eventItems.map((item) => [String(item.pk).slice('EVENT#'.length), item]));
-  const current = new Map(
-    suppressions.filter((item): item is Suppression => item !== undefined).map((item) => [`${item.channel}#${item.address}`, item]),
-  );
+  const current = new Map(suppressions.filter((item): item is Suppression => item !== undefined).map((item) => [`${item.channel}#${item.address}`, item]));
   const trace = traceOf({
     person,
     history,
@@ -283,7 +283,8 @@ function dueWords(timing: ChannelTiming): string {
 function policyLines(policy: SlaPolicy): string[] {
   return [
     ...Object.values(policy.channels).map(
-      (sla) => `${sla.channel}: apply within ${describeMinutes(sla.targetMinutes)} of recording; deadline ${describeDeadline(sla.deadline)} of receipt (${sla.basis})`,
+      (sla) =>
+        `${sla.channel}: apply within ${describeMinutes(sla.targetMinutes)} of recording; deadline ${describeDeadline(sla.deadline)} of receipt (${sla.basis})`,
     ),
     `business days: ${describeCalendar(policy.calendar)}, in UTC`,
   ];
@@ -320,11 +321,12 @@ export function traceHtml(trace: Trace, subject: string): string {
   const sections = trace.events.map((event, index) => {
     const rows = event.distribution
       .map(
-        (timing) => `<tr>${cell(timing.channel)}${cell(timing.address)}${cell(timing.version ? `v${timing.version}` : undefined)}${cell(timing.state)}${cell(
-          timing.enqueuedAt,
-        )}${cell(timing.appliedAt)}${cell(ackers(timing))}<td class="${verdictClass(timing.target)}">${escapeHtml(
-          `${timing.target} (by ${timing.targetAt})`,
-        )}</td><td class="${verdictClass(timing.deadline)}">${escapeHtml(timing.deadline ? `${deadlineWords[timing.deadline]} (${dueWords(timing)})` : 'n/a')}</td></tr>`,
+        (timing) =>
+          `<tr>${cell(timing.channel)}${cell(timing.address)}${cell(timing.version ? `v${timing.version}` : undefined)}${cell(timing.state)}${cell(
+            timing.enqueuedAt,
+          )}${cell(timing.appliedAt)}${cell(ackers(timing))}<td class="${verdictClass(timing.target)}">${escapeHtml(
+            `${timing.target} (by ${timing.targetAt})`,
+          )}</td><td class="${verdictClass(timing.deadline)}">${escapeHtml(timing.deadline ? `${deadlineWords[timing.deadline]} (${dueWords(timing)})` : 'n/a')}</td></tr>`,
       )
       .join('\n');
     return `<section>

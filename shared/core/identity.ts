@@ -45,14 +45,7 @@ export function normalizeEmail(raw: string): string {
   const local = trimmed.slice(0, at);
   const domain = domainToASCII(trimmed.slice(at + 1).toLowerCase());
   const labels = domain.split('.');
-  if (
-    at <= 0 ||
-    local.length > MAX_LOCAL_PART_LENGTH ||
-    /[\s@]/.test(local) ||
-    !domain ||
-    labels.length < 2 ||
-    labels.some((label) => label === '')
-  ) {
+  if (at <= 0 || local.length > MAX_LOCAL_PART_LENGTH || /[\s@]/.test(local) || !domain || labels.length < 2 || labels.some((label) => label === '')) {
     throw new InvalidAddressError('The email address cannot be read.');
   }
   const email = `${local.toLowerCase()}@${domain}`;
@@ -60,35 +53,112 @@ export function normalizeEmail(raw: string): string {
   return email;
 }
 
-export const postalAddressSchema = z.object({
-  line1: z.string().min(1),
-  line2: z.string().optional(),
-  city: z.string().min(1),
-  state: z.string().optional(),
-  postalCode: z.string().min(1),
-  country: z.string().regex(/^[A-Za-z]{2}$/, 'a two-letter country code').default('US'),
-}).strict();
+export const postalAddressSchema = z
+  .object({
+    line1: z.string().min(1),
+    line2: z.string().optional(),
+    city: z.string().min(1),
+    state: z.string().optional(),
+    postalCode: z.string().min(1),
+    country: z
+      .string()
+      .regex(/^[A-Za-z]{2}$/, 'a two-letter country code')
+      .default('US'),
+  })
+  .strict();
 export type PostalAddress = z.input<typeof postalAddressSchema>;
 
 /** USPS Publication 28 abbreviations for the words that vary most between writings of one address. */
 const POSTAL_WORDS: Record<string, string> = {
-  STREET: 'ST', AVENUE: 'AVE', AV: 'AVE', ROAD: 'RD', BOULEVARD: 'BLVD', DRIVE: 'DR', LANE: 'LN',
-  COURT: 'CT', PLACE: 'PL', TERRACE: 'TER', PARKWAY: 'PKWY', HIGHWAY: 'HWY', CIRCLE: 'CIR',
-  SQUARE: 'SQ', TRAIL: 'TRL', WAY: 'WAY', EXPRESSWAY: 'EXPY', FREEWAY: 'FWY', ALLEY: 'ALY',
-  NORTH: 'N', SOUTH: 'S', EAST: 'E', WEST: 'W', NORTHEAST: 'NE', NORTHWEST: 'NW', SOUTHEAST: 'SE', SOUTHWEST: 'SW',
+  STREET: 'ST',
+  AVENUE: 'AVE',
+  AV: 'AVE',
+  ROAD: 'RD',
+  BOULEVARD: 'BLVD',
+  DRIVE: 'DR',
+  LANE: 'LN',
+  COURT: 'CT',
+  PLACE: 'PL',
+  TERRACE: 'TER',
+  PARKWAY: 'PKWY',
+  HIGHWAY: 'HWY',
+  CIRCLE: 'CIR',
+  SQUARE: 'SQ',
+  TRAIL: 'TRL',
+  WAY: 'WAY',
+  EXPRESSWAY: 'EXPY',
+  FREEWAY: 'FWY',
+  ALLEY: 'ALY',
+  NORTH: 'N',
+  SOUTH: 'S',
+  EAST: 'E',
+  WEST: 'W',
+  NORTHEAST: 'NE',
+  NORTHWEST: 'NW',
+  SOUTHEAST: 'SE',
+  SOUTHWEST: 'SW',
   // One designator for a unit, however it is written ("Apt 4", "Unit 4", "#4").
-  APARTMENT: 'UNIT', APT: 'UNIT', SUITE: 'STE', FLOOR: 'FL', BUILDING: 'BLDG', ROOM: 'RM',
+  APARTMENT: 'UNIT',
+  APT: 'UNIT',
+  SUITE: 'STE',
+  FLOOR: 'FL',
+  BUILDING: 'BLDG',
+  ROOM: 'RM',
 };
 
 const US_STATES: Record<string, string> = {
-  ALABAMA: 'AL', ALASKA: 'AK', ARIZONA: 'AZ', ARKANSAS: 'AR', CALIFORNIA: 'CA', COLORADO: 'CO', CONNECTICUT: 'CT',
-  DELAWARE: 'DE', 'DISTRICT OF COLUMBIA': 'DC', FLORIDA: 'FL', GEORGIA: 'GA', HAWAII: 'HI', IDAHO: 'ID', ILLINOIS: 'IL',
-  INDIANA: 'IN', IOWA: 'IA', KANSAS: 'KS', KENTUCKY: 'KY', LOUISIANA: 'LA', MAINE: 'ME', MARYLAND: 'MD',
-  MASSACHUSETTS: 'MA', MICHIGAN: 'MI', MINNESOTA: 'MN', MISSISSIPPI: 'MS', MISSOURI: 'MO', MONTANA: 'MT',
-  NEBRASKA: 'NE', NEVADA: 'NV', 'NEW HAMPSHIRE': 'NH', 'NEW JERSEY': 'NJ', 'NEW MEXICO': 'NM', 'NEW YORK': 'NY',
-  'NORTH CAROLINA': 'NC', 'NORTH DAKOTA': 'ND', OHIO: 'OH', OKLAHOMA: 'OK', OREGON: 'OR', PENNSYLVANIA: 'PA',
-  'PUERTO RICO': 'PR', 'RHODE ISLAND': 'RI', 'SOUTH CAROLINA': 'SC', 'SOUTH DAKOTA': 'SD', TENNESSEE: 'TN', TEXAS: 'TX',
-  UTAH: 'UT', VERMONT: 'VT', VIRGINIA: 'VA', WASHINGTON: 'WA', 'WEST VIRGINIA': 'WV', WISCONSIN: 'WI', WYOMING: 'WY',
+  ALABAMA: 'AL',
+  ALASKA: 'AK',
+  ARIZONA: 'AZ',
+  ARKANSAS: 'AR',
+  CALIFORNIA: 'CA',
+  COLORADO: 'CO',
+  CONNECTICUT: 'CT',
+  DELAWARE: 'DE',
+  'DISTRICT OF COLUMBIA': 'DC',
+  FLORIDA: 'FL',
+  GEORGIA: 'GA',
+  HAWAII: 'HI',
+  IDAHO: 'ID',
+  ILLINOIS: 'IL',
+  INDIANA: 'IN',
+  IOWA: 'IA',
+  KANSAS: 'KS',
+  KENTUCKY: 'KY',
+  LOUISIANA: 'LA',
+  MAINE: 'ME',
+  MARYLAND: 'MD',
+  MASSACHUSETTS: 'MA',
+  MICHIGAN: 'MI',
+  MINNESOTA: 'MN',
+  MISSISSIPPI: 'MS',
+  MISSOURI: 'MO',
+  MONTANA: 'MT',
+  NEBRASKA: 'NE',
+  NEVADA: 'NV',
+  'NEW HAMPSHIRE': 'NH',
+  'NEW JERSEY': 'NJ',
+  'NEW MEXICO': 'NM',
+  'NEW YORK': 'NY',
+  'NORTH CAROLINA': 'NC',
+  'NORTH DAKOTA': 'ND',
+  OHIO: 'OH',
+  OKLAHOMA: 'OK',
+  OREGON: 'OR',
+  PENNSYLVANIA: 'PA',
+  'PUERTO RICO': 'PR',
+  'RHODE ISLAND': 'RI',
+  'SOUTH CAROLINA': 'SC',
+  'SOUTH DAKOTA': 'SD',
+  TENNESSEE: 'TN',
+  TEXAS: 'TX',
+  UTAH: 'UT',
+  VERMONT: 'VT',
+  VIRGINIA: 'VA',
+  WASHINGTON: 'WA',
+  'WEST VIRGINIA': 'WV',
+  WISCONSIN: 'WI',
+  WYOMING: 'WY',
 };
 
 /** Upper-case ASCII words of a field, without accents, punctuation or extra spaces. */
@@ -139,6 +209,7 @@ const MAX_EXTERNAL_ID_LENGTH = 256;
 
 export function normalizeExternalId(raw: string): string {
   const value = raw.trim();
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what an external id may not contain.
   if (!value || value.length > MAX_EXTERNAL_ID_LENGTH || /[\u0000-\u001f]/.test(value)) {
     throw new InvalidAddressError('An external id is 1 to 256 printable characters.');
   }

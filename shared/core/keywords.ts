@@ -107,8 +107,7 @@ export type Language = 'en' | 'es' | 'fr';
 /** Message nouns shared by several English phrases. */
 const NOUNS =
   '(?:TEXTS?|TXTS?|MESSAGES?|MSGS?|SMS|SMSES|TEXT MESSAGES|NOTIFICATIONS?|ALERTS?|EMAILS?|CALLS|PROMOS?|PROMOTIONS?|ADS|ADVERTS?|SPAM|MARKETING|UPDATES|REMINDERS|OFFERS)';
-const CONTACTING =
-  '(?:TEXTING|TXTING|TEXTIN|TXTIN|MESSAGING|MSGING|SENDING|CONTACTING|CALLING|EMAILING|SPAMMING|BOTHERING|HARASSING|HASSLING|PESTERING)';
+const CONTACTING = '(?:TEXTING|TXTING|TEXTIN|TXTIN|MESSAGING|MSGING|SENDING|CONTACTING|CALLING|EMAILING|SPAMMING|BOTHERING|HARASSING|HASSLING|PESTERING)';
 const ME = '(?:ME|US|MY NUMBER|MY PHONE|MY CELL|THIS NUMBER|THIS PHONE|MY NAME|MY INFO)';
 
 /**
@@ -118,9 +117,16 @@ const ME = '(?:ME|US|MY NUMBER|MY PHONE|MY CELL|THIS NUMBER|THIS PHONE|MY NAME|M
  */
 export const englishPhrases: readonly PhraseRule[] = [
   // Before the negation guard would discard "why don't you just stop texting me".
-  { id: 'why-dont-you-stop', pattern: `WHY (?:DONT|WONT|CANT|DO NOT|WILL NOT|CAN NOT|CANNOT) (?:YOU|U|YALL|Y ALL)(?: JUST)? (?:STOP|QUIT|LEAVE ME ALONE)`, negatable: false },
+  {
+    id: 'why-dont-you-stop',
+    pattern: `WHY (?:DONT|WONT|CANT|DO NOT|WILL NOT|CAN NOT|CANNOT) (?:YOU|U|YALL|Y ALL)(?: JUST)? (?:STOP|QUIT|LEAVE ME ALONE)`,
+    negatable: false,
+  },
   { id: 'stop-contacting', pattern: `(?:STOP|QUIT|CEASE|STOPPING) ${CONTACTING}` },
-  { id: 'stop-messages', pattern: `(?:STOP|QUIT|END|CANCEL|STOP ALL|ENOUGH) (?:(?:WITH )?(?:THE|THESE|THOSE|THIS|ALL|YOUR|UR|ALL THE|ALL THESE|ALL YOUR|MY)(?: [^ |]+)? )?${NOUNS}` },
+  {
+    id: 'stop-messages',
+    pattern: `(?:STOP|QUIT|END|CANCEL|STOP ALL|ENOUGH) (?:(?:WITH )?(?:THE|THESE|THOSE|THIS|ALL|YOUR|UR|ALL THE|ALL THESE|ALL YOUR|MY)(?: [^ |]+)? )?${NOUNS}`,
+  },
   { id: 'stop-receiving', pattern: `(?:STOP|QUIT|CEASE|END) (?:RECEIVING|GETTING)` },
   { id: 'unsubscribe', pattern: `UNSUBSCRIBE|UNSUB|UNSUBSCRIBING` },
   { id: 'opt-out', pattern: `OPT OUT|OPTOUT|OPT ME OUT|OPT ${ME} OUT|OPTING OUT` },
@@ -131,9 +137,15 @@ export const englishPhrases: readonly PhraseRule[] = [
     pattern: `(?:SAID|TOLD (?:YOU|U|YALL|Y ALL)|ASKED (?:YOU|U|YALL|Y ALL)|TEXTED|REPLIED|REPLIED WITH|SENT|TYPED|WROTE|ANSWERED) (?:TO )?(?:STOP(?! (?:BY|IN|OVER|AT|OFF|FOR|AND|ON)(?: |$))|STOPALL|UNSUBSCRIBE|REMOVE ME|OPT OUT)`,
   },
   { id: 'remove-me', pattern: `(?:REMOVE|DELETE|ERASE) ${ME}` },
-  { id: 'take-me-off', pattern: `(?:TAKE|DROP|GET|PULL|KICK|PUT) ${ME} (?:OFF|OUT OF|FROM)(?: OF)? (?:YOUR |UR |THE |THIS |ALL |ALL YOUR |YOUR TEXT |THE TEXT |YOUR MAILING |THE MAILING |YOUR TEXTING )?(?:LISTS?|CONTACTS|DATABASE|SYSTEM|TEXTS|MESSAGES)` },
+  {
+    id: 'take-me-off',
+    pattern: `(?:TAKE|DROP|GET|PULL|KICK|PUT) ${ME} (?:OFF|OUT OF|FROM)(?: OF)? (?:YOUR |UR |THE |THIS |ALL |ALL YOUR |YOUR TEXT |THE TEXT |YOUR MAILING |THE MAILING |YOUR TEXTING )?(?:LISTS?|CONTACTS|DATABASE|SYSTEM|TEXTS|MESSAGES)`,
+  },
   { id: 'do-not-contact-list', pattern: `(?:PUT|ADD|PLACE) ${ME} (?:ON|TO|IN) (?:YOUR |UR |THE )?(?:DO NOT|DONT|DNC)` },
-  { id: 'no-more', pattern: `NO MORE (?:${NOUNS}|TEXTING|MESSAGING|CONTACT)|<START>(?:(?:PLEASE|PLS|PLZ|OK|OH) )?NO MORE(?: (?:PLEASE|PLS|PLZ|THANKS|THANK YOU|THX|EVER))?<END>` },
+  {
+    id: 'no-more',
+    pattern: `NO MORE (?:${NOUNS}|TEXTING|MESSAGING|CONTACT)|<START>(?:(?:PLEASE|PLS|PLZ|OK|OH) )?NO MORE(?: (?:PLEASE|PLS|PLZ|THANKS|THANK YOU|THX|EVER))?<END>`,
+  },
   {
     id: 'dont-contact',
     pattern: `(?:DONT|DO NOT|NEVER|DONT EVER|DO NOT EVER|PLEASE DONT|PLEASE DO NOT) (?:TEXT|TXT|MESSAGE|MSG|CONTACT|SMS|SPAM|BOTHER|SEND)(?: (?:ME|US|THIS NUMBER|MY NUMBER|MY PHONE|THIS PHONE|HERE)| ANY(?: ?MORE)? ${NOUNS}|(?: (?:ANYMORE|ANY MORE|AGAIN|EVER AGAIN))?<END>)`,
@@ -148,7 +160,10 @@ export const englishPhrases: readonly PhraseRule[] = [
 /** Spanish revocations. */
 export const spanishPhrases: readonly PhraseRule[] = [
   { id: 'es-no-mas-mensajes', pattern: `NO MAS (?:MENSAJES|MENSAJITOS|TEXTOS|SMS|PROMOCIONES|CORREOS|LLAMADAS|NOTIFICACIONES|PUBLICIDAD)` },
-  { id: 'es-no-me-envien', pattern: `NO (?:ME|NOS) (?:ENVIE|ENVIEN|ENVIES|MANDE|MANDEN|MANDES|ESCRIBA|ESCRIBAN|ESCRIBAS|CONTACTE|CONTACTEN|CONTACTES|MOLESTE|MOLESTEN|MOLESTES|TEXTEE|TEXTEEN)` },
+  {
+    id: 'es-no-me-envien',
+    pattern: `NO (?:ME|NOS) (?:ENVIE|ENVIEN|ENVIES|MANDE|MANDEN|MANDES|ESCRIBA|ESCRIBAN|ESCRIBAS|CONTACTE|CONTACTEN|CONTACTES|MOLESTE|MOLESTEN|MOLESTES|TEXTEE|TEXTEEN)`,
+  },
   { id: 'es-no-quiero', pattern: `NO QUIERO (?:(?:RECIBIR|MAS|SUS|TUS|ESTOS|LOS) )*(?:MENSAJES|TEXTOS|SMS|PROMOCIONES|NOTIFICACIONES)` },
   {
     id: 'es-dejar-de',
@@ -203,11 +218,74 @@ export const keywordLanguages: Readonly<Record<Language, LanguageKeywords>> = {
     help: ['HELP', 'INFO'],
     ambiguous: ['CANCEL', 'END', 'QUIT', 'REMOVE', 'ARRET', 'TD'],
     courtesy: [
-      'PLEASE', 'PLS', 'PLZ', 'PLEEZ', 'THANKS', 'THANK', 'YOU', 'U', 'THX', 'TY', 'TYSM', 'THANKYOU', 'OK', 'OKAY', 'K', 'KK',
-      'NOW', 'ALREADY', 'IT', 'THIS', 'THAT', 'ALL', 'ME', 'US', 'LOL', 'LMAO', 'SORRY', 'HI', 'HELLO', 'HEY', 'YES', 'YEAH',
-      'YEP', 'NO', 'NOPE', 'NAH', 'JUST', 'SO', 'AND', 'OH', 'I', 'WE', 'THEN', 'RIGHT', 'ASAP', 'AGAIN', 'TOO', 'ANYMORE',
-      'FOREVER', 'MY', 'TEXTS', 'TEXT', 'MESSAGES', 'MESSAGE', 'MSGS', 'MSG', 'SMS', 'TEXTING', 'MESSAGING', 'SUBSCRIPTION',
-      'ALERTS', 'NOTIFICATIONS', 'THESE', 'THOSE', 'SIR', 'MAAM', 'GUYS', 'FOLKS',
+      'PLEASE',
+      'PLS',
+      'PLZ',
+      'PLEEZ',
+      'THANKS',
+      'THANK',
+      'YOU',
+      'U',
+      'THX',
+      'TY',
+      'TYSM',
+      'THANKYOU',
+      'OK',
+      'OKAY',
+      'K',
+      'KK',
+      'NOW',
+      'ALREADY',
+      'IT',
+      'THIS',
+      'THAT',
+      'ALL',
+      'ME',
+      'US',
+      'LOL',
+      'LMAO',
+      'SORRY',
+      'HI',
+      'HELLO',
+      'HEY',
+      'YES',
+      'YEAH',
+      'YEP',
+      'NO',
+      'NOPE',
+      'NAH',
+      'JUST',
+      'SO',
+      'AND',
+      'OH',
+      'I',
+      'WE',
+      'THEN',
+      'RIGHT',
+      'ASAP',
+      'AGAIN',
+      'TOO',
+      'ANYMORE',
+      'FOREVER',
+      'MY',
+      'TEXTS',
+      'TEXT',
+      'MESSAGES',
+      'MESSAGE',
+      'MSGS',
+      'MSG',
+      'SMS',
+      'TEXTING',
+      'MESSAGING',
+      'SUBSCRIPTION',
+      'ALERTS',
+      'NOTIFICATIONS',
+      'THESE',
+      'THOSE',
+      'SIR',
+      'MAAM',
+      'GUYS',
+      'FOLKS',
     ],
     phrases: englishPhrases,
   },
@@ -271,6 +349,7 @@ export const defaultKeywords: KeywordLists = configureKeywords();
 // Normalization
 // ------------------------------------------------------------------------------------------------
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the range is all of ASCII; anything outside it needs normalizing.
 const NON_ASCII = /[^\x00-\x7f]/;
 /** Invisible characters: format characters (ZWSP, ZWJ, direction marks, soft hyphen, BOM, tags) and other default-ignorables (variation selectors, Hangul fillers). */
 const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}]+/gu;
@@ -374,16 +453,70 @@ function keyOf(text: string, fold = true): string {
 
 const NEGATION =
   '(?:DONT|DO NOT|DOES NOT|DOESNT|DID NOT|DIDNT|NOT|NEVER|CANT|CANNOT|CAN NOT|WONT|WILL NOT|WOULDNT|WOULD NOT|SHOULDNT|SHOULD NOT|COULDNT|COULD NOT|NE|PAS|NUNCA|JAMAIS)';
-const NEGATION_MODAL = '(?:EVER|JUST|REALLY|SAY|SAID|TEXT|TEXTED|TYPE|TYPED|SEND|SENT|ASK|ASKED|REPLY|REPLIED|WANT TO|WANNA|NEED TO|MEAN TO|PLAN TO|WISH TO|WANT YOU TO|WANT U TO|NEED YOU TO|GONNA|GOING TO|EVEN)';
+const NEGATION_MODAL =
+  '(?:EVER|JUST|REALLY|SAY|SAID|TEXT|TEXTED|TYPE|TYPED|SEND|SENT|ASK|ASKED|REPLY|REPLIED|WANT TO|WANNA|NEED TO|MEAN TO|PLAN TO|WISH TO|WANT YOU TO|WANT U TO|NEED YOU TO|GONNA|GOING TO|EVEN)';
 /** Right after a negation, optionally followed by a modal ("don't want to …") or, in French and Spanish, a pronoun ("ne pas me …"). */
 const NEGATED_BEFORE = new RegExp(`(?:^| )(?:${NEGATION}(?: ${NEGATION_MODAL})?|(?:PAS|NE|N|NO) (?:ME|M|TE|SE|NOS|NOUS)) $`);
 
 /** Words that, after STOP at the start of a short message, give it its ordinary meaning ("stop by", "stop sign"). */
-const AFTER_VETO = new Set(['BY', 'IN', 'OVER', 'AT', 'OFF', 'FOR', 'AND', 'ON', 'NEAR', 'SIGN', 'SIGNS', 'LIGHT', 'LIGHTS', 'WATCH', 'LOSS', 'MOTION', 'GAP', 'SHORT', 'DE', 'DU', 'D']);
+const AFTER_VETO = new Set([
+  'BY',
+  'IN',
+  'OVER',
+  'AT',
+  'OFF',
+  'FOR',
+  'AND',
+  'ON',
+  'NEAR',
+  'SIGN',
+  'SIGNS',
+  'LIGHT',
+  'LIGHTS',
+  'WATCH',
+  'LOSS',
+  'MOTION',
+  'GAP',
+  'SHORT',
+  'DE',
+  'DU',
+  'D',
+]);
 /** Words that, before STOP at the end of a short message, make it a noun ("bus stop", "the end"). */
 const BEFORE_VETO = new Set([
-  'BUS', 'NEXT', 'LAST', 'FIRST', 'PIT', 'TRUCK', 'FULL', 'NON', 'ONE', 'TRAIN', 'REST', 'TRAM', 'SUBWAY', 'METRO', 'MY', 'YOUR', 'UR',
-  'OUR', 'THE', 'A', 'AN', 'HIS', 'HER', 'THEIR', 'DOOR', 'BACK', 'WHISTLE', 'EMERGENCY', 'LA', 'EL', 'LE', 'SU', 'MI',
+  'BUS',
+  'NEXT',
+  'LAST',
+  'FIRST',
+  'PIT',
+  'TRUCK',
+  'FULL',
+  'NON',
+  'ONE',
+  'TRAIN',
+  'REST',
+  'TRAM',
+  'SUBWAY',
+  'METRO',
+  'MY',
+  'YOUR',
+  'UR',
+  'OUR',
+  'THE',
+  'A',
+  'AN',
+  'HIS',
+  'HER',
+  'THEIR',
+  'DOOR',
+  'BACK',
+  'WHISTLE',
+  'EMERGENCY',
+  'LA',
+  'EL',
+  'LE',
+  'SU',
+  'MI',
 ]);
 
 interface Keyword {

@@ -214,8 +214,7 @@ export function suppressionFor(record: PersonRecord, channel: Channel, address: 
     (preference) => preference.channel === channel && (preference.scope === 'person' || preference.address === address),
   );
   if (relevant.length === 0) return undefined;
-  const find = (purpose: string, scope: Scope) =>
-    relevant.find((preference) => preference.purpose === purpose && preference.scope === scope);
+  const find = (purpose: string, scope: Scope) => relevant.find((preference) => preference.purpose === purpose && preference.scope === scope);
   const purposes: Record<string, Status> = {};
   const deciding = new Set<Preference>();
   for (const purpose of new Set(['all', ...relevant.map((preference) => preference.purpose)])) {
@@ -257,13 +256,7 @@ export function suppressionKey(channel: Channel, address: string): string {
 
 function sameView(a: SuppressionView, b: SuppressionView): boolean {
   const purposes = (view: SuppressionView) => JSON.stringify(Object.entries(view.purposes).sort(([x], [y]) => x.localeCompare(y)));
-  return (
-    a.status === b.status &&
-    a.since === b.since &&
-    a.eventId === b.eventId &&
-    a.personId === b.personId &&
-    purposes(a) === purposes(b)
-  );
+  return a.status === b.status && a.since === b.since && a.eventId === b.eventId && a.personId === b.personId && purposes(a) === purposes(b);
 }
 
 /**
@@ -271,11 +264,7 @@ function sameView(a: SuppressionView, b: SuppressionView): boolean {
  * (channel, address) pairs: changed ones one version up, unchanged ones not at all. An address
  * that was never suppressed and still is not needs no item.
  */
-export function materialize(
-  implied: readonly SuppressionView[],
-  current: ReadonlyMap<string, Suppression>,
-  updatedAt: string,
-): Suppression[] {
+export function materialize(implied: readonly SuppressionView[], current: ReadonlyMap<string, Suppression>, updatedAt: string): Suppression[] {
   const writes: Suppression[] = [];
   for (const view of implied) {
     const existing = current.get(suppressionKey(view.channel, view.address));

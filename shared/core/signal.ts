@@ -14,7 +14,10 @@ const identitySchema = z.object({ type: z.enum(identityTypes), value: z.string()
 export const evidenceSchema = z
   .object({
     /** SHA-256 of the raw request: proof of what arrived, without keeping personal data in logs. */
-    payloadSha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+    payloadSha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
     /** Who took the request (an agent, a staff member keying a letter, a system). */
     collectedBy: z.string().min(1).max(256).optional(),
     /** How it was made: `sms-keyword`, `letter`, `web-form`, `phone-call`, … */

@@ -41,12 +41,14 @@ export const defaultDeadlines: Record<Channel, Deadline & { basis: string }> = {
   voice: {
     amount: 10,
     unit: 'business-days',
-    basis: 'FCC 24-24 and the internal do-not-call rules of 47 CFR 64.1200(d)(3): a do-not-call request is honoured within a reasonable time not to exceed 10 business days of its receipt',
+    basis:
+      'FCC 24-24 and the internal do-not-call rules of 47 CFR 64.1200(d)(3): a do-not-call request is honoured within a reasonable time not to exceed 10 business days of its receipt',
   },
   email: {
     amount: 48,
     unit: 'hours',
-    basis: 'Gmail and Yahoo bulk-sender requirements: unsubscribes honoured within 48 hours, stricter than the 10 business days of CAN-SPAM (15 U.S.C. 7704(a)(4))',
+    basis:
+      'Gmail and Yahoo bulk-sender requirements: unsubscribes honoured within 48 hours, stricter than the 10 business days of CAN-SPAM (15 U.S.C. 7704(a)(4))',
   },
   mail: {
     amount: 10,

@@ -47,7 +47,9 @@ export function actTime(reported: string | Date | undefined, receivedAt: Date, s
   }
   if (at > receipt + CLOCK_SKEW_MS) {
     if (sender === 'caller') {
-      throw new BadRequestError(`${field} is in the future: it is later than when the request arrived (${iso(receipt)}) by more than ${CLOCK_SKEW_MS / 60_000} minutes.`);
+      throw new BadRequestError(
+        `${field} is in the future: it is later than when the request arrived (${iso(receipt)}) by more than ${CLOCK_SKEW_MS / 60_000} minutes.`,
+      );
     }
     return iso(receipt);
   }
@@ -128,7 +130,8 @@ export function businessCalendar(country: string | undefined, region: string | u
     return {};
   }
   if (!/^[A-Z]{2}$/.test(code)) throw new ConfigurationError(`HOLIDAYS_COUNTRY "${code}" is not a two-letter country code (or "none").`);
-  if (subdivision && !/^[A-Z0-9]{1,3}$/.test(subdivision)) throw new ConfigurationError(`HOLIDAYS_REGION "${subdivision}" is not a region code such as CA or BY.`);
+  if (subdivision && !/^[A-Z0-9]{1,3}$/.test(subdivision))
+    throw new ConfigurationError(`HOLIDAYS_REGION "${subdivision}" is not a region code such as CA or BY.`);
   return subdivision ? { country: code, region: subdivision } : { country: code };
 }
 

@@ -1,9 +1,5 @@
 import middy, { type MiddyfiedHandler } from '@middy/core';
-import type {
-  APIGatewayProxyEventV2,
-  APIGatewayProxyStructuredResultV2,
-  Context,
-} from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { logger } from '../platform/logger.js';
 import { problemHeaders, problemResponse, toProblem } from './problem.js';
 
@@ -27,8 +23,6 @@ export function problemErrors(): middy.MiddlewareObj<HttpEvent, HttpResult> {
 }
 
 /** Every HTTP handler: the function body plus the shared edge behaviour. */
-export function httpHandler(
-  fn: (event: HttpEvent, context: Context) => Promise<HttpResult>,
-): HttpHandler {
+export function httpHandler(fn: (event: HttpEvent, context: Context) => Promise<HttpResult>): HttpHandler {
   return middy<HttpEvent, HttpResult, Error, Context>(fn).use(problemErrors());
 }

@@ -31,7 +31,7 @@ export function toProblem(error: unknown, instance?: string): Problem {
     };
   }
   return {
-    type: PROBLEM_TYPE_BASE + 'internal',
+    type: `${PROBLEM_TYPE_BASE}internal`,
     title: 'Internal error',
     status: 500,
     detail: 'The request could not be completed; it was not acknowledged and may be retried.',

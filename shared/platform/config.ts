@@ -4,14 +4,7 @@ import { BadRequestError, ConfigurationError } from '../core/errors.js';
 import { configureKeywords, keywordLanguages, type KeywordLists, type Language } from '../core/keywords.js';
 import { slaPolicy, type SlaPolicy } from '../core/sla.js';
 import { businessCalendar, type BusinessCalendar } from '../core/time.js';
-import {
-  buckets,
-  channelQueues,
-  fanoutFailureQueue,
-  secretEnv,
-  tables,
-  type TableKey,
-} from './resources.js';
+import { buckets, channelQueues, fanoutFailureQueue, secretEnv, tables, type TableKey } from './resources.js';
 import { builtInPurposes, type Channel } from '../core/channels.js';
 import { localEndpoint, localPorts } from './local-defaults.js';
 
@@ -242,7 +235,11 @@ export function callSlaHours(): number {
 export function expectedIntegrations(channel: Channel): string[] {
   for (const entry of listFrom('ACK_INTEGRATIONS')) {
     const [name, list = ''] = entry.split(':');
-    if (name?.trim() === channel) return list.split('+').map((integration) => integration.trim()).filter(Boolean);
+    if (name?.trim() === channel)
+      return list
+        .split('+')
+        .map((integration) => integration.trim())
+        .filter(Boolean);
   }
   return [];
 }

@@ -9,5 +9,5 @@ export const logger = new Logger({ serviceName: 'optout-hub' });
  * correlate log lines for one address (`optout-hub trace` prints the same form).
  */
 export function redact(address: string): string {
-  return 'addr_' + createHash('sha256').update(address).digest('hex').slice(0, 12);
+  return `addr_${createHash('sha256').update(address).digest('hex').slice(0, 12)}`;
 }

@@ -108,7 +108,12 @@ export async function linkIdentity(
       suppressions,
     });
     if (typeof result === 'string') return 'retry';
-    return { eventId, person: { ...person, ...record, revision: person.revision + 1, updatedAt: recordedAt }, suppressions: [...suppressions.writes], alreadyLinked: false };
+    return {
+      eventId,
+      person: { ...person, ...record, revision: person.revision + 1, updatedAt: recordedAt },
+      suppressions: [...suppressions.writes],
+      alreadyLinked: false,
+    };
   });
 }
 

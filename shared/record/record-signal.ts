@@ -122,9 +122,7 @@ async function planApply(ctx: StoreContext, signal: Signal, claims: ReadonlyMap<
     return other !== undefined && other !== before.personId;
   });
   const applied = applySignal(withIdentities(before, unowned), signal);
-  const touched = channels.filter(
-    (channel) => signal.channels.includes(channel) || unowned.some((identity) => identity.type === channelIdentity[channel]),
-  );
+  const touched = channels.filter((channel) => signal.channels.includes(channel) || unowned.some((identity) => identity.type === channelIdentity[channel]));
   return {
     personId: before.personId,
     effect: applied.effect,

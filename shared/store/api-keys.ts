@@ -43,7 +43,8 @@ export function parseScopes(list: string): Scope[] {
 }
 
 export async function createApiKey(store: ApiKeyStore, input: { name: string; scopes: Scope[] }, now = new Date()): Promise<StoredApiKey & { key: string }> {
-  if (!/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/.test(input.name)) throw new BadRequestError('A key name is 1–64 letters, digits, spaces, dots, hyphens or underscores.');
+  if (!/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/.test(input.name))
+    throw new BadRequestError('A key name is 1–64 letters, digits, spaces, dots, hyphens or underscores.');
   const id = randomBytes(8).toString('hex');
   const key = `${PREFIX}${id}_${randomBytes(32).toString('base64url')}`;
   const stored: StoredApiKey = { id, name: input.name, scopes: input.scopes, createdAt: now.toISOString() };

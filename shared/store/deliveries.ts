@@ -124,9 +124,7 @@ function withoutKey(values: Record<string, unknown>, name: string): Record<strin
 
 export async function getDelivery(ctx: StoreContext, channel: Channel, address: string, version: number): Promise<Delivery | undefined> {
   const result = await guard(() =>
-    ctx.documents.send(
-      new GetCommand({ TableName: ctx.tables.preferences, Key: keys.delivery(channel, address, version), ConsistentRead: true }),
-    ),
+    ctx.documents.send(new GetCommand({ TableName: ctx.tables.preferences, Key: keys.delivery(channel, address, version), ConsistentRead: true })),
   );
   return result.Item ? toDelivery(result.Item) : undefined;
 }
@@ -151,11 +149,17 @@ export async function getDeliveries(
   wanted: readonly { channel: Channel; address: string; version: number }[],
 ): Promise<Map<string, Delivery>> {
   const unique = [...new Map(wanted.map((item) => [deliveryId(item), item])).values()];
-  const items = await batchGetItems(ctx, ctx.tables.preferences, unique.map((item) => keys.delivery(item.channel, item.address, item.version)));
-  return new Map(items.map((item) => {
-    const delivery = toDelivery(item);
-    return [deliveryId(delivery), delivery];
-  }));
+  const items = await batchGetItems(
+    ctx,
+    ctx.tables.preferences,
+    unique.map((item) => keys.delivery(item.channel, item.address, item.version)),
+  );
+  return new Map(
+    items.map((item) => {
+      const delivery = toDelivery(item);
+      return [deliveryId(delivery), delivery];
+    }),
+  );
 }
 
 export function deliveryId(item: { channel: Channel; address: string; version: number }): string {

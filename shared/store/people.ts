@@ -23,15 +23,17 @@ const MAX_MERGE_HOPS = 8;
 
 /** Which person each identity belongs to, by identity key. */
 export async function readClaims(ctx: StoreContext, identities: readonly Identity[]): Promise<Map<string, string>> {
-  const items = await batchGetItems(ctx, ctx.tables.preferences, identities.map((identity) => keys.claim(identity)));
+  const items = await batchGetItems(
+    ctx,
+    ctx.tables.preferences,
+    identities.map((identity) => keys.claim(identity)),
+  );
   return new Map(items.map((item) => [keys.identityOfClaim(String(item.pk)), String(item.personId)]));
 }
 
 /** A person record as stored, without following a merge. */
 export async function readRecord(ctx: StoreContext, personId: string): Promise<StoredPerson | undefined> {
-  const result = await guard(() =>
-    ctx.documents.send(new GetCommand({ TableName: ctx.tables.preferences, Key: keys.person(personId), ConsistentRead: true })),
-  );
+  const result = await guard(() => ctx.documents.send(new GetCommand({ TableName: ctx.tables.preferences, Key: keys.person(personId), ConsistentRead: true })));
   if (!result.Item) return undefined;
   const { pk: _pk, sk: _sk, ...person } = result.Item;
   return person as StoredPerson;
@@ -48,7 +50,6 @@ export async function findPerson(ctx: StoreContext, identity: Identity): Promise
   const personId = (await readClaims(ctx, [identity])).get(identityKey(identity));
   return personId ? getPerson(ctx, personId) : undefined;
 }
-
 
 export interface HistoryEntry {
   eventId: string;

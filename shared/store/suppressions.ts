@@ -1,9 +1,9 @@
-import { BatchGetCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DependencyError } from '../core/errors.js';
 import type { Suppression, SuppressionView } from '../core/preferences.js';
 import { tables } from '../platform/resources.js';
-import { type Channel } from '../core/channels.js';
+import type { Channel } from '../core/channels.js';
 import type { StoreContext } from './clients.js';
 import { batchGetItems, guard } from './dynamo.js';
 import { changeKeyFloor, keys } from './keys.js';
@@ -64,7 +64,7 @@ async function lookupChunk(ctx: StoreContext, channel: Channel, addresses: strin
       return;
     }
     if (attempt > 0) await sleep(Math.min(1000, 20 * 2 ** attempt));
-    let result;
+    let result: BatchGetCommandOutput;
     try {
       result = await ctx.documents.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } } }));
     } catch (error) {
@@ -111,20 +111,14 @@ export interface ChangesPage {
  * before `upToMillis`, oldest first, at most `limit`. The index is read eventually consistently;
  * the caller's `upToMillis` keeps a settle window behind now for exactly that (see the docs).
  */
-export async function changesSince(
-  ctx: StoreContext,
-  channel: Channel,
-  after: string | undefined,
-  upToMillis: number,
-  limit: number,
-): Promise<ChangesPage> {
+export async function changesSince(ctx: StoreContext, channel: Channel, after: string | undefined, upToMillis: number, limit: number): Promise<ChangesPage> {
   const upper = changeKeyFloor(upToMillis);
   if (after !== undefined && after >= upper) return { items: [], lastKey: after, hasMore: false };
   const items: Suppression[] = [];
   let lastKey = after;
   let exclusiveStartKey: Record<string, unknown> | undefined;
   for (;;) {
-    let page;
+    let page: QueryCommandOutput;
     try {
       page = await ctx.documents.send(
         new QueryCommand({
@@ -158,9 +152,7 @@ export async function changesSince(
 /** The current item of one (channel, address): what the pre-send check answers from. */
 export async function getSuppression(ctx: StoreContext, channel: Channel, address: string): Promise<Suppression | undefined> {
   const result = await guard(() =>
-    ctx.documents.send(
-      new GetCommand({ TableName: ctx.tables.suppressions, Key: keys.suppression(channel, address), ConsistentRead: true }),
-    ),
+    ctx.documents.send(new GetCommand({ TableName: ctx.tables.suppressions, Key: keys.suppression(channel, address), ConsistentRead: true })),
   );
   if (!result.Item) return undefined;
   const { pk: _pk, ...suppression } = result.Item;
@@ -169,7 +161,11 @@ export async function getSuppression(ctx: StoreContext, channel: Channel, addres
 
 /** The current items of many views, by suppression key. */
 export async function readSuppressions(ctx: StoreContext, views: readonly SuppressionView[]): Promise<Map<string, Suppression>> {
-  const items = await batchGetItems(ctx, ctx.tables.suppressions, views.map((view) => keys.suppression(view.channel, view.address)));
+  const items = await batchGetItems(
+    ctx,
+    ctx.tables.suppressions,
+    views.map((view) => keys.suppression(view.channel, view.address)),
+  );
   return new Map(
     items.map((item) => {
       const { pk, ...suppression } = item;

@@ -42,7 +42,12 @@ function unchangedSince(attribute: 'revision' | 'version', value: number | undef
   };
 }
 
-function putRecord(ctx: StoreContext, before: PersonRecord & { createdAt?: string }, after: PersonRecord & { mergedInto?: string }, at: string): TransactItems[number] {
+function putRecord(
+  ctx: StoreContext,
+  before: PersonRecord & { createdAt?: string },
+  after: PersonRecord & { mergedInto?: string },
+  at: string,
+): TransactItems[number] {
   const stored = { ...after, revision: before.revision + 1, createdAt: before.createdAt ?? at, updatedAt: at };
   return {
     Put: {
@@ -159,7 +164,6 @@ export async function withRetries<T>(attempt: () => Promise<T | 'retry'>): Promi
     await sleep(Math.random() * 10 * tries);
   }
 }
-
 
 /** The written items whose status changed (suppressed ↔ allowed), as opposed to their details. */
 export function statusChangesOf(writes: readonly Suppression[], current: ReadonlyMap<string, Suppression>): Suppression[] {

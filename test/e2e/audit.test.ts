@@ -39,13 +39,22 @@ describe('audit', () => {
     const recorded = await call(
       'POST',
       '/v1/requests',
-      { requestId: randomBytes(6).toString('hex'), kind: 'opt-out', channels: ['voice'], subject: { phone }, occurredAt: new Date().toISOString(), source: 'crm' },
+      {
+        requestId: randomBytes(6).toString('hex'),
+        kind: 'opt-out',
+        channels: ['voice'],
+        subject: { phone },
+        occurredAt: new Date().toISOString(),
+        source: 'crm',
+      },
       ADMIN,
     );
     expect(recorded.status).toBe(201);
 
     expect((await call('POST', '/v1/acks', { integration: 'dialer-east', applied: [] }, DIALER)).status).toBe(400);
-    expect((await call('POST', '/v1/acks', { integration: 'dialer-east', applied: [{ channel: 'voice', address: phone, version: 1 }] }, ADMIN)).status).toBe(403);
+    expect((await call('POST', '/v1/acks', { integration: 'dialer-east', applied: [{ channel: 'voice', address: phone, version: 1 }] }, ADMIN)).status).toBe(
+      403,
+    );
 
     let ack: { status: number; body: any } | undefined;
     for (let attempt = 0; attempt < 50; attempt++) {
@@ -59,7 +68,16 @@ describe('audit', () => {
     const history = await call('GET', `/v1/people/${recorded.body.personId}/history`, undefined, ADMIN);
     expect(history.status).toBe(200);
     expect(history.body.events[0].distribution).toMatchObject([
-      { channel: 'voice', address: phone, version: 1, state: 'applied', target: 'met', deadline: 'met', enqueuedAt: expect.any(String), appliedAt: expect.any(String) },
+      {
+        channel: 'voice',
+        address: phone,
+        version: 1,
+        state: 'applied',
+        target: 'met',
+        deadline: 'met',
+        enqueuedAt: expect.any(String),
+        appliedAt: expect.any(String),
+      },
     ]);
 
     const env = { ...process.env, DYNAMODB_PORT: String(system.ports.dynamodb), SQS_PORT: String(system.ports.sqs) };

@@ -30,12 +30,20 @@ afterAll(async () => {
 
 const phone = phoneNumbers('646');
 const check = async (channel: string, address: string) =>
-  (await (await fetch(`${system.url}/v1/suppressions/${channel}/${encodeURIComponent(address)}`, { headers: { 'x-api-key': KEY } })).json()) as { status?: string; suppressed?: boolean };
+  (await (await fetch(`${system.url}/v1/suppressions/${channel}/${encodeURIComponent(address)}`, { headers: { 'x-api-key': KEY } })).json()) as {
+    status?: string;
+    suppressed?: boolean;
+  };
 
 describe('dialer dispositions end to end', () => {
   it('a Five9 "Do Not Call" signed the Standard Webhooks way: receipt, same receipt on retry, voice refused', async () => {
     const number = phone();
-    const body = new URLSearchParams({ 'Call.call_id': randomBytes(6).toString('hex'), 'Call.number': number, 'Call.disposition_name': 'Do Not Call', 'Agent.user_name': 'jo' }).toString();
+    const body = new URLSearchParams({
+      'Call.call_id': randomBytes(6).toString('hex'),
+      'Call.number': number,
+      'Call.disposition_name': 'Do Not Call',
+      'Agent.user_name': 'jo',
+    }).toString();
     const send = async () => {
       const id = `msg_${randomBytes(8).toString('hex')}`;
       const at = new Date();
@@ -72,7 +80,10 @@ describe('dialer dispositions end to end', () => {
     const url = `${system.url}/webhooks/calls/twilio`;
     const response = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioWebhooks.getExpectedTwilioSignature(TWILIO_TOKEN, url, params) },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-twilio-signature': twilioWebhooks.getExpectedTwilioSignature(TWILIO_TOKEN, url, params),
+      },
       body: new URLSearchParams(params).toString(),
     });
     expect(response.status).toBe(201);

@@ -39,10 +39,14 @@ afterAll(async () => {
 
 /** `optout-hub unsubscribe-headers`, as a sender runs it. */
 async function headersFor(email: string, topic: string): Promise<{ output: string; url: string }> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['bin/optout-hub.mjs', 'unsubscribe-headers', '--email', email, '--topic', topic, '--mailto', 'unsubscribe@example.com'], {
-    cwd: root,
-    env: { ...process.env, UNSUBSCRIBE_TOKEN_KEYS: TOKEN_KEYS, PUBLIC_BASE_URL: system.url, PURPOSES: 'newsletter,product-updates' },
-  });
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['bin/optout-hub.mjs', 'unsubscribe-headers', '--email', email, '--topic', topic, '--mailto', 'unsubscribe@example.com'],
+    {
+      cwd: root,
+      env: { ...process.env, UNSUBSCRIBE_TOKEN_KEYS: TOKEN_KEYS, PUBLIC_BASE_URL: system.url, PURPOSES: 'newsletter,product-updates' },
+    },
+  );
   const url = /^List-Unsubscribe: <([^>]+)>/m.exec(stdout)?.[1];
   if (!url) throw new Error(`no link in: ${stdout}`);
   return { output: stdout, url };
@@ -98,7 +102,11 @@ describe('unsubscribe links end to end', () => {
     expect(await suppressed(address, 'newsletter')).toBe(false);
 
     const tampered = url.replace(/.$/, (last) => (last === 'A' ? 'B' : 'A'));
-    const refused = await fetch(tampered, { method: 'POST', body: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const refused = await fetch(tampered, {
+      method: 'POST',
+      body: 'List-Unsubscribe=One-Click',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(refused.status).toBe(400);
     expect(refused.headers.get('content-type')).toBe('application/problem+json');
   });

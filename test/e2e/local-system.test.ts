@@ -136,11 +136,10 @@ describe('a Twilio STOP through the local system', () => {
     const forged = twilioWebhooks.getExpectedTwilioSignature('not-the-auth-token', `${system.url}/webhooks/sms/twilio`, params);
     expect((await postTwilio(params, forged)).status).toBe(403);
 
-    const signedForAnotherNumber = twilioWebhooks.getExpectedTwilioSignature(
-      localDefaults.TWILIO_AUTH_TOKEN,
-      `${system.url}/webhooks/sms/twilio`,
-      { ...params, From: randomPhone() },
-    );
+    const signedForAnotherNumber = twilioWebhooks.getExpectedTwilioSignature(localDefaults.TWILIO_AUTH_TOKEN, `${system.url}/webhooks/sms/twilio`, {
+      ...params,
+      From: randomPhone(),
+    });
     expect((await postTwilio(params, signedForAnotherNumber)).status).toBe(403);
 
     expect(await (await check(phone)).json()).toMatchObject({ suppressed: false, version: 0 });

@@ -131,7 +131,10 @@ describe('Telnyx STOP with reply credentials configured', () => {
     expect(sentTo(silent)).toHaveLength(1);
     expect(await suppressed(failing)).toBe(true);
     expect(await suppressed(silent)).toBe(true);
-    const warnings = system.output().split('\n').filter((line) => line.includes('confirmation not sent'));
+    const warnings = system
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('confirmation not sent'));
     expect(warnings.some((line) => line.includes('"reason":"rejected"') && line.includes('"httpStatus":500'))).toBe(true);
     expect(warnings.some((line) => line.includes('"reason":"timeout"'))).toBe(true);
     for (const number of [failing, silent]) expect(system.output()).not.toContain(number.slice(2));
@@ -146,7 +149,10 @@ describe('a provider without reply credentials', () => {
       expect(await suppressed(number)).toBe(true);
     }
     expect(received.length).toBe(before);
-    const notices = system.output().split('\n').filter((line) => line.includes('confirmations are off for this provider') && line.includes('vonage'));
+    const notices = system
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('confirmations are off for this provider') && line.includes('vonage'));
     expect(notices).toHaveLength(1);
   });
 });

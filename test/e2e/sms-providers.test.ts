@@ -4,15 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localDefaults } from '../../infra/local/runtime.js';
-import {
-  bandwidthMessage,
-  plivoMessage,
-  sinchMessage,
-  telnyxKeys,
-  telnyxMessage,
-  vonageSms,
-  type SignedRequest,
-} from '../support/provider-signing.js';
+import { bandwidthMessage, plivoMessage, sinchMessage, telnyxKeys, telnyxMessage, vonageSms, type SignedRequest } from '../support/provider-signing.js';
 import { sendSigned, smsSuppressed, startSystem, type RunningSystem } from '../support/system.js';
 import { phoneNumbers } from '../support/phones.js';
 
@@ -90,9 +82,7 @@ describe('plivo confirmation', () => {
   it('answers the first STOP with one Plivo XML message back to the sender, and a repeat with none', async () => {
     const number = phone();
     const first = await send(plivoMessage(secrets.PLIVO_AUTH_TOKEN, system.url, number, 'STOP'));
-    expect(first.body).toBe(
-      `<Response><Message src="14155550199" dst="${number.slice(1)}" type="sms">${secrets.SMS_CONFIRMATION_TEXT}</Message></Response>`,
-    );
+    expect(first.body).toBe(`<Response><Message src="14155550199" dst="${number.slice(1)}" type="sms">${secrets.SMS_CONFIRMATION_TEXT}</Message></Response>`);
     const repeat = await send(plivoMessage(secrets.PLIVO_AUTH_TOKEN, system.url, number, 'STOP'));
     expect(repeat).toEqual({ status: 200, body: '' });
   });

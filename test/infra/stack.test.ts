@@ -9,7 +9,22 @@ import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repositoryRoot } from '../../infra/constructs/handler-function.js';
 import { OptoutHubStack } from '../../infra/stack.js';
-import { METRICS_NAMESPACE, reconcileMetrics, buckets, channelQueues, fanoutFailureQueue, functions, routes, schedules, secretEnv, streamConsumers, tables, type FunctionDeclaration, type FunctionName, type TableKey } from '../../shared/platform/resources.js';
+import {
+  METRICS_NAMESPACE,
+  reconcileMetrics,
+  buckets,
+  channelQueues,
+  fanoutFailureQueue,
+  functions,
+  routes,
+  schedules,
+  secretEnv,
+  streamConsumers,
+  tables,
+  type FunctionDeclaration,
+  type FunctionName,
+  type TableKey,
+} from '../../shared/platform/resources.js';
 import { channels, type Channel } from '../../shared/core/channels.js';
 
 /**
@@ -55,8 +70,7 @@ const functionId = (name: FunctionName): string => {
   expect(found, `exactly one Lambda function for ${name}`).toHaveLength(1);
   return found[0]![0];
 };
-const environmentOf = (name: FunctionName): Record<string, unknown> =>
-  resource(functionId(name)).Properties.Environment?.Variables ?? {};
+const environmentOf = (name: FunctionName): Record<string, unknown> => resource(functionId(name)).Properties.Environment?.Variables ?? {};
 
 /** Every action that any policy attached to the function's role allows, with its resources. */
 const statementsOf = (name: FunctionName): { actions: string[]; resources: unknown[] }[] => {
@@ -182,8 +196,7 @@ describe('functions', () => {
   });
 
   it('refuses to deploy a secret, or a name that is no environment variable, as configuration', () => {
-    const synthWith = (configuration: Record<string, string>) => () =>
-      new OptoutHubStack(new App({ context: cdkContext }), 'Misconfigured', { configuration });
+    const synthWith = (configuration: Record<string, string>) => () => new OptoutHubStack(new App({ context: cdkContext }), 'Misconfigured', { configuration });
     expect(synthWith({ TWILIO_AUTH_TOKEN: 'abc' })).toThrow(/config secret/);
     expect(synthWith({ 'not-a-name': 'x' })).toThrow(/environment variable name/);
   });
@@ -201,7 +214,14 @@ describe('least privilege', () => {
 
   it('lets health describe tables and queues and nothing else', () => {
     expect([...actionsOf('health')].sort()).toEqual(
-      ['dynamodb:DescribeTable', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:GetQueueAttributes', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'].sort(),
+      [
+        'dynamodb:DescribeTable',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'sqs:GetQueueAttributes',
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
+      ].sort(),
     );
   });
 
@@ -213,12 +233,8 @@ describe('least privilege', () => {
       );
       const touched = dataStatements.flatMap((statement) => statement.resources);
       const isStream = (arn: any) => arn?.['Fn::GetAtt']?.[1] === 'StreamArn';
-      const allowedTables = new Set(
-        (declaration.inspectsResources ? tableKeys : (Object.keys(declaration.tables) as TableKey[])).map(tableId),
-      );
-      const consumedStreams = new Set(
-        streamConsumers.filter((consumer) => consumer.function === name).map((consumer) => tableId(consumer.table)),
-      );
+      const allowedTables = new Set((declaration.inspectsResources ? tableKeys : (Object.keys(declaration.tables) as TableKey[])).map(tableId));
+      const consumedStreams = new Set(streamConsumers.filter((consumer) => consumer.function === name).map((consumer) => tableId(consumer.table)));
       // An index ARN is `${table ARN}/index/*` (Fn::Join): it belongs to that table.
       const tableOf = (arn: any) => target(arn) ?? (arn?.['Fn::Join']?.[1]?.[1] === '/index/*' ? target(arn['Fn::Join'][1][0]) : undefined);
       for (const arn of touched.filter((arn) => !isStream(arn))) expect(allowedTables, `${name} touches table ${tableOf(arn)}`).toContain(tableOf(arn));
@@ -242,8 +258,16 @@ describe('least privilege', () => {
       const wildcardActions = statementsOf(name)
         .filter((statement) => statement.resources.includes('*'))
         .flatMap((statement) => statement.actions);
-      expect(wildcardActions.filter((action) => !allowed.includes(action)), name).toEqual([]);
-      expect(statementsOf(name).flatMap((statement) => statement.actions).filter((action) => action.includes('*')), name).toEqual([]);
+      expect(
+        wildcardActions.filter((action) => !allowed.includes(action)),
+        name,
+      ).toEqual([]);
+      expect(
+        statementsOf(name)
+          .flatMap((statement) => statement.actions)
+          .filter((action) => action.includes('*')),
+        name,
+      ).toEqual([]);
     }
   });
 
@@ -254,7 +278,10 @@ describe('least privilege', () => {
         .filter((statement) => statement.resources.some((arn) => target(arn) === replayGuards))
         .flatMap((statement) => statement.actions)
         .filter((action) => action !== 'dynamodb:DescribeTable'); // health's probe reads no item
-      expect(onTable.some((action) => dynamodbWrites.test(action)), `${name} writes replay-guards`).toBe(name === 'email-inbound');
+      expect(
+        onTable.some((action) => dynamodbWrites.test(action)),
+        `${name} writes replay-guards`,
+      ).toBe(name === 'email-inbound');
       if (name !== 'email-inbound') expect(onTable, `${name} on replay-guards`).toEqual([]);
     }
     expect(actionsOf('email-inbound')).toContain('dynamodb:PutItem');
@@ -314,15 +341,15 @@ describe('tables', () => {
 
   it('creates exactly the declared global secondary indexes, projecting every attribute', () => {
     for (const key of tableKeys) {
-      const declared = ((tables[key] as { indexes?: readonly { name: string; partitionKey: string; sortKey?: string }[] }).indexes ?? []);
+      const declared = (tables[key] as { indexes?: readonly { name: string; partitionKey: string; sortKey?: string }[] }).indexes ?? [];
       const created = (resource(tableId(key)).Properties.GlobalSecondaryIndexes ?? []) as Record<string, any>[];
       expect(created.map((index) => index.IndexName).sort(), key).toEqual(declared.map((index) => index.name).sort());
       for (const index of declared) {
-        expect(created.find((found) => found.IndexName === index.name), `${key}.${index.name}`).toMatchObject({
-          KeySchema: [
-            { AttributeName: index.partitionKey, KeyType: 'HASH' },
-            ...(index.sortKey ? [{ AttributeName: index.sortKey, KeyType: 'RANGE' }] : []),
-          ],
+        expect(
+          created.find((found) => found.IndexName === index.name),
+          `${key}.${index.name}`,
+        ).toMatchObject({
+          KeySchema: [{ AttributeName: index.partitionKey, KeyType: 'HASH' }, ...(index.sortKey ? [{ AttributeName: index.sortKey, KeyType: 'RANGE' }] : [])],
           Projection: { ProjectionType: 'ALL' },
         });
       }
@@ -330,10 +357,7 @@ describe('tables', () => {
   });
 
   it('expires items by TTL only on tables that declare it: replay guards on expiresAt, never the record', () => {
-    template.hasResourceProperties(
-      'AWS::DynamoDB::Table',
-      Match.objectLike({ TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } }),
-    );
+    template.hasResourceProperties('AWS::DynamoDB::Table', Match.objectLike({ TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } }));
     expect(resource(tableId('replayGuards')).Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
     for (const key of tableKeys) {
       const attribute = (tables[key] as { timeToLiveAttribute?: string }).timeToLiveAttribute;
@@ -373,9 +397,7 @@ describe('queues', () => {
       const statements = policies
         .filter(([, policy]) => policy.Properties.Queues.some((ref: unknown) => target(ref) === id))
         .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement);
-      expect(statements, id).toContainEqual(
-        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-      );
+      expect(statements, id).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
     }
   });
 });
@@ -409,8 +431,7 @@ describe('fan-out', () => {
 });
 
 describe('alarms', () => {
-  const failureQueueId = () =>
-    target(resources('AWS::Lambda::EventSourceMapping')[0]![1].Properties.DestinationConfig.OnFailure.Destination)!;
+  const failureQueueId = () => target(resources('AWS::Lambda::EventSourceMapping')[0]![1].Properties.DestinationConfig.OnFailure.Destination)!;
 
   it(`alarms on the first message in every DLQ and in ${fanoutFailureQueue.name}`, () => {
     for (const id of [...channels.map(deadLetterQueueId), failureQueueId()]) {
@@ -484,9 +505,7 @@ describe('cdk-nag (AwsSolutions)', () => {
     // Re-run the pack blind to acknowledgments (a private hook of cdk-nag 3's NagPack) to prove each one is needed.
     const blind = new AwsSolutionsChecks();
     (blind as unknown as { isAcknowledged: () => boolean }).isAcknowledged = () => false;
-    const findings = blind
-      .validateScope(stack)
-      .violations.flatMap((v) => v.violatingResources.map((r) => ({ id: v.ruleName, path: r.constructPath ?? '' })));
+    const findings = blind.validateScope(stack).violations.flatMap((v) => v.violatingResources.map((r) => ({ id: v.ruleName, path: r.constructPath ?? '' })));
     for (const ack of acks) {
       const silenced = findings.some((f) => f.id === ack.id && (f.path === ack.path || f.path.startsWith(`${ack.path}/`)));
       expect(silenced, `${ack.id} at ${ack.path} acknowledges nothing`).toBe(true);
@@ -579,11 +598,12 @@ describe('reconciliation: snapshot bucket, schedules and SLA alarms', () => {
   });
 
   it('runs reconcile on the declared schedules with the declared input, with time to walk the tables', () => {
-    const rules = resources('AWS::Events::Rule').filter(([, rule]) =>
-      rule.Properties.Targets.some((t: any) => target(t.Arn) === functionId('reconcile')),
-    );
+    const rules = resources('AWS::Events::Rule').filter(([, rule]) => rule.Properties.Targets.some((t: any) => target(t.Arn) === functionId('reconcile')));
     expect(rules.map(([, rule]) => rule.Properties.ScheduleExpression).sort()).toEqual(
-      schedules.filter((s) => s.function === 'reconcile').map((s) => s.rate).sort(),
+      schedules
+        .filter((s) => s.function === 'reconcile')
+        .map((s) => s.rate)
+        .sort(),
     );
     const inputs = rules.map(([, rule]) => JSON.parse(rule.Properties.Targets[0].Input));
     expect(inputs).toEqual(expect.arrayContaining(channels.map((channel) => ({ channels: [channel] }))));
@@ -595,7 +615,8 @@ describe('reconciliation: snapshot bucket, schedules and SLA alarms', () => {
     for (const channel of channels) {
       for (const metricName of Object.keys(reconcileMetrics)) {
         const alarm = alarms.find(
-          (a) => a.Namespace === METRICS_NAMESPACE && a.MetricName === metricName && a.Dimensions?.some((d: any) => d.Name === 'channel' && d.Value === channel),
+          (a) =>
+            a.Namespace === METRICS_NAMESPACE && a.MetricName === metricName && a.Dimensions?.some((d: any) => d.Name === 'channel' && d.Value === channel),
         );
         expect(alarm, `${metricName} for ${channel}`).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
         expect(alarm!.AlarmActions).toHaveLength(1);

@@ -27,7 +27,10 @@ function ackRequest(body: unknown, auth: { key?: string; authorizer?: Record<str
     ...base,
     headers: { ...base.headers, 'content-type': 'application/json', ...(auth.key ? { 'x-api-key': auth.key } : {}) },
     body: JSON.stringify(body),
-    requestContext: { ...base.requestContext, ...(auth.authorizer ? { authorizer: { lambda: auth.authorizer } } : {}) } as APIGatewayProxyEventV2['requestContext'],
+    requestContext: {
+      ...base.requestContext,
+      ...(auth.authorizer ? { authorizer: { lambda: auth.authorizer } } : {}),
+    } as APIGatewayProxyEventV2['requestContext'],
   };
 }
 
@@ -35,7 +38,10 @@ const phone = phoneNumbers('212');
 
 function sms(text: 'STOP' | 'START', from: string, at: string) {
   const messageId = `SM${randomBytes(16).toString('hex')}`;
-  return signalFromSms({ provider: 'twilio', messageId, from, to: '+15017250604', text }, { receivedAt: new Date(at), defaultRegion: 'US', rawBody: messageId })!;
+  return signalFromSms(
+    { provider: 'twilio', messageId, from, to: '+15017250604', text },
+    { receivedAt: new Date(at), defaultRegion: 'US', rawBody: messageId },
+  )!;
 }
 
 /** A STOP recorded and enqueued as fan-out would: returns the version it produced. */
@@ -44,7 +50,14 @@ async function stoppedAndEnqueued(address: string, at: string, text: 'STOP' | 'S
   const written = outcome.suppressions.find((item) => item.channel === 'sms')!;
   await recordDelivery(
     stack.store,
-    { channel: 'sms', address, version: written.version, eventId: written.eventId, messageId: `sms:${address}:v${written.version}`, personId: written.personId },
+    {
+      channel: 'sms',
+      address,
+      version: written.version,
+      eventId: written.eventId,
+      messageId: `sms:${address}:v${written.version}`,
+      personId: written.personId,
+    },
     new Date(new Date(Date.parse(at) + 1000).toISOString()),
   );
   return written.version;

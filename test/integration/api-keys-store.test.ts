@@ -29,13 +29,34 @@ function request(key: string | undefined, authorizerContext?: Record<string, str
   return {
     ...base,
     headers: { ...base.headers, 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
-    body: JSON.stringify({ requestId: randomBytes(6).toString('hex'), kind: 'opt-out', channels: ['sms'], subject: { phone }, occurredAt: new Date(Date.now() - 1000).toISOString(), source: 'crm' }),
-    requestContext: { ...base.requestContext, timeEpoch: Date.now(), ...(authorizerContext ? { authorizer: { lambda: authorizerContext } } : {}) } as APIGatewayProxyEventV2['requestContext'],
+    body: JSON.stringify({
+      requestId: randomBytes(6).toString('hex'),
+      kind: 'opt-out',
+      channels: ['sms'],
+      subject: { phone },
+      occurredAt: new Date(Date.now() - 1000).toISOString(),
+      source: 'crm',
+    }),
+    requestContext: {
+      ...base.requestContext,
+      timeEpoch: Date.now(),
+      ...(authorizerContext ? { authorizer: { lambda: authorizerContext } } : {}),
+    } as APIGatewayProxyEventV2['requestContext'],
   };
 }
 
 const authorizerEvent = (routeKey: string, key?: string) =>
-  ({ version: '2.0', type: 'REQUEST', routeArn: 'arn', identitySource: [], routeKey, rawPath: '/', rawQueryString: '', headers: key ? { 'X-Api-Key': key } : {}, requestContext: {} }) as unknown as APIGatewayRequestAuthorizerEventV2;
+  ({
+    version: '2.0',
+    type: 'REQUEST',
+    routeArn: 'arn',
+    identitySource: [],
+    routeKey,
+    rawPath: '/',
+    rawQueryString: '',
+    headers: key ? { 'X-Api-Key': key } : {},
+    requestContext: {},
+  }) as unknown as APIGatewayRequestAuthorizerEventV2;
 
 describe('API keys in the store', () => {
   it('stores only the hash: the key shown at creation appears nowhere in the table', async () => {
@@ -56,7 +77,7 @@ describe('API keys in the store', () => {
     const checker = await createApiKey(keyStore, { name: 'sender', scopes: ['check'] });
     expect((await requests(request(ingest.key))).statusCode).toBe(201);
     expect((await requests(request(undefined))).statusCode).toBe(401);
-    expect((await requests(request('ohk_0000000000000000_' + 'x'.repeat(43)))).statusCode).toBe(401);
+    expect((await requests(request(`ohk_0000000000000000_${'x'.repeat(43)}`))).statusCode).toBe(401);
     expect((await requests(request(checker.key))).statusCode).toBe(403);
     // API_KEYS keeps working beside the table.
     expect((await requests(request('bootstrap-secret'))).statusCode).toBe(403);

@@ -90,7 +90,15 @@ describe('call dispositions', () => {
     await recordSignal(
       stack.store,
       signalFromRequest(
-        requestSchema.parse({ requestId: randomBytes(6).toString('hex'), kind: 'opt-out', channels: ['email'], purpose: 'marketing', subject: { phone: number, email }, occurredAt: new Date(Date.now() - 3_600_000).toISOString(), source: 'crm' }),
+        requestSchema.parse({
+          requestId: randomBytes(6).toString('hex'),
+          kind: 'opt-out',
+          channels: ['email'],
+          purpose: 'marketing',
+          subject: { phone: number, email },
+          occurredAt: new Date(Date.now() - 3_600_000).toISOString(),
+          source: 'crm',
+        }),
         { receivedAt: new Date(), defaultRegion: 'US' },
       ),
     );
@@ -114,7 +122,14 @@ describe('call dispositions', () => {
     const before = await recordSignal(
       stack.store,
       signalFromRequest(
-        requestSchema.parse({ requestId: randomBytes(6).toString('hex'), kind: 'opt-out', channels: ['email'], subject: { phone: number, email }, occurredAt: new Date(Date.now() - 3_600_000).toISOString(), source: 'crm' }),
+        requestSchema.parse({
+          requestId: randomBytes(6).toString('hex'),
+          kind: 'opt-out',
+          channels: ['email'],
+          subject: { phone: number, email },
+          occurredAt: new Date(Date.now() - 3_600_000).toISOString(),
+          source: 'crm',
+        }),
         { receivedAt: new Date(), defaultRegion: 'US' },
       ),
     );
@@ -122,7 +137,12 @@ describe('call dispositions', () => {
     expect(response.statusCode).toBe(201);
     const receipt = JSON.parse(response.body!);
     expect(receipt).toMatchObject({ outcome: 'unlinked', scope: 'address', channels: ['voice', 'sms'] });
-    expect(receipt.suppressed).toEqual(expect.arrayContaining([{ channel: 'voice', address: number }, { channel: 'sms', address: number }]));
+    expect(receipt.suppressed).toEqual(
+      expect.arrayContaining([
+        { channel: 'voice', address: number },
+        { channel: 'sms', address: number },
+      ]),
+    );
     expect(receipt.personId).not.toBe(before.personId);
 
     const old = await getPerson(stack.store, before.personId);
@@ -161,7 +181,7 @@ describe('call dispositions', () => {
   it('refuses an unsigned or badly signed call and writes nothing', async () => {
     const body = call({});
     const event = signedCall(body);
-    event.headers['webhook-signature'] = 'v1,' + randomBytes(32).toString('base64');
+    event.headers['webhook-signature'] = `v1,${randomBytes(32).toString('base64')}`;
     const response = await handler(event);
     expect(response.statusCode).toBe(403);
     expect(response.headers?.['content-type']).toBe('application/problem+json');

@@ -101,7 +101,12 @@ async function deadlinesOf(eventId: string, channel: Channel, address: string, l
   const block = text.split('\n\n').find((part) => part.includes(`event ${eventId}`)) ?? '';
   const traceLine = block.split('\n').find((line) => [':', ' v'].some((next) => line.trim().startsWith(`${channel} ${address}${next}`))) ?? '';
 
-  const report = await reconcileChannel(stack.store, channel, { policy: channelSlas(), expected: expectedIntegrations, now: () => new Date(LATER), exampleLimit: 10_000 });
+  const report = await reconcileChannel(stack.store, channel, {
+    policy: channelSlas(),
+    expected: expectedIntegrations,
+    now: () => new Date(LATER),
+    exampleLimit: 10_000,
+  });
   const json = await at(LATER, () => printed(() => commands.sla(['--channel', channel, '--list', '10000', '--json'])));
   const sla = (JSON.parse(json) as ChannelReport[])[0]!;
   const pastDeadline = (findings: Finding[]) => findings.find((finding) => finding.kind === 'past-deadline' && finding.address === address);
@@ -131,7 +136,15 @@ async function text(occurredAt: string) {
 async function unsubscribe(occurredAt: string) {
   const address = email();
   const receivedAt = new Date(Date.parse(occurredAt) + 2000);
-  const event = { provider: 'sendgrid' as const, eventId: randomBytes(8).toString('hex'), kind: 'opt-out' as const, email: address, purpose: 'marketing', occurredAt: new Date(occurredAt), providerEvent: 'unsubscribe' };
+  const event = {
+    provider: 'sendgrid' as const,
+    eventId: randomBytes(8).toString('hex'),
+    kind: 'opt-out' as const,
+    email: address,
+    purpose: 'marketing',
+    occurredAt: new Date(occurredAt),
+    providerEvent: 'unsubscribe',
+  };
   const signal = signalFromEmailEvent(event, { receivedAt, rawBody: address });
   await recordSignal(stack.store, signal, { now: () => new Date(receivedAt.getTime() + 100) });
   return { eventId: signal.id, address };
@@ -153,7 +166,9 @@ async function importLetters(rows: Record<string, string>[], importedAt: string)
   const columns = Object.keys(rows[0]!);
   await writeFile(file, [columns.join(','), ...rows.map((row) => columns.map((column) => row[column] ?? '').join(','))].join('\n'));
   try {
-    const summary = await at(importedAt, () => runImport({ file, source: 'mail', batchSize: 50, concurrency: 2, restart: false, progress: false, log: () => undefined }));
+    const summary = await at(importedAt, () =>
+      runImport({ file, source: 'mail', batchSize: 50, concurrency: 2, restart: false, progress: false, log: () => undefined }),
+    );
     expect(summary).toMatchObject({ recorded: rows.length, refused: 0 });
   } finally {
     await rm(directory, { recursive: true, force: true });
@@ -190,7 +205,7 @@ describe('one deadline for the same request everywhere', () => {
   it('every channel: a Saturday do-not-contact call states on its receipt the deadline each channel then reports', async () => {
     const number = phone();
     const address = email();
-    const postal = { line1: `${randomBytes(2).readUInt16BE() % 900 + 100} Main Street`, city: 'Springfield', state: 'IL', postalCode: '62704' };
+    const postal = { line1: `${(randomBytes(2).readUInt16BE() % 900) + 100} Main Street`, city: 'Springfield', state: 'IL', postalCode: '62704' };
     // The person is known by phone, email and postal address before the call (from a newsletter sign-up).
     await recordSignal(
       stack.store,
@@ -229,7 +244,7 @@ describe('one deadline for the same request everywhere', () => {
       request_id: `L-${randomBytes(6).toString('hex')}`,
       channels: 'mail',
       phone: number,
-      postal_line1: `${randomBytes(2).readUInt16BE() % 900 + 100} Elm Street`,
+      postal_line1: `${(randomBytes(2).readUInt16BE() % 900) + 100} Elm Street`,
       postal_city: 'Springfield',
       postal_state: 'IL',
       postal_code: '62704',

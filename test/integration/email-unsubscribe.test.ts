@@ -46,7 +46,9 @@ const oneClick = (token: string, accept?: string) =>
 
 async function eventStored(token: string): Promise<boolean> {
   const id = `email.unsubscribe.${createHash('sha256').update(token).digest('hex')}`;
-  const { Item } = await stack.store.documents.send(new GetCommand({ TableName: stack.store.tables.preferences, Key: storeKeys.event(id), ConsistentRead: true }));
+  const { Item } = await stack.store.documents.send(
+    new GetCommand({ TableName: stack.store.tables.preferences, Key: storeKeys.event(id), ConsistentRead: true }),
+  );
   return Item !== undefined;
 }
 

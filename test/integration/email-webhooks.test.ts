@@ -73,7 +73,9 @@ function sendgrid(events: object[], timestamp = unix()) {
 }
 
 function mailgun(eventData: object, token = randomBytes(25).toString('hex'), timestamp = unix(), key = MAILGUN_KEY) {
-  const signature = createHmac('sha256', key).update(timestamp + token).digest('hex');
+  const signature = createHmac('sha256', key)
+    .update(timestamp + token)
+    .digest('hex');
   return post('mailgun', JSON.stringify({ signature: { token, timestamp, signature }, 'event-data': eventData }), { 'content-type': 'application/json' });
 }
 
@@ -81,7 +83,11 @@ async function eventCount(address: string): Promise<number> {
   const person = await findPerson(stack.store, { type: 'email', value: address });
   if (!person) return 0;
   const { Items = [] } = await stack.store.documents.send(
-    new QueryCommand({ TableName: stack.store.tables.preferences, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :e)', ExpressionAttributeValues: { ':pk': `PERSON#${person.personId}`, ':e': 'EVENT#' } }),
+    new QueryCommand({
+      TableName: stack.store.tables.preferences,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :e)',
+      ExpressionAttributeValues: { ':pk': `PERSON#${person.personId}`, ':e': 'EVENT#' },
+    }),
   );
   return Items.length;
 }
@@ -95,7 +101,11 @@ describe('SendGrid', () => {
       { email: b, timestamp: 1767268802, event: 'delivered', sg_event_id: randomBytes(8).toString('hex') },
     ];
     expect((await sendgrid(events)).statusCode).toBe(200);
-    expect(await getSuppression(stack.store, 'email', a)).toMatchObject({ purposes: { marketing: 'suppressed' }, since: '2026-01-01T12:00:00.000Z', version: 1 });
+    expect(await getSuppression(stack.store, 'email', a)).toMatchObject({
+      purposes: { marketing: 'suppressed' },
+      since: '2026-01-01T12:00:00.000Z',
+      version: 1,
+    });
     const suppression = await getSuppression(stack.store, 'email', b);
     expect(suppression).toMatchObject({ purposes: { newsletter: 'suppressed' }, version: 1 });
     expect(suppression?.purposes.marketing ?? 'allowed').toBe('allowed');
@@ -185,20 +195,41 @@ describe('Mailgun', () => {
 });
 
 describe('Postmark', () => {
-  const basic = (password = 'postmark-password') => ({ authorization: `Basic ${Buffer.from(`postmark-hooks:${password}`).toString('base64')}`, 'content-type': 'application/json' });
+  const basic = (password = 'postmark-password') => ({
+    authorization: `Basic ${Buffer.from(`postmark-hooks:${password}`).toString('base64')}`,
+    'content-type': 'application/json',
+  });
   const change = (address: string, extra: object) =>
-    JSON.stringify({ RecordType: 'SubscriptionChange', MessageID: randomBytes(8).toString('hex'), ServerID: 1, MessageStream: 'broadcast', Recipient: address, Origin: 'Recipient', ...extra });
+    JSON.stringify({
+      RecordType: 'SubscriptionChange',
+      MessageID: randomBytes(8).toString('hex'),
+      ServerID: 1,
+      MessageStream: 'broadcast',
+      Recipient: address,
+      Origin: 'Recipient',
+      ...extra,
+    });
 
   it('opts out on SuppressSending true, back in on false; hard bounces and bad credentials write nothing', async () => {
     const address = email();
-    expect((await post('postmark', change(address, { SuppressSending: true, SuppressionReason: 'HardBounce', ChangedAt: '2026-01-01T10:00:00Z' }), basic())).statusCode).toBe(200);
+    expect(
+      (await post('postmark', change(address, { SuppressSending: true, SuppressionReason: 'HardBounce', ChangedAt: '2026-01-01T10:00:00Z' }), basic()))
+        .statusCode,
+    ).toBe(200);
     expect(await getSuppression(stack.store, 'email', address)).toBeUndefined();
-    const unauthorised = await post('postmark', change(address, { SuppressSending: true, SuppressionReason: 'ManualSuppression', ChangedAt: '2026-01-01T10:00:00Z' }), basic('wrong'));
+    const unauthorised = await post(
+      'postmark',
+      change(address, { SuppressSending: true, SuppressionReason: 'ManualSuppression', ChangedAt: '2026-01-01T10:00:00Z' }),
+      basic('wrong'),
+    );
     expect(unauthorised.statusCode).toBe(401);
     expect(unauthorised.headers?.['www-authenticate']).toMatch(/^Basic /);
     expect(await getSuppression(stack.store, 'email', address)).toBeUndefined();
 
-    expect((await post('postmark', change(address, { SuppressSending: true, SuppressionReason: 'ManualSuppression', ChangedAt: '2026-01-01T10:00:00Z' }), basic())).statusCode).toBe(200);
+    expect(
+      (await post('postmark', change(address, { SuppressSending: true, SuppressionReason: 'ManualSuppression', ChangedAt: '2026-01-01T10:00:00Z' }), basic()))
+        .statusCode,
+    ).toBe(200);
     expect(await getSuppression(stack.store, 'email', address)).toMatchObject({ status: 'suppressed', purposes: { marketing: 'suppressed' } });
     expect((await post('postmark', change(address, { SuppressSending: false, ChangedAt: '2026-01-02T10:00:00Z' }), basic())).statusCode).toBe(200);
     expect(await getSuppression(stack.store, 'email', address)).toMatchObject({ status: 'allowed' });
@@ -212,7 +243,12 @@ describe('SES via SNS', () => {
         ? ['Message', 'MessageId', 'Subject', 'Timestamp', 'TopicArn', 'Type']
         : ['Message', 'MessageId', 'SubscribeURL', 'Timestamp', 'Token', 'TopicArn', 'Type'];
     const signer = createSign('RSA-SHA256');
-    signer.update(order.filter((key) => key in fields).map((key) => `${key}\n${fields[key]}\n`).join(''));
+    signer.update(
+      order
+        .filter((key) => key in fields)
+        .map((key) => `${key}\n${fields[key]}\n`)
+        .join(''),
+    );
     return JSON.stringify({ ...fields, SignatureVersion: '2', Signature: signer.sign(privateKey, 'base64'), SigningCertURL: CERT_URL });
   }
   const headers = (type: string) => ({ 'content-type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': type });
@@ -222,12 +258,26 @@ describe('SES via SNS', () => {
       complaint: { complainedRecipients: [{ emailAddress: address }], timestamp: '2026-01-27T14:59:38.237Z', feedbackId: 'f', complaintFeedbackType: 'abuse' },
       mail: { timestamp: '2026-01-27T14:59:30.000Z', messageId: 'm', source: 'news@example.com', destination: [address] },
     });
-  const notification = (message: string, topic = TOPIC) => ({ Type: 'Notification', MessageId: crypto.randomUUID(), TopicArn: topic, Message: message, Timestamp: new Date().toISOString() });
+  const notification = (message: string, topic = TOPIC) => ({
+    Type: 'Notification',
+    MessageId: crypto.randomUUID(),
+    TopicArn: topic,
+    Message: message,
+    Timestamp: new Date().toISOString(),
+  });
 
   it('confirms the subscription by fetching SubscribeURL through the seam', async () => {
     httpsGet.mockClear();
     const subscribeUrl = `https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=${encodeURIComponent(TOPIC)}&Token=abc`;
-    const body = snsBody({ Type: 'SubscriptionConfirmation', MessageId: crypto.randomUUID(), Token: 'abc', TopicArn: TOPIC, Message: 'You have chosen to subscribe', SubscribeURL: subscribeUrl, Timestamp: new Date().toISOString() });
+    const body = snsBody({
+      Type: 'SubscriptionConfirmation',
+      MessageId: crypto.randomUUID(),
+      Token: 'abc',
+      TopicArn: TOPIC,
+      Message: 'You have chosen to subscribe',
+      SubscribeURL: subscribeUrl,
+      Timestamp: new Date().toISOString(),
+    });
     expect((await post('ses', body, headers('SubscriptionConfirmation'))).statusCode).toBe(200);
     expect(httpsGet).toHaveBeenCalledWith(subscribeUrl);
   });
@@ -237,7 +287,11 @@ describe('SES via SNS', () => {
     expect((await post('ses', snsBody(notification(complaint(address))), headers('Notification'))).statusCode).toBe(200);
     expect(await getSuppression(stack.store, 'email', address)).toMatchObject({ purposes: { marketing: 'suppressed' }, since: '2026-01-27T14:59:38.237Z' });
     const bounced = email();
-    const bounce = JSON.stringify({ notificationType: 'Bounce', bounce: { bounceType: 'Permanent', bouncedRecipients: [{ emailAddress: bounced }] }, mail: { destination: [bounced] } });
+    const bounce = JSON.stringify({
+      notificationType: 'Bounce',
+      bounce: { bounceType: 'Permanent', bouncedRecipients: [{ emailAddress: bounced }] },
+      mail: { destination: [bounced] },
+    });
     expect((await post('ses', snsBody(notification(bounce)), headers('Notification'))).statusCode).toBe(200);
     expect(await getSuppression(stack.store, 'email', bounced)).toBeUndefined();
   });
@@ -246,7 +300,9 @@ describe('SES via SNS', () => {
     const address = email();
     const forger = await generate(undefined, { keyType: 'rsa', keySize: 2048 });
     expect((await post('ses', snsBody(notification(complaint(address)), forger.private), headers('Notification'))).statusCode).toBe(403);
-    expect((await post('ses', snsBody(notification(complaint(address), 'arn:aws:sns:eu-west-1:123456789012:someone-else')), headers('Notification'))).statusCode).toBe(403);
+    expect(
+      (await post('ses', snsBody(notification(complaint(address), 'arn:aws:sns:eu-west-1:123456789012:someone-else')), headers('Notification'))).statusCode,
+    ).toBe(403);
     expect(await getSuppression(stack.store, 'email', address)).toBeUndefined();
   });
 });

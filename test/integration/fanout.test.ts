@@ -100,9 +100,7 @@ async function expectExactlyOncePerVersion(stack: TestStack, phones: string[]): 
     expect(applied.get(`sms#${number}`)).toMatchObject({ version: stored!.version, status: stored!.status });
   }
   // Each enqueued version left its DELIVERY# item for acks and trace.
-  const delivery = await stack.store.documents.send(
-    new GetCommand({ TableName: stack.store.tables.preferences, Key: keys.delivery('sms', phones[0]!, 2) }),
-  );
+  const delivery = await stack.store.documents.send(new GetCommand({ TableName: stack.store.tables.preferences, Key: keys.delivery('sms', phones[0]!, 2) }));
   expect(delivery.Item).toMatchObject({ channel: 'sms', address: phones[0], version: 2, messageId: `sms:${phones[0]}:v2`, enqueuedAt: expect.any(String) });
 }
 

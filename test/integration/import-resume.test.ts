@@ -32,14 +32,20 @@ function generate(file: string) {
     const at = `2026-01-01T00:${String(row % 60).padStart(2, '0')}:00Z`;
     if (row % 9 === 0) {
       bad.add(row);
-      lines.push([['not-a-phone', 'sms', at, 'opt-out', '', ''], [phone, 'fax', at, 'opt-out', '', ''], [phone, 'sms', at, 'opt-in', '', '"has, a comma"']][(row / 9) % 3]!.join(','));
+      lines.push(
+        [
+          ['not-a-phone', 'sms', at, 'opt-out', '', ''],
+          [phone, 'fax', at, 'opt-out', '', ''],
+          [phone, 'sms', at, 'opt-in', '', '"has, a comma"'],
+        ][(row / 9) % 3]!.join(','),
+      );
       continue;
     }
     const channels = row % 2 === 0 ? 'sms;voice' : 'sms';
     for (const channel of channels.split(';')) expected.add(`${channel}#${phone}`);
     lines.push([phone, channels, at, 'opt-out', '', ''].join(','));
   }
-  writeFileSync(file, lines.join('\n') + '\n');
+  writeFileSync(file, `${lines.join('\n')}\n`);
   return { expected, bad };
 }
 
@@ -92,7 +98,11 @@ describe('optout-hub import', () => {
     expect(done.counts.recorded + done.counts.duplicates).toBe(ROWS - bad.size);
 
     expect(await suppressed()).toEqual(new Set([...expected]));
-    const errorRows = readFileSync(errorsPath(file), 'utf8').trim().split('\n').slice(1).map((line) => Number(line.split(',')[0]));
+    const errorRows = readFileSync(errorsPath(file), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => Number(line.split(',')[0]));
     expect(errorRows).toEqual([...bad].sort((a, b) => a - b));
 
     // A finished import run again does nothing; with --restart every row is already recorded.

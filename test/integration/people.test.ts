@@ -38,11 +38,14 @@ function request(fields: Partial<CanonicalRequest> & Pick<CanonicalRequest, 'sub
 
 function sms(text: 'STOP' | 'START', from: string, at: string) {
   const messageId = `SM${randomBytes(16).toString('hex')}`;
-  return signalFromSms({ provider: 'twilio', messageId, from, to: '+15017250604', text }, {
-    receivedAt: new Date(at),
-    defaultRegion: 'US',
-    rawBody: messageId,
-  })!;
+  return signalFromSms(
+    { provider: 'twilio', messageId, from, to: '+15017250604', text },
+    {
+      receivedAt: new Date(at),
+      defaultRegion: 'US',
+      rawBody: messageId,
+    },
+  )!;
 }
 
 const stop = (from: string, at: string) => sms('STOP', from, at);
@@ -54,9 +57,7 @@ describe('people', () => {
   it('ends with one person when several first signals for a new phone arrive at once', async () => {
     const number = phone();
     const outcomes = await Promise.all(
-      ['2026-05-01T10:00:00Z', '2026-05-01T10:00:01Z', '2026-05-01T10:00:02Z', '2026-05-01T10:00:03Z'].map((at) =>
-        recordSignal(stack.store, stop(number, at)),
-      ),
+      ['2026-05-01T10:00:00Z', '2026-05-01T10:00:01Z', '2026-05-01T10:00:02Z', '2026-05-01T10:00:03Z'].map((at) => recordSignal(stack.store, stop(number, at))),
     );
 
     expect(new Set(outcomes.map((outcome) => outcome.personId)).size).toBe(1);
@@ -123,9 +124,9 @@ describe('people', () => {
 
   it('refuses a person-wide opt-in without evidence, writing nothing', async () => {
     const number = phone();
-    await expect(
-      recordSignal(stack.store, request({ kind: 'opt-in', channels: ['sms'], scope: 'person', subject: { phone: number } })),
-    ).rejects.toBeInstanceOf(UnprocessableError);
+    await expect(recordSignal(stack.store, request({ kind: 'opt-in', channels: ['sms'], scope: 'person', subject: { phone: number } }))).rejects.toBeInstanceOf(
+      UnprocessableError,
+    );
     expect(await findPerson(stack.store, { type: 'phone', value: number })).toBeUndefined();
   });
 

@@ -31,7 +31,10 @@ const phone = phoneNumbers('212');
 
 function stop(from: string, at: string) {
   const messageId = `SM${randomBytes(16).toString('hex')}`;
-  return signalFromSms({ provider: 'twilio', messageId, from, to: '+15017250604', text: 'STOP' }, { receivedAt: new Date(at), defaultRegion: 'US', rawBody: messageId })!;
+  return signalFromSms(
+    { provider: 'twilio', messageId, from, to: '+15017250604', text: 'STOP' },
+    { receivedAt: new Date(at), defaultRegion: 'US', rawBody: messageId },
+  )!;
 }
 
 async function stopped(address: string, at: string, options: { enqueued?: boolean; ackedAt?: string } = {}) {
@@ -84,7 +87,11 @@ describe('reconciliation', () => {
 
     expect(report.items).toBe(5);
     expect(report.suppressed).toBe(4);
-    const kindsOf = (address: string) => report.findings.filter((finding) => finding.address === address).map((finding) => finding.kind).sort();
+    const kindsOf = (address: string) =>
+      report.findings
+        .filter((finding) => finding.address === address)
+        .map((finding) => finding.kind)
+        .sort();
     expect(kindsOf(applied)).toEqual([]);
     expect(kindsOf(unacked)).toEqual(['approaching-deadline', 'past-target']);
     expect(kindsOf(neverEnqueued)).toEqual(['approaching-deadline', 'delivery-missing', 'past-target']);
@@ -98,7 +105,10 @@ describe('reconciliation', () => {
     });
 
     const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: report.snapshot!.key }));
-    const lines = (await object.Body!.transformToString()).trim().split('\n').map((line) => JSON.parse(line) as { address: string; channel: string; version: number });
+    const lines = (await object.Body!.transformToString())
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { address: string; channel: string; version: number });
     expect(lines.map((line) => line.address).sort()).toEqual([applied, unacked, neverEnqueued, drifted, fresh].sort());
     expect(lines.every((line) => line.channel === 'sms' && line.version === 1)).toBe(true);
 

@@ -66,7 +66,15 @@ describe('scrubCsv', () => {
     expect(ids(suppressed).sort((a, b) => a - b)).toEqual([...suppressedRows, ...invalidRows].sort((a, b) => a - b));
     expect(ids(sendable)).toEqual(Array.from({ length: ROWS }, (_, i) => i).filter((i) => !suppressedRows.has(i) && !invalidRows.has(i)));
     // Rows come out as they went in, with the reason beside the suppressed ones.
-    expect(sendable[0]).toEqual({ customer_id: 'C0', name: 'Customer, 0', street: '100 Main St', city: 'Springfield', state: 'IL', zip: '62701', country: 'US' });
+    expect(sendable[0]).toEqual({
+      customer_id: 'C0',
+      name: 'Customer, 0',
+      street: '100 Main St',
+      city: 'Springfield',
+      state: 'IL',
+      zip: '62701',
+      country: 'US',
+    });
     expect(suppressed.find((row) => row.customer_id === 'C4')).toMatchObject({
       suppression_reason: 'suppressed',
       suppressed_since: '2026-01-15T12:00:00.000Z',

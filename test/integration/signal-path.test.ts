@@ -129,9 +129,7 @@ describe('recording an SMS STOP', () => {
     await recordSignal(stack.store, smsSignal(phone, 'START', new Date('2026-03-05T11:00:00Z')));
 
     expect(await getSuppression(stack.store, 'sms', phone)).toMatchObject({ status: 'allowed', version: 2 });
-    const messages = (await receiveMessagesFor<SuppressionMessage>(stack.sqs, stack.resources.queues.sms.url, phone, 2)).sort(
-      (a, b) => a.version - b.version,
-    );
+    const messages = (await receiveMessagesFor<SuppressionMessage>(stack.sqs, stack.resources.queues.sms.url, phone, 2)).sort((a, b) => a.version - b.version);
     expect(messages.map((message) => [message.version, message.status])).toEqual([
       [1, 'suppressed'],
       [2, 'allowed'],

@@ -22,7 +22,10 @@ const phone = phoneNumbers('212');
 
 function sms(text: 'STOP' | 'START', from: string, at: string, body = text) {
   const messageId = `SM${randomBytes(16).toString('hex')}`;
-  return signalFromSms({ provider: 'twilio', messageId, from, to: '+15017250604', text: body }, { receivedAt: new Date(at), defaultRegion: 'US', rawBody: `Body=${body}&MessageSid=${messageId}` })!;
+  return signalFromSms(
+    { provider: 'twilio', messageId, from, to: '+15017250604', text: body },
+    { receivedAt: new Date(at), defaultRegion: 'US', rawBody: `Body=${body}&MessageSid=${messageId}` },
+  )!;
 }
 
 describe('trace', () => {
@@ -74,7 +77,9 @@ describe('trace', () => {
     expect(text).toContain(`payload sha256 ${signal.evidence.payloadSha256}`);
     expect(text).toContain(`kept at    ${stack.store.tables.preferences} item pk=EVENT#${signal.id} sk=EVENT`);
     expect(text).toContain('recorded   2026-05-04T10:00:00.250Z (+250 ms)');
-    expect(text).toMatch(/sms \+1\d+ v1: applied; enqueued 2026-05-04T10:00:01.000Z; acked 2026-05-04T10:04:00.000Z by sms-sync \(key sync-key-7\); target met .*; deadline met \(due 2026-05-18T10:00:00.000Z\)/);
+    expect(text).toMatch(
+      /sms \+1\d+ v1: applied; enqueued 2026-05-04T10:00:01.000Z; acked 2026-05-04T10:04:00.000Z by sms-sync \(key sync-key-7\); target met .*; deadline met \(due 2026-05-18T10:00:00.000Z\)/,
+    );
 
     const html = traceHtml(trace, address);
     expect(html.startsWith('<!doctype html>')).toBe(true);

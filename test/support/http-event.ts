@@ -1,11 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 
 /** An API Gateway HTTP API (payload 2.0) event for `method path`, as Lambda would receive it. */
-export function httpEvent(
-  method: string,
-  path: string,
-  overrides: Partial<APIGatewayProxyEventV2> = {},
-): APIGatewayProxyEventV2 {
+export function httpEvent(method: string, path: string, overrides: Partial<APIGatewayProxyEventV2> = {}): APIGatewayProxyEventV2 {
   const routeKey = overrides.routeKey ?? `${method} ${path}`;
   return {
     version: '2.0',

@@ -75,9 +75,7 @@ export class PreferencesModel {
     const linked = withIdentities(record, unowned);
     for (const identity of unowned) this.owners.set(identityKey(identity), personId);
     const applied = applySignal(linked, signal);
-    const touched = channels.filter(
-      (channel) => signal.channels.includes(channel) || unowned.some((identity) => identity.type === channelIdentity[channel]),
-    );
+    const touched = channels.filter((channel) => signal.channels.includes(channel) || unowned.some((identity) => identity.type === channelIdentity[channel]));
     const views = impliedSuppressions(applied.record, touched);
     this.clock += 1000;
     const writes = materialize(views, this.table, new Date(this.clock).toISOString());

@@ -32,7 +32,9 @@ export function vonageSms(secret: string, from: string, text: string, at = new D
     .sort()
     .map((key) => `&${key}=${params[key]!.replace(/[&=]/g, '_')}`)
     .join('');
-  params.sig = createHash('md5').update(canonical + secret).digest('hex');
+  params.sig = createHash('md5')
+    .update(canonical + secret)
+    .digest('hex');
   return { method: 'GET', path: `/webhooks/sms/vonage?${new URLSearchParams(params)}`, headers: {} };
 }
 

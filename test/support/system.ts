@@ -20,7 +20,11 @@ process.once('exit', () => {
 /** The pid of the DynamoDB Local JVM listening on `port`, if one runs. */
 export function dynamoDbLocalPid(port: number): number | undefined {
   try {
-    return Number(execFileSync('pgrep', ['-f', `DynamoDBLocal.jar.*-port ${port}( |$)`], { encoding: 'utf8' }).trim().split('\n')[0]);
+    return Number(
+      execFileSync('pgrep', ['-f', `DynamoDBLocal.jar.*-port ${port}( |$)`], { encoding: 'utf8' })
+        .trim()
+        .split('\n')[0],
+    );
   } catch {
     return undefined; // pgrep exits 1 when nothing matches
   }
@@ -114,7 +118,11 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     output: () => output,
     exited,
     async interrupt() {
-      const code = child.exitCode ?? (child.kill('SIGINT'), await exited);
+      let code = child.exitCode;
+      if (code === null) {
+        child.kill('SIGINT');
+        code = await exited;
+      }
       // Every file's teardown checks that the system left no Java behind.
       if (java !== undefined && isRunning(java)) {
         process.kill(java, 'SIGKILL');

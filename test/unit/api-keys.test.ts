@@ -57,19 +57,16 @@ describe('parseApiKeys', () => {
   // part is the secret key itself, and ConfigurationError's detail is returned to any HTTP caller
   // in the 500 problem body (shared/http/problem.ts copies `detail`). Failing inputs:
   // parseApiKeys('s3cr3t-key-value') and parseApiKeys('s3cr3t-key-value:ingest').
-  it.each(['s3cr3t-key-value', 's3cr3t-key-value:ingest'])(
-    'does not echo what may be the secret key in the error for the malformed entry %j',
-    (spec) => {
-      let caught: unknown;
-      try {
-        parseApiKeys(spec);
-      } catch (error) {
-        caught = error;
-      }
-      expect(caught).toBeInstanceOf(ConfigurationError);
-      expect((caught as ConfigurationError).detail).not.toContain('s3cr3t-key-value');
-    },
-  );
+  it.each(['s3cr3t-key-value', 's3cr3t-key-value:ingest'])('does not echo what may be the secret key in the error for the malformed entry %j', (spec) => {
+    let caught: unknown;
+    try {
+      parseApiKeys(spec);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigurationError);
+    expect((caught as ConfigurationError).detail).not.toContain('s3cr3t-key-value');
+  });
 });
 
 describe('presentedKey', () => {
@@ -146,7 +143,11 @@ describe('authenticate and requireScope (configured keys)', () => {
   });
 
   it('maps failures to 401 and 403 problems', async () => {
-    const statusOf = (attempt: Promise<unknown>) => attempt.then(() => undefined, (error: { status?: number }) => error.status);
+    const statusOf = (attempt: Promise<unknown>) =>
+      attempt.then(
+        () => undefined,
+        (error: { status?: number }) => error.status,
+      );
     expect(await statusOf(authorize(keys, undefined, 'check'))).toBe(401);
     expect(await statusOf(authorize(keys, 'wrong', 'check'))).toBe(401);
     expect(await statusOf(authorize(keys, CRM_KEY, 'check'))).toBe(403);

@@ -196,7 +196,12 @@ describe('configuration', () => {
   it('names the secrets it reads and acknowledges with an empty 200', () => {
     expect(bandwidth.secrets).toEqual(['BANDWIDTH_USERNAME', 'BANDWIDTH_PASSWORD']);
     expect(bandwidth.acknowledge()).toEqual({ statusCode: 200, headers: {}, body: '' });
-    expect(bandwidth.acknowledge({ text: 'You are unsubscribed.', message: { provider: 'test', messageId: 'm1', from: '+14155550100', to: '+14155550199', text: 'STOP' } })).toEqual({ statusCode: 200, headers: {}, body: '' });
+    expect(
+      bandwidth.acknowledge({
+        text: 'You are unsubscribed.',
+        message: { provider: 'test', messageId: 'm1', from: '+14155550100', to: '+14155550199', text: 'STOP' },
+      }),
+    ).toEqual({ statusCode: 200, headers: {}, body: '' });
   });
 });
 

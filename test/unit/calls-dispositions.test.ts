@@ -52,7 +52,15 @@ const cases: { dialer: string; request: () => WebhookRequest; expected: CallDisp
     dialer: 'generic',
     request: () =>
       standard('generic', { phone: '(415) 555-0101', disposition: 'DNC', agentId: 'a-7', callId: 'call-1', occurredAt: '2026-03-02T15:00:00-05:00' }),
-    expected: { dialer: 'generic', callId: 'call-1', phone: '(415) 555-0101', code: 'DNC', agentId: 'a-7', occurredAt: '2026-03-02T20:00:00.000Z', scope: undefined },
+    expected: {
+      dialer: 'generic',
+      callId: 'call-1',
+      phone: '(415) 555-0101',
+      code: 'DNC',
+      agentId: 'a-7',
+      occurredAt: '2026-03-02T20:00:00.000Z',
+      scope: undefined,
+    },
   },
   {
     dialer: 'twilio',
@@ -64,7 +72,14 @@ const cases: { dialer: string; request: () => WebhookRequest; expected: CallDisp
         Timestamp: '1772481600',
         TaskAttributes: JSON.stringify({ from: '+14155550102', to: '+15017250604', direction: 'inbound', conversations: { outcome: 'Wrong Number' } }),
       }),
-    expected: { dialer: 'twilio', callId: 'WT0123456789abcdef0123456789abcdef', phone: '+14155550102', code: 'Wrong Number', agentId: 'WK0123456789abcdef0123456789abcdef', occurredAt: '2026-03-02T20:00:00.000Z' },
+    expected: {
+      dialer: 'twilio',
+      callId: 'WT0123456789abcdef0123456789abcdef',
+      phone: '+14155550102',
+      code: 'Wrong Number',
+      agentId: 'WK0123456789abcdef0123456789abcdef',
+      occurredAt: '2026-03-02T20:00:00.000Z',
+    },
   },
   {
     dialer: 'genesys',
@@ -75,7 +90,16 @@ const cases: { dialer: string; request: () => WebhookRequest; expected: CallDisp
         source: 'aws.partner/genesys.com/cloud/org/acw',
         detail: {
           topicName: 'v2.detail.events.conversation.c-1.acw',
-          eventBody: { conversationId: 'c-1', participantId: 'p-1', userId: 'u-1', wrapupCode: '7f3e-dnc', eventTime: '2026-03-02T20:00:00.000Z', dnis: 'tel:+14155550103', ani: 'tel:+15017250604', direction: 'OUTBOUND' },
+          eventBody: {
+            conversationId: 'c-1',
+            participantId: 'p-1',
+            userId: 'u-1',
+            wrapupCode: '7f3e-dnc',
+            eventTime: '2026-03-02T20:00:00.000Z',
+            dnis: 'tel:+14155550103',
+            ani: 'tel:+15017250604',
+            direction: 'OUTBOUND',
+          },
         },
       }),
     expected: { dialer: 'genesys', callId: 'c-1', phone: '+14155550103', code: '7f3e-dnc', agentId: 'u-1', occurredAt: '2026-03-02T20:00:00.000Z' },
@@ -98,10 +122,23 @@ const cases: { dialer: string; request: () => WebhookRequest; expected: CallDisp
   {
     dialer: 'five9',
     request: () => {
-      const form = new URLSearchParams({ 'Call.call_id': '300000001', 'Call.number': '4155550105', 'Call.disposition_name': 'Do Not Call', 'Agent.user_name': 'jo@example.com', 'Call.end_timestamp': '2026-03-02 20:00:00' }).toString();
+      const form = new URLSearchParams({
+        'Call.call_id': '300000001',
+        'Call.number': '4155550105',
+        'Call.disposition_name': 'Do Not Call',
+        'Agent.user_name': 'jo@example.com',
+        'Call.end_timestamp': '2026-03-02 20:00:00',
+      }).toString();
       return standard('five9', undefined, { raw: form, contentType: 'application/x-www-form-urlencoded' });
     },
-    expected: { dialer: 'five9', callId: '300000001', phone: '4155550105', code: 'Do Not Call', agentId: 'jo@example.com', occurredAt: '2026-03-02T20:00:00.000Z' },
+    expected: {
+      dialer: 'five9',
+      callId: '300000001',
+      phone: '4155550105',
+      code: 'Do Not Call',
+      agentId: 'jo@example.com',
+      occurredAt: '2026-03-02T20:00:00.000Z',
+    },
   },
 ];
 
@@ -113,11 +150,14 @@ describe('dialer adapters (signed the documented way)', () => {
 
     it(`${name}: refuses a request signed with another secret`, () => {
       const other = `whsec_${Buffer.from('another-secret-another-secret-12').toString('base64')}`;
-      const forged = name === 'twilio' ? () => dialer(name).read(taskRouter({ EventType: 'task.wrapup', TaskSid: 'WT1' }, 'other-token'), secrets) : () => {
-        const signed = request();
-        const reSigned = standard(name, undefined, { raw: signed.rawBody, secret: other, contentType: signed.contentType });
-        return dialer(name).read(reSigned, secrets);
-      };
+      const forged =
+        name === 'twilio'
+          ? () => dialer(name).read(taskRouter({ EventType: 'task.wrapup', TaskSid: 'WT1' }, 'other-token'), secrets)
+          : () => {
+              const signed = request();
+              const reSigned = standard(name, undefined, { raw: signed.rawBody, secret: other, contentType: signed.contentType });
+              return dialer(name).read(reSigned, secrets);
+            };
       expect(forged).toThrow(InvalidSignatureError);
     });
   }
@@ -160,7 +200,9 @@ describe('disposition map', () => {
   });
 
   it('takes per-dialer codes from configuration, over the defaults, and from a file path too', () => {
-    const map = parseDispositionMap(JSON.stringify({ genesys: { '7f3e-dnc': 'do-not-call' }, five9: { 'Do Not Call': 'do-not-contact' }, '*': { 'Hostile': 'do-not-contact' } }));
+    const map = parseDispositionMap(
+      JSON.stringify({ genesys: { '7f3e-dnc': 'do-not-call' }, five9: { 'Do Not Call': 'do-not-contact' }, '*': { Hostile: 'do-not-contact' } }),
+    );
     expect(dispositionAction(map, 'genesys', '7f3e-dnc')).toBe('do-not-call');
     expect(dispositionAction(map, 'five9', 'DO NOT CALL')).toBe('do-not-contact');
     expect(dispositionAction(map, 'generic', 'Do Not Call')).toBe('do-not-call');
@@ -176,7 +218,14 @@ describe('disposition map', () => {
 });
 
 describe('signals from dispositions', () => {
-  const call: CallDisposition = { dialer: 'five9', callId: '42', phone: '415 555 0199', code: 'Do Not Call', agentId: 'jo', occurredAt: '2026-03-02T20:00:00.000Z' };
+  const call: CallDisposition = {
+    dialer: 'five9',
+    callId: '42',
+    phone: '415 555 0199',
+    code: 'Do Not Call',
+    agentId: 'jo',
+    occurredAt: '2026-03-02T20:00:00.000Z',
+  };
   const context = { receivedAt: new Date('2026-03-02T20:00:05Z'), defaultRegion: 'US' as const };
   const table: [Parameters<typeof signalFromDisposition>[1], string[], string][] = [
     ['do-not-call', ['voice'], 'address'],
@@ -233,7 +282,7 @@ describe('deadlines', () => {
     expect(deadlines({ occurredAt: '2026-11-25T12:00:00.000Z' }, ['voice'], policy, 24).regulatory).toBe('2026-12-10T12:00:00.000Z');
   });
 
-  it('states each channel\'s deadline and the earliest as the regulatory one', () => {
+  it("states each channel's deadline and the earliest as the regulatory one", () => {
     const all = deadlines({ occurredAt: '2026-03-06T17:00:00.000Z' }, ['sms', 'email', 'voice', 'mail'], policy, 24);
     expect(all.byChannel).toEqual({
       sms: '2026-03-20T17:00:00.000Z',

@@ -4,8 +4,17 @@ import { ConfigurationError } from '../../shared/core/errors.js';
 import { classify } from '../../shared/core/keywords.js';
 
 const names = [
-  'SMS_KEYWORD_LANGUAGES', 'SMS_EXTRA_OPT_OUT_KEYWORDS', 'SMS_EXTRA_OPT_IN_KEYWORDS', 'SMS_EXTRA_HELP_KEYWORDS',
-  'HOLIDAYS_COUNTRY', 'HOLIDAYS_REGION', 'SLA_SKIP_US_FEDERAL_HOLIDAYS', 'CALL_SLA_HOURS', 'DYNAMODB_PORT', 'SQS_PORT',
+  'SMS_KEYWORD_LANGUAGES',
+  'SMS_EXTRA_OPT_OUT_KEYWORDS',
+  'SMS_EXTRA_OPT_IN_KEYWORDS',
+  'SMS_EXTRA_HELP_KEYWORDS',
+  'HOLIDAYS_COUNTRY',
+  'HOLIDAYS_REGION',
+  'SLA_SKIP_US_FEDERAL_HOLIDAYS',
+  'CALL_SLA_HOURS',
+  'DYNAMODB_PORT',
+  'SQS_PORT',
+  'PORT',
 ];
 
 afterEach(() => {
@@ -87,10 +96,11 @@ describe('localSystemEndpoints', () => {
   it('finds the system `npm start` runs on its default ports, or on DYNAMODB_PORT and SQS_PORT', () => {
     delete process.env.DYNAMODB_PORT;
     delete process.env.SQS_PORT;
-    expect(localSystemEndpoints()).toEqual({ dynamodb: 'http://127.0.0.1:8000', sqs: 'http://127.0.0.1:4566' });
+    expect(localSystemEndpoints()).toEqual({ dynamodb: 'http://127.0.0.1:8000', sqs: 'http://127.0.0.1:4566', http: 'http://localhost:3000' });
     process.env.DYNAMODB_PORT = '18000';
     process.env.SQS_PORT = '14566';
-    expect(localSystemEndpoints()).toEqual({ dynamodb: 'http://127.0.0.1:18000', sqs: 'http://127.0.0.1:14566' });
+    process.env.PORT = '13000';
+    expect(localSystemEndpoints()).toEqual({ dynamodb: 'http://127.0.0.1:18000', sqs: 'http://127.0.0.1:14566', http: 'http://localhost:13000' });
   });
 
   it('refuses a port that is not a port number', () => {

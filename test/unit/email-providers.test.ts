@@ -95,7 +95,13 @@ describe('SendGrid', () => {
 describe('Mailgun', () => {
   const KEY = 'key-mailgun-signing';
   const NOW = new Date('2026-02-12T18:26:12Z');
-  const signed = (timestamp: string, token: string) => ({ timestamp, token, signature: createHmac('sha256', KEY).update(timestamp + token).digest('hex') });
+  const signed = (timestamp: string, token: string) => ({
+    timestamp,
+    token,
+    signature: createHmac('sha256', KEY)
+      .update(timestamp + token)
+      .digest('hex'),
+  });
   const ts = String(Math.floor(NOW.getTime() / 1000));
 
   it('verifies HMAC-SHA256 over timestamp + token, in the window', () => {
@@ -110,7 +116,13 @@ describe('Mailgun', () => {
   it('reads unsubscribed and complained as marketing opt-outs, and skips permanent failures', () => {
     const data = { event: 'unsubscribed', id: 'Ase7i2zsRYeDXztHGENqRA', timestamp: 1770920770.1234, recipient: 'alice@example.com' };
     expect(parseMailgunEvent(data)).toEqual([
-      expect.objectContaining({ eventId: 'Ase7i2zsRYeDXztHGENqRA', kind: 'opt-out', purpose: 'marketing', email: 'alice@example.com', occurredAt: new Date(1770920770123) }),
+      expect.objectContaining({
+        eventId: 'Ase7i2zsRYeDXztHGENqRA',
+        kind: 'opt-out',
+        purpose: 'marketing',
+        email: 'alice@example.com',
+        occurredAt: new Date(1770920770123),
+      }),
     ]);
     expect(parseMailgunEvent({ ...data, event: 'complained' })).toHaveLength(1);
     expect(parseMailgunEvent({ ...data, event: 'failed', severity: 'permanent' })).toEqual([]);
@@ -141,9 +153,17 @@ describe('Postmark', () => {
   it('opts out of the stream purpose on a manual suppression, out of marketing on a complaint, and in on reactivation', () => {
     const streams = new Map([['broadcast', 'newsletter']]);
     expect(parse({ ...SAMPLE, SuppressionReason: 'ManualSuppression', MessageStream: 'broadcast' }, streams)).toEqual([
-      expect.objectContaining({ kind: 'opt-out', purpose: 'newsletter', email: 'bounced-address@wildbit.com', occurredAt: new Date('2020-02-01T10:53:34.416Z') }),
+      expect.objectContaining({
+        kind: 'opt-out',
+        purpose: 'newsletter',
+        email: 'bounced-address@wildbit.com',
+        occurredAt: new Date('2020-02-01T10:53:34.416Z'),
+      }),
     ]);
-    expect(parse({ ...SAMPLE, SuppressionReason: 'SpamComplaint', MessageStream: 'broadcast' }, streams)[0]).toMatchObject({ kind: 'opt-out', purpose: 'marketing' });
+    expect(parse({ ...SAMPLE, SuppressionReason: 'SpamComplaint', MessageStream: 'broadcast' }, streams)[0]).toMatchObject({
+      kind: 'opt-out',
+      purpose: 'marketing',
+    });
     const [optIn] = parse({ ...SAMPLE, SuppressSending: false, SuppressionReason: 'ManualSuppression', MessageStream: 'broadcast' }, streams);
     expect(optIn).toMatchObject({ kind: 'opt-in', purpose: 'newsletter', evidence: { collectedBy: 'postmark', method: 'esp-subscription-change' } });
   });
@@ -188,7 +208,10 @@ describe('SES via SNS', () => {
       fields.Type === 'Notification'
         ? ['Message', 'MessageId', 'Subject', 'Timestamp', 'TopicArn', 'Type']
         : ['Message', 'MessageId', 'SubscribeURL', 'Timestamp', 'Token', 'TopicArn', 'Type'];
-    const canonical = order.filter((key) => key in fields).map((key) => `${key}\n${fields[key]}\n`).join('');
+    const canonical = order
+      .filter((key) => key in fields)
+      .map((key) => `${key}\n${fields[key]}\n`)
+      .join('');
     const signer = createSign(version === '1' ? 'RSA-SHA1' : 'RSA-SHA256');
     signer.update(canonical);
     return { ...fields, SignatureVersion: version, Signature: signer.sign(privateKey, 'base64'), SigningCertURL: CERT_URL } as unknown as SnsMessage;
@@ -196,7 +219,12 @@ describe('SES via SNS', () => {
 
   const complaint = JSON.stringify({
     notificationType: 'Complaint',
-    complaint: { complainedRecipients: [{ emailAddress: 'recipient@example.com' }], timestamp: '2016-01-27T14:59:38.237Z', feedbackId: 'f', complaintFeedbackType: 'abuse' },
+    complaint: {
+      complainedRecipients: [{ emailAddress: 'recipient@example.com' }],
+      timestamp: '2016-01-27T14:59:38.237Z',
+      feedbackId: 'f',
+      complaintFeedbackType: 'abuse',
+    },
     mail: { timestamp: '2016-01-27T14:59:38.237Z', messageId: 'm', source: 'john@example.com', destination: ['recipient@example.com'] },
   });
   const notification = (extra: Record<string, string> = {}) => ({
@@ -212,7 +240,9 @@ describe('SES via SNS', () => {
     clearSnsCertificateCache();
     const httpsGet = vi.fn(async (url: string) => (url === CERT_URL ? pems.cert : Promise.reject(new Error('unexpected'))));
     await expect(verifySnsMessage(signMessage(notification(), '1'), [TOPIC], NOW, httpsGet)).resolves.toBe('us-west-2');
-    await expect(verifySnsMessage(signMessage(notification({ Subject: 'Amazon SES Email Event Notification' }), '2'), [TOPIC], NOW, httpsGet)).resolves.toBe('us-west-2');
+    await expect(verifySnsMessage(signMessage(notification({ Subject: 'Amazon SES Email Event Notification' }), '2'), [TOPIC], NOW, httpsGet)).resolves.toBe(
+      'us-west-2',
+    );
     expect(httpsGet).toHaveBeenCalledTimes(1);
   });
 
@@ -220,7 +250,9 @@ describe('SES via SNS', () => {
     clearSnsCertificateCache();
     const httpsGet = async () => pems.cert;
     const good = signMessage(notification(), '2');
-    await expect(verifySnsMessage({ ...good, Message: complaint.replace('recipient@', 'someone@') }, [TOPIC], NOW, httpsGet)).rejects.toThrow(InvalidSignatureError);
+    await expect(verifySnsMessage({ ...good, Message: complaint.replace('recipient@', 'someone@') }, [TOPIC], NOW, httpsGet)).rejects.toThrow(
+      InvalidSignatureError,
+    );
     const other = await generate(undefined, { keyType: 'rsa', keySize: 2048 });
     await expect(verifySnsMessage(signMessage(notification(), '2', other.private), [TOPIC], NOW, httpsGet)).rejects.toThrow(InvalidSignatureError);
     await expect(verifySnsMessage(good, ['arn:aws:sns:us-west-2:123456789012:other'], NOW, httpsGet)).rejects.toThrow(/SES_SNS_TOPIC_ARNS/);
@@ -240,10 +272,14 @@ describe('SES via SNS', () => {
       'https://user@sns.us-west-2.amazonaws.com/cert.pem',
       'https://sns.us-west-2.amazonaws.com/cert.txt',
     ]) {
-      await expect(verifySnsMessage({ ...signMessage(notification(), '2'), SigningCertURL: url }, [TOPIC], NOW, httpsGet), url).rejects.toThrow(InvalidSignatureError);
+      await expect(verifySnsMessage({ ...signMessage(notification(), '2'), SigningCertURL: url }, [TOPIC], NOW, httpsGet), url).rejects.toThrow(
+        InvalidSignatureError,
+      );
     }
     expect(httpsGet).not.toHaveBeenCalled();
-    await expect(verifySnsMessage(signMessage(notification(), '2'), [TOPIC], NOW, async () => Promise.reject(new Error('down')))).rejects.toThrow(DependencyError);
+    await expect(verifySnsMessage(signMessage(notification(), '2'), [TOPIC], NOW, async () => Promise.reject(new Error('down')))).rejects.toThrow(
+      DependencyError,
+    );
   });
 
   it('reads the text/plain JSON envelope and checks its type header', () => {
@@ -256,7 +292,13 @@ describe('SES via SNS', () => {
   it('turns complaints and list unsubscribes into opt-outs and skips bounces', () => {
     vi.stubEnv('PURPOSES', 'newsletter');
     expect(parseSesNotification('mid', complaint)).toEqual([
-      expect.objectContaining({ eventId: 'mid', kind: 'opt-out', purpose: 'marketing', email: 'recipient@example.com', occurredAt: new Date('2016-01-27T14:59:38.237Z') }),
+      expect.objectContaining({
+        eventId: 'mid',
+        kind: 'opt-out',
+        purpose: 'marketing',
+        email: 'recipient@example.com',
+        occurredAt: new Date('2016-01-27T14:59:38.237Z'),
+      }),
     ]);
     const subscription = (preferences: object) =>
       JSON.stringify({
@@ -266,7 +308,16 @@ describe('SES via SNS', () => {
       });
     expect(parseSesNotification('mid', subscription({ unsubscribeAll: true, topicSubscriptionStatus: [] })).map((e) => e.purpose)).toEqual(['marketing']);
     expect(
-      parseSesNotification('mid', subscription({ unsubscribeAll: false, topicSubscriptionStatus: [{ topicName: 'newsletter', subscriptionStatus: 'OptOut' }, { topicName: 'Other', subscriptionStatus: 'OptIn' }] })).map((e) => e.purpose),
+      parseSesNotification(
+        'mid',
+        subscription({
+          unsubscribeAll: false,
+          topicSubscriptionStatus: [
+            { topicName: 'newsletter', subscriptionStatus: 'OptOut' },
+            { topicName: 'Other', subscriptionStatus: 'OptIn' },
+          ],
+        }),
+      ).map((e) => e.purpose),
     ).toEqual(['newsletter']);
     expect(parseSesNotification('mid', JSON.stringify({ notificationType: 'Bounce', bounce: { bounceType: 'Permanent' } }))).toEqual([]);
   });

@@ -1,12 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../shared/core/errors.js';
-import {
-  createUnsubscribeToken,
-  InvalidUnsubscribeTokenError,
-  parseTokenKeys,
-  verifyUnsubscribeToken,
-} from '../../shared/intake/email/tokens.js';
+import { createUnsubscribeToken, InvalidUnsubscribeTokenError, parseTokenKeys, verifyUnsubscribeToken } from '../../shared/intake/email/tokens.js';
 
 const KEY_A = randomBytes(32).toString('base64');
 const KEY_B = randomBytes(32).toString('base64');

@@ -13,17 +13,30 @@ afterEach(() => vi.unstubAllEnvs());
 
 describe('List-Unsubscribe headers', () => {
   it('give one HTTPS link, an optional mailto, and the one-click header', () => {
-    const headers = unsubscribeHeaders({ email: 'Ann@Example.com', purpose: 'marketing', baseUrl: 'https://hub.example.com/', keys, mailto: 'unsub@example.com', issuedAt: ISSUED });
+    const headers = unsubscribeHeaders({
+      email: 'Ann@Example.com',
+      purpose: 'marketing',
+      baseUrl: 'https://hub.example.com/',
+      keys,
+      mailto: 'unsub@example.com',
+      issuedAt: ISSUED,
+    });
     expect(headers.url).toMatch(/^https:\/\/hub\.example\.com\/unsubscribe\/[A-Za-z0-9_.-]+$/);
     expect(headers['List-Unsubscribe']).toBe(`<${headers.url}>, <mailto:unsub@example.com?subject=unsubscribe>`);
-    expect(formatHeaders(headers)).toBe(`List-Unsubscribe: <${headers.url}>, <mailto:unsub@example.com?subject=unsubscribe>\nList-Unsubscribe-Post: List-Unsubscribe=One-Click`);
+    expect(formatHeaders(headers)).toBe(
+      `List-Unsubscribe: <${headers.url}>, <mailto:unsub@example.com?subject=unsubscribe>\nList-Unsubscribe-Post: List-Unsubscribe=One-Click`,
+    );
     const token = headers.url.split('/').pop()!;
     expect(verifyUnsubscribeToken(keys, token, ISSUED, 400)).toMatchObject({ email: 'ann@example.com', purpose: 'marketing' });
   });
 
   it('keep a base path and refuse a mailto that is not a mailbox', () => {
-    expect(unsubscribeHeaders({ email: 'a@example.com', purpose: 'marketing', baseUrl: 'https://x.example/prod', keys }).url).toMatch(/^https:\/\/x\.example\/prod\/unsubscribe\//);
-    expect(() => unsubscribeHeaders({ email: 'a@example.com', purpose: 'marketing', baseUrl: 'https://x.example', keys, mailto: 'not a mailbox' })).toThrow(BadRequestError);
+    expect(unsubscribeHeaders({ email: 'a@example.com', purpose: 'marketing', baseUrl: 'https://x.example/prod', keys }).url).toMatch(
+      /^https:\/\/x\.example\/prod\/unsubscribe\//,
+    );
+    expect(() => unsubscribeHeaders({ email: 'a@example.com', purpose: 'marketing', baseUrl: 'https://x.example', keys, mailto: 'not a mailbox' })).toThrow(
+      BadRequestError,
+    );
   });
 });
 
@@ -100,7 +113,10 @@ describe('the signals of an unsubscribe', () => {
 
   it('add all marketing when asked, and widen a topic no longer configured to marketing', () => {
     vi.stubEnv('PURPOSES', 'newsletter');
-    expect(signalsFromUnsubscribe(token, claims, { allMarketing: true }, { receivedAt: at, rawBody: '' }).map((s) => s.purpose)).toEqual(['newsletter', 'marketing']);
+    expect(signalsFromUnsubscribe(token, claims, { allMarketing: true }, { receivedAt: at, rawBody: '' }).map((s) => s.purpose)).toEqual([
+      'newsletter',
+      'marketing',
+    ]);
     vi.stubEnv('PURPOSES', '');
     expect(signalsFromUnsubscribe(token, claims, { allMarketing: false }, { receivedAt: at, rawBody: '' }).map((s) => s.purpose)).toEqual(['marketing']);
   });

@@ -36,10 +36,7 @@ function streamImage(item: Suppression): Record<string, AttributeValue> {
   return marshall({ pk: `${item.channel}#${item.address}`, ...item }) as Record<string, AttributeValue>;
 }
 
-function record(
-  eventName: 'INSERT' | 'MODIFY' | 'REMOVE',
-  images: { old?: Suppression; new?: Suppression },
-): DynamoDBRecord {
+function record(eventName: 'INSERT' | 'MODIFY' | 'REMOVE', images: { old?: Suppression; new?: Suppression }): DynamoDBRecord {
   const key = images.new ?? images.old!;
   return {
     eventID: 'c4ca4238a0b923820dcc509a6f75849b',
@@ -110,7 +107,21 @@ describe('suppressionMessage', () => {
   it('does not carry fields of the stored item beyond the contract', () => {
     const stored = { pk: 'sms#+14155550100', ttl: 123, ...suppression() } as Suppression;
     expect(Object.keys(suppressionMessage(stored)).sort()).toEqual(
-      ['type', 'schemaVersion', 'messageId', 'channel', 'address', 'personId', 'status', 'suppressed', 'purposes', 'version', 'eventId', 'since', 'recordedAt'].sort(),
+      [
+        'type',
+        'schemaVersion',
+        'messageId',
+        'channel',
+        'address',
+        'personId',
+        'status',
+        'suppressed',
+        'purposes',
+        'version',
+        'eventId',
+        'since',
+        'recordedAt',
+      ].sort(),
     );
   });
 });
@@ -242,23 +253,18 @@ describe('the reference consumer', () => {
 
   it('ends in the state of the highest version whatever the order and the duplicates', () => {
     fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 8 }),
-        fc.array(fc.nat(), { minLength: 0, maxLength: 20 }),
-        fc.infiniteStream(fc.nat()),
-        (count, extra, order) => {
-          const all = versions(count);
-          // Every version at least once, some several times, in any order.
-          const deliveries = [...all, ...extra.map((i) => all[i % count]!)];
-          const shuffled = deliveries
-            .map((message) => ({ message, key: order.next().value as number }))
-            .sort((a, b) => a.key - b.key)
-            .map(({ message }) => message);
-          const applied = new Map<string, SuppressionMessage>();
-          for (const message of shuffled) applySuppressionMessage(applied, message);
-          expect(applied.get('sms#+14155550100')).toEqual(all[count - 1]);
-        },
-      ),
+      fc.property(fc.integer({ min: 1, max: 8 }), fc.array(fc.nat(), { minLength: 0, maxLength: 20 }), fc.infiniteStream(fc.nat()), (count, extra, order) => {
+        const all = versions(count);
+        // Every version at least once, some several times, in any order.
+        const deliveries = [...all, ...extra.map((i) => all[i % count]!)];
+        const shuffled = deliveries
+          .map((message) => ({ message, key: order.next().value as number }))
+          .sort((a, b) => a.key - b.key)
+          .map(({ message }) => message);
+        const applied = new Map<string, SuppressionMessage>();
+        for (const message of shuffled) applySuppressionMessage(applied, message);
+        expect(applied.get('sms#+14155550100')).toEqual(all[count - 1]);
+      }),
     );
   });
 

@@ -20,21 +20,34 @@ const providers: [string, (occurredAt: string) => string][] = [
   [
     'an SMS provider',
     (occurredAt) =>
-      signalFromSms({ provider: 'telnyx', messageId: 'm-1', from: '+14155550100', to: '+14155550199', text: 'STOP', occurredAt }, { receivedAt, defaultRegion: 'US', rawBody: 'x' })!
-        .occurredAt,
+      signalFromSms(
+        { provider: 'telnyx', messageId: 'm-1', from: '+14155550100', to: '+14155550199', text: 'STOP', occurredAt },
+        { receivedAt, defaultRegion: 'US', rawBody: 'x' },
+      )!.occurredAt,
   ],
   [
     'an ESP',
     (occurredAt) =>
       signalFromEmailEvent(
-        { provider: 'sendgrid', eventId: 'e-1', kind: 'opt-out', email: 'ann@example.com', purpose: 'marketing', occurredAt: new Date(occurredAt), providerEvent: 'unsubscribe' },
+        {
+          provider: 'sendgrid',
+          eventId: 'e-1',
+          kind: 'opt-out',
+          email: 'ann@example.com',
+          purpose: 'marketing',
+          occurredAt: new Date(occurredAt),
+          providerEvent: 'unsubscribe',
+        },
         { receivedAt, rawBody: 'x' },
       ).occurredAt,
   ],
   [
     'a dialer',
     (occurredAt) =>
-      signalFromDisposition({ dialer: 'generic', callId: 'c-1', phone: '+14155550100', code: 'DNC', occurredAt }, 'do-not-call', { receivedAt, defaultRegion: 'US' }).occurredAt,
+      signalFromDisposition({ dialer: 'generic', callId: 'c-1', phone: '+14155550100', code: 'DNC', occurredAt }, 'do-not-call', {
+        receivedAt,
+        defaultRegion: 'US',
+      }).occurredAt,
   ],
 ];
 
@@ -45,11 +58,14 @@ const caller = (occurredAt: string) =>
   ).occurredAt;
 
 describe('future-dated input, at every intake', () => {
-  it.each([...providers, ['an API caller', caller] as [string, (occurredAt: string) => string]])('%s: a past time is kept, a time within the skew reads as arrival', (_, occurredAtOf) => {
-    expect(occurredAtOf('2026-11-28T11:00:00.000Z')).toBe('2026-11-28T11:00:00.000Z');
-    expect(occurredAtOf(ahead(60_000))).toBe(arrival);
-    expect(occurredAtOf(ahead(CLOCK_SKEW_MS))).toBe(arrival);
-  });
+  it.each([...providers, ['an API caller', caller] as [string, (occurredAt: string) => string]])(
+    '%s: a past time is kept, a time within the skew reads as arrival',
+    (_, occurredAtOf) => {
+      expect(occurredAtOf('2026-11-28T11:00:00.000Z')).toBe('2026-11-28T11:00:00.000Z');
+      expect(occurredAtOf(ahead(60_000))).toBe(arrival);
+      expect(occurredAtOf(ahead(CLOCK_SKEW_MS))).toBe(arrival);
+    },
+  );
 
   it.each(providers)('%s: a time further ahead is dated at arrival, never refused', (_, occurredAtOf) => {
     expect(occurredAtOf(ahead(CLOCK_SKEW_MS + 1))).toBe(arrival);

@@ -9,7 +9,7 @@ describe('docs/GOVERNANCE.md', () => {
     expect(committed).toBe(governanceDocument(slaPolicy()));
   });
 
-  it('says it is generated, and states statuses, scopes and each channel\'s window from the configuration', () => {
+  it("says it is generated, and states statuses, scopes and each channel's window from the configuration", () => {
     const document = governanceDocument(slaPolicy({ targets: 'sms:5', deadlines: 'mail:30d' }));
     expect(document.startsWith(GOVERNANCE_HEADER)).toBe(true);
     expect(document).toContain('| `suppressed` |');

@@ -144,9 +144,7 @@ describe('normalizePostal', () => {
   });
 
   it('maps state names only in the US', () => {
-    expect(normalizePostal({ ...base, state: 'Illinois', country: 'CA', postalCode: 'K1A 0B1' })).toBe(
-      '123 MAIN ST UNIT 4|SPRINGFIELD|ILLINOIS|K1A0B1|CA',
-    );
+    expect(normalizePostal({ ...base, state: 'Illinois', country: 'CA', postalCode: 'K1A 0B1' })).toBe('123 MAIN ST UNIT 4|SPRINGFIELD|ILLINOIS|K1A0B1|CA');
   });
 
   /*
@@ -194,7 +192,11 @@ describe('normalizePostal', () => {
     ['accents', { ...base, line1: '12 Rue de la Café', city: 'San José' }, { ...base, line1: '12 RUE DE LA CAFE', city: 'SAN JOSE' }],
     ['accents inside words', { ...base, line1: '8 Peña Boulevard', city: 'Zürich' }, { ...base, line1: '8 PENA BLVD', city: 'ZURICH' }],
     ['suite and floor', { ...base, line2: 'Suite 200, Floor 3' }, { ...base, line2: 'STE 200 FL 3' }],
-    ['non-US postal code spacing and case', { line1: '10 Downing Street', city: 'London', postalCode: 'SW1A 2AA', country: 'GB' }, { line1: '10 DOWNING ST', city: 'LONDON', postalCode: 'sw1a2aa', country: 'gb' }],
+    [
+      'non-US postal code spacing and case',
+      { line1: '10 Downing Street', city: 'London', postalCode: 'SW1A 2AA', country: 'GB' },
+      { line1: '10 DOWNING ST', city: 'LONDON', postalCode: 'sw1a2aa', country: 'gb' },
+    ],
   ])('one key for two writings of one address: %s', (_, a, b) => {
     expect(normalizePostal(a)).toBe(normalizePostal(b));
   });
@@ -266,9 +268,20 @@ describe('normalizePostal', () => {
       ['Drive', 'Dr'],
       ['Lane', 'Ln'],
     ];
-    const directions = [['North', 'N', 'N.'], ['South', 'S'], ['East', 'E.'], ['West', 'W'], ['Northeast', 'NE']];
+    const directions = [
+      ['North', 'N', 'N.'],
+      ['South', 'S'],
+      ['East', 'E.'],
+      ['West', 'W'],
+      ['Northeast', 'NE'],
+    ];
     // "Apt", "Unit" and "#" are one designator; the others stay distinct.
-    const units = [['Apartment', 'Apt', 'APT.', 'Unit', '#'], ['Suite', 'Ste'], ['Room', 'Rm'], ['Floor', 'Fl.']];
+    const units = [
+      ['Apartment', 'Apt', 'APT.', 'Unit', '#'],
+      ['Suite', 'Ste'],
+      ['Room', 'Rm'],
+      ['Floor', 'Fl.'],
+    ];
     const names = ['Main', 'Oak', 'Maple', 'Lincoln', 'Martin Luther King', 'Sunset', 'Peña'];
     const cities = ['Springfield', 'San José', 'New York', "Coeur d'Alene", 'St. Louis'];
     const stateNames: Record<string, string> = { IL: 'Illinois', NY: 'New York', CA: 'California', MO: 'Missouri', ID: 'Idaho', NH: 'New Hampshire' };
@@ -299,8 +312,7 @@ describe('normalizePostal', () => {
 
     function write(address: Canonical, style: Style): PostalAddress {
       const choose = (options: string[], index: number) => options[index % options.length]!;
-      const applyCase = (text: string) =>
-        style.caseStyle === 'upper' ? text.toUpperCase() : style.caseStyle === 'lower' ? text.toLowerCase() : text;
+      const applyCase = (text: string) => (style.caseStyle === 'upper' ? text.toUpperCase() : style.caseStyle === 'lower' ? text.toLowerCase() : text);
       const street = [
         String(address.number),
         ...(address.direction !== undefined ? [choose(directions[address.direction]!, style.pick[0]!)] : []),
@@ -360,7 +372,10 @@ describe('normalizePostal', () => {
         fc.constantFrom('#4', 'Apt 4', '|', '-', ' ', 'North Carolina', 'Illinois', 'ß', 'ﬁ', 'Ü', 'İ', 'ı', '½', '١٢٣'),
       );
       // Most random text normalizes to nothing; a readable start and a ZIP keep many cases accepted.
-      const readable = fc.oneof(text, fc.tuple(fc.constantFrom('1 Main', 'B', 'Zürich', '#'), text).map(([start, rest]) => start + rest));
+      const readable = fc.oneof(
+        text,
+        fc.tuple(fc.constantFrom('1 Main', 'B', 'Zürich', '#'), text).map(([start, rest]) => start + rest),
+      );
       const code = fc.oneof(text, fc.stringMatching(/^\d{5}(-?\d{4})?$/));
       const country = fc.oneof(fc.constantFrom('US', 'us', 'GB', 'ca', 'DE'), fc.string({ minLength: 2, maxLength: 2 }));
       const addressArb: fc.Arbitrary<PostalAddress> = fc.record(
@@ -535,9 +550,7 @@ describe('normalizeChannelAddress', () => {
   });
 
   it('mail normalizes a key-shaped address a sender wrote by hand', () => {
-    expect(normalizeChannelAddress('mail', '123 Main Street, Apt. 4|springfield|il|62704-1234|us', 'US')).toBe(
-      '123 MAIN ST UNIT 4|SPRINGFIELD|IL|62704|US',
-    );
+    expect(normalizeChannelAddress('mail', '123 Main Street, Apt. 4|springfield|il|62704-1234|us', 'US')).toBe('123 MAIN ST UNIT 4|SPRINGFIELD|IL|62704|US');
     expect(normalizeChannelAddress('mail', '123 Main St #4|Springfield|Illinois|62704|US', 'US')).toBe('123 MAIN ST UNIT 4|SPRINGFIELD|IL|62704|US');
   });
 
@@ -552,12 +565,9 @@ describe('normalizeChannelAddress', () => {
     '|||||',
     '123 MAIN ST|SPRINGFIELD|IL|62704|USA',
     '123 MAIN ST|SPRINGFIELD||-|GB',
-  ])(
-    'mail rejects %j, which is not a postal key',
-    (raw) => {
-      expect(() => normalizeChannelAddress('mail', raw, 'US')).toThrow(InvalidAddressError);
-    },
-  );
+  ])('mail rejects %j, which is not a postal key', (raw) => {
+    expect(() => normalizeChannelAddress('mail', raw, 'US')).toThrow(InvalidAddressError);
+  });
 
   it.each([
     ['sms', 'not a number'],

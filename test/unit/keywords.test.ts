@@ -1,14 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { labelledMessages } from '../../bench/keywords.js';
-import {
-  classify,
-  configureKeywords,
-  defaultKeywords,
-  keywordLanguages,
-  normalizeText,
-  type KeywordLists,
-} from '../../shared/core/keywords.js';
+import { classify, configureKeywords, defaultKeywords, keywordLanguages, normalizeText, type KeywordLists } from '../../shared/core/keywords.js';
 
 /** ASCII letters, digits and punctuation to their full-width forms; a space to the ideographic space. */
 function fullWidth(text: string): string {
@@ -316,16 +309,72 @@ describe('classify properties', () => {
   const text = fc.oneof(keywordText, corpusText, fc.string(), fc.string({ unit: 'binary' }));
   const whitespace = fc.string({ unit: fc.constantFrom(' ', '\t', '\n', '\r', '\u00a0', '\u2003', '\u3000', '\ufeff') });
   const invisible = fc.string({
-    unit: fc.constantFrom('\u200b', '\u200c', '\u200d', '\u200e', '\u200f', '\u2060', '\ufeff', '\u00ad', '\u202a', '\u202c', '\u2066', '\u2069', '\u061c', '\u180e'),
+    unit: fc.constantFrom(
+      '\u200b',
+      '\u200c',
+      '\u200d',
+      '\u200e',
+      '\u200f',
+      '\u2060',
+      '\ufeff',
+      '\u00ad',
+      '\u202a',
+      '\u202c',
+      '\u2066',
+      '\u2069',
+      '\u061c',
+      '\u180e',
+    ),
     maxLength: 4,
   });
   const decoration = fc.string({
     unit: fc.constantFrom(
-      ' ', '\t', '\n', '\u00a0', '\u3000', // whitespace
-      '.', ',', '!', '?', '¡', '¿', ';', ':', '-', '_', '…', '(', ')', '*', '#', '@', '~', // punctuation
-      "'", '"', '\u2018', '\u2019', '\u201c', '\u201d', '«', '»', // quotes
-      '🛑', '🙏', '😡', '👍🏽', '❤️', '🇫🇷', '✋', // emoji
-      '\u200b', '\u200e', '\u200f', '\u2060', '\ufeff', '\u00ad', '\u2066', '\u2069', '\u200d', // invisible
+      ' ',
+      '\t',
+      '\n',
+      '\u00a0',
+      '\u3000', // whitespace
+      '.',
+      ',',
+      '!',
+      '?',
+      '¡',
+      '¿',
+      ';',
+      ':',
+      '-',
+      '_',
+      '…',
+      '(',
+      ')',
+      '*',
+      '#',
+      '@',
+      '~', // punctuation
+      "'",
+      '"',
+      '\u2018',
+      '\u2019',
+      '\u201c',
+      '\u201d',
+      '«',
+      '»', // quotes
+      '🛑',
+      '🙏',
+      '😡',
+      '👍🏽',
+      '❤️',
+      '🇫🇷',
+      '✋', // emoji
+      '\u200b',
+      '\u200e',
+      '\u200f',
+      '\u2060',
+      '\ufeff',
+      '\u00ad',
+      '\u2066',
+      '\u2069',
+      '\u200d', // invisible
     ),
     maxLength: 6,
   });
@@ -385,9 +434,15 @@ describe('classify properties', () => {
     // normalize to an opt-out keyword.
     const optOutKeys = new Set(defaultKeywords.optOut.map((word) => normalizeText(word)));
     fc.assert(
-      fc.property(fc.oneof(text, keywordText.map((k) => `${k}\u200b!`)), (t) => {
-        if (classify(t).intent === 'none') expect(optOutKeys.has(normalizeText(t))).toBe(false);
-      }),
+      fc.property(
+        fc.oneof(
+          text,
+          keywordText.map((k) => `${k}\u200b!`),
+        ),
+        (t) => {
+          if (classify(t).intent === 'none') expect(optOutKeys.has(normalizeText(t))).toBe(false);
+        },
+      ),
     );
   });
 });

@@ -2,12 +2,7 @@ import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BadRequestError, ConfigurationError, InvalidSignatureError } from '../../shared/core/errors.js';
-import {
-  parsePlivoInbound,
-  plivo,
-  plivoV3SignedUrl,
-  verifyPlivoSignature,
-} from '../../shared/intake/sms/providers/plivo.js';
+import { parsePlivoInbound, plivo, plivoV3SignedUrl, verifyPlivoSignature } from '../../shared/intake/sms/providers/plivo.js';
 import type { Secrets, WebhookRequest } from '../../shared/http/webhook.js';
 
 type Pairs = [string, string][];
@@ -47,7 +42,9 @@ function sortedGroups(pairs: Pairs): [string, string[]][] {
 
 /** V2 as the messaging docs describe it: HMAC-SHA256(token, URL without query + nonce), base64. */
 function documentedV2(token: string, url: string, nonce: string): string {
-  return createHmac('sha256', token).update(Buffer.from(withoutQuery(url) + nonce, 'utf8')).digest('base64');
+  return createHmac('sha256', token)
+    .update(Buffer.from(withoutQuery(url) + nonce, 'utf8'))
+    .digest('base64');
 }
 
 /**
@@ -70,14 +67,23 @@ function documentedV3(token: string, method: 'GET' | 'POST', url: string, fields
   } else if (sortedQuery) {
     data += `?${sortedQuery}`;
   }
-  return createHmac('sha256', token).update(Buffer.from(`${data}.${nonce}`, 'utf8')).digest('base64');
+  return createHmac('sha256', token)
+    .update(Buffer.from(`${data}.${nonce}`, 'utf8'))
+    .digest('base64');
 }
 
 const v3Headers = (signature: string, nonce = NONCE): Headers => ({ 'x-plivo-signature-v3': signature, 'x-plivo-signature-v3-nonce': nonce });
 const v2Headers = (signature: string, nonce = NONCE): Headers => ({ 'x-plivo-signature-v2': signature, 'x-plivo-signature-v2-nonce': nonce });
 
 function post(url: string, pairs: Pairs, headers: Headers, contentType = FORM): WebhookRequest {
-  return { method: 'POST', url, query: Object.fromEntries(new URLSearchParams(url.split('?')[1] ?? '')), headers, contentType, rawBody: new URLSearchParams(pairs).toString() };
+  return {
+    method: 'POST',
+    url,
+    query: Object.fromEntries(new URLSearchParams(url.split('?')[1] ?? '')),
+    headers,
+    contentType,
+    rawBody: new URLSearchParams(pairs).toString(),
+  };
 }
 
 function get(url: string, headers: Headers): WebhookRequest {
@@ -174,7 +180,15 @@ describe('V3 signatures', () => {
   });
 
   it.each(INBOUND.map(([name]) => name))('is refused when the field %s is removed', (name) => {
-    expectInvalidSignature(() => read(post(url, INBOUND.filter(([n]) => n !== name), v3Headers(signature))));
+    expectInvalidSignature(() =>
+      read(
+        post(
+          url,
+          INBOUND.filter(([n]) => n !== name),
+          v3Headers(signature),
+        ),
+      ),
+    );
   });
 
   it('is refused when a field is added, repeated, or its value moved to another name', () => {
@@ -317,19 +331,13 @@ describe('missing signatures, configuration and transport', () => {
     }
   });
 
-  it.each(['application/json', 'text/plain', 'multipart/form-data; boundary=x', ''])(
-    'refuses a POST with content type %j (BadRequestError)',
-    (contentType) => {
-      expect(() => read(post(BASE, INBOUND, v3Headers(signature), contentType))).toThrow(BadRequestError);
-    },
-  );
+  it.each(['application/json', 'text/plain', 'multipart/form-data; boundary=x', ''])('refuses a POST with content type %j (BadRequestError)', (contentType) => {
+    expect(() => read(post(BASE, INBOUND, v3Headers(signature), contentType))).toThrow(BadRequestError);
+  });
 
-  it.each(['application/x-www-form-urlencoded; charset=utf-8', 'APPLICATION/X-WWW-FORM-URLENCODED'])(
-    'accepts content type %j',
-    (contentType) => {
-      expect(read(post(BASE, INBOUND, v3Headers(signature), contentType))).toEqual([EXPECTED]);
-    },
-  );
+  it.each(['application/x-www-form-urlencoded; charset=utf-8', 'APPLICATION/X-WWW-FORM-URLENCODED'])('accepts content type %j', (contentType) => {
+    expect(read(post(BASE, INBOUND, v3Headers(signature), contentType))).toEqual([EXPECTED]);
+  });
 
   it.each(['PUT', 'DELETE', 'PATCH'])('refuses the method %s (BadRequestError)', (method) => {
     expect(() => read({ ...post(BASE, INBOUND, v3Headers(signature)), method })).toThrow(BadRequestError);

@@ -90,11 +90,7 @@ function buildSignal(identities: readonly Identity[], spec: SignalSpec, id: stri
   // Every opt-in carries who collected it and how (assertActionable refuses one that does not):
   // an address opt-in the way an SMS START does, a person-wide one the way an agent's call does.
   const evidence =
-    spec.kind !== 'opt-in'
-      ? {}
-      : spec.scope === 'person'
-        ? { collectedBy: 'agent-7', method: 'phone-call' }
-        : { collectedBy: 'test', method: 'sms-keyword' };
+    spec.kind !== 'opt-in' ? {} : spec.scope === 'person' ? { collectedBy: 'agent-7', method: 'phone-call' } : { collectedBy: 'test', method: 'sms-keyword' };
   return {
     id,
     kind: spec.kind,
@@ -129,8 +125,7 @@ function deliveryOrderArb(count: number): fc.Arbitrary<number[]> {
   });
 }
 
-const scenarioArb = (world: fc.Arbitrary<World>) =>
-  world.chain((w) => fc.record({ world: fc.constant(w), order: deliveryOrderArb(w.signals.length) }));
+const scenarioArb = (world: fc.Arbitrary<World>) => world.chain((w) => fc.record({ world: fc.constant(w), order: deliveryOrderArb(w.signals.length) }));
 
 function run(world: World, order: readonly number[]): PreferencesModel {
   const model = new PreferencesModel(world.people);
@@ -170,7 +165,11 @@ describe('order independence (a)', () => {
   const tie: World = {
     people: [{ personId: 'p0', identities: [phone(0, 0)] }],
     signals: [0, 1].map((index) =>
-      buildSignal([phone(0, 0)], { person: 0, kind: 'opt-out', channels: ['sms'], purpose: 'all', scope: 'address', second: 0, pick: 0, both: false }, `sig-${index}`),
+      buildSignal(
+        [phone(0, 0)],
+        { person: 0, kind: 'opt-out', channels: ['sms'], purpose: 'all', scope: 'address', second: 0, pick: 0, both: false },
+        `sig-${index}`,
+      ),
     ),
   };
 
@@ -223,8 +222,7 @@ describe('order independence (a)', () => {
         const a = run(world, inOrder(world));
         const b = run(world, order);
         for (const person of world.people) {
-          const sorted = (record: PersonRecord) =>
-            [...record.preferences].sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
+          const sorted = (record: PersonRecord) => [...record.preferences].sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
           expect(sorted(b.records.get(person.personId)!)).toEqual(sorted(a.records.get(person.personId)!));
         }
       }),
@@ -356,7 +354,10 @@ describe('merging never un-suppresses (c)', () => {
       for (const identity of merged.identities.filter((candidate) => candidate.type === channelIdentity[channel])) {
         const mergedView = suppressionFor(merged, channel, identity.value);
         for (const purpose of allPurposes) {
-          for (const [name, record] of [['A', recordA], ['B', recordB]] as const) {
+          for (const [name, record] of [
+            ['A', recordA],
+            ['B', recordB],
+          ] as const) {
             if (suppressedOn(suppressionFor(record, channel, identity.value), purpose)) {
               expect(suppressedOn(mergedView, purpose), `${channel} ${identity.value} ${purpose} was suppressed in ${name}`).toBe(true);
             }
@@ -427,9 +428,7 @@ describe('merging never un-suppresses (c)', () => {
     // it, a later one does.
     const optIn = (id: string, second: number, purpose: string) =>
       buildSignal([phone(0, 0)], { person: 0, kind: 'opt-in', channels: ['sms'], purpose, scope: 'person', second, pick: 0, both: false }, id);
-    expect(suppressionFor(applySignal(merged, optIn('zz-same-time', 1, 'marketing')).record, 'sms', address)!.purposes.marketing).toBe(
-      'suppressed',
-    );
+    expect(suppressionFor(applySignal(merged, optIn('zz-same-time', 1, 'marketing')).record, 'sms', address)!.purposes.marketing).toBe('suppressed');
     expect(suppressionFor(applySignal(merged, optIn('later', 2, 'marketing')).record, 'sms', address)!.purposes.marketing).toBe('allowed');
   });
 

@@ -62,8 +62,7 @@ function signal(id: string, kind: Signal['kind'], options: SignalOptions = {}): 
 const stop = (id: string, second: number, options: SignalOptions = {}) => signal(id, 'opt-out', { second, ...options });
 const start = (id: string, second: number, options: SignalOptions = {}) => signal(id, 'opt-in', { second, ...options });
 
-const ana = (...identities: Identity[]): PersonRecord =>
-  withIdentities(emptyRecord('p-ana'), identities.length ? identities : [phone(), phone(PHONE2), email]);
+const ana = (...identities: Identity[]): PersonRecord => withIdentities(emptyRecord('p-ana'), identities.length ? identities : [phone(), phone(PHONE2), email]);
 
 function applyAll(record: PersonRecord, signals: readonly Signal[]): PersonRecord {
   return signals.reduce((current, next) => applySignal(current, next).record, record);
@@ -155,9 +154,7 @@ describe('last-writer-wins per register, through the store model', () => {
     const backward = store();
     backward.deliverAll([second, first]);
     for (const model of [forward, backward]) {
-      expect(model.records.get('p-ana')!.preferences).toEqual([
-        expect.objectContaining({ status, eventId: 'sms.twilio.SM2', occurredAt: at(3) }),
-      ]);
+      expect(model.records.get('p-ana')!.preferences).toEqual([expect.objectContaining({ status, eventId: 'sms.twilio.SM2', occurredAt: at(3) })]);
     }
     expect(forward.records.get('p-ana')).toEqual(backward.records.get('p-ana'));
     if (status === 'suppressed') {
@@ -189,10 +186,11 @@ describe('last-writer-wins per register, through the store model', () => {
   it('one signal over several channels sets one register per channel', () => {
     const record = applySignal(ana(), stop('both', 1, { channels: ['sms', 'email'], subject: [phone(), email] })).record;
     expect(record.preferences.map(preferenceKey).sort()).toEqual([`email#all#address#${EMAIL}`, `sms#all#address#${PHONE}`]);
-    expect(impliedSuppressions(record).map((view) => `${view.channel} ${view.address} ${view.status}`).sort()).toEqual([
-      `email ${EMAIL} suppressed`,
-      `sms ${PHONE} suppressed`,
-    ]);
+    expect(
+      impliedSuppressions(record)
+        .map((view) => `${view.channel} ${view.address} ${view.status}`)
+        .sort(),
+    ).toEqual([`email ${EMAIL} suppressed`, `sms ${PHONE} suppressed`]);
   });
 });
 
@@ -259,11 +257,7 @@ describe('targets are separate registers', () => {
   });
 
   it('a person-wide opt-in clears the person-wide opt-out but not an address opt-out', () => {
-    const record = applyAll(ana(), [
-      stop('person-stop', 1, { scope: 'person' }),
-      stop('address-stop', 2),
-      start('person-start', 3, { scope: 'person' }),
-    ]);
+    const record = applyAll(ana(), [stop('person-stop', 1, { scope: 'person' }), stop('address-stop', 2), start('person-start', 3, { scope: 'person' })]);
     expect(suppressionFor(record, 'sms', PHONE)).toMatchObject({ status: 'suppressed', eventId: 'address-stop', since: at(2) });
     expect(suppressionFor(record, 'sms', PHONE2)).toMatchObject({ status: 'allowed', eventId: 'person-start', since: at(3) });
   });
@@ -441,9 +435,7 @@ describe('assertActionable', () => {
     expect(() => assertActionable(start('s', 1, { scope: 'person', evidence: {} }))).toThrow(UnprocessableError);
     expect(() => assertActionable(start('s', 1, { scope: 'person', evidence: { collectedBy: 'agent-7' } }))).toThrow(UnprocessableError);
     expect(() => assertActionable(start('s', 1, { scope: 'person', evidence: { method: 'letter' } }))).toThrow(UnprocessableError);
-    expect(() => assertActionable(start('s', 1, { scope: 'person', evidence: { payloadSha256: 'a'.repeat(64) } }))).toThrow(
-      UnprocessableError,
-    );
+    expect(() => assertActionable(start('s', 1, { scope: 'person', evidence: { payloadSha256: 'a'.repeat(64) } }))).toThrow(UnprocessableError);
   });
 
   it('the error is a 422 problem', () => {

@@ -44,8 +44,12 @@ describe('judging one suppression', () => {
 
   it('reports drift: a state the record does not imply, a missing person, a version never enqueued after the grace period', () => {
     const lifted = { ...item, status: 'allowed' as const, purposes: { all: 'allowed' as const } };
-    expect(kinds(judgeSuppression(lifted, person, { ...delivery, ackedAt: '2026-05-04T10:02:00.000Z' }, context('2026-05-04T10:20:00Z')))).toEqual(['state-differs']);
-    expect(kinds(judgeSuppression(item, undefined, { ...delivery, ackedAt: '2026-05-04T10:02:00.000Z' }, context('2026-05-04T10:20:00Z')))).toEqual(['person-missing']);
+    expect(kinds(judgeSuppression(lifted, person, { ...delivery, ackedAt: '2026-05-04T10:02:00.000Z' }, context('2026-05-04T10:20:00Z')))).toEqual([
+      'state-differs',
+    ]);
+    expect(kinds(judgeSuppression(item, undefined, { ...delivery, ackedAt: '2026-05-04T10:02:00.000Z' }, context('2026-05-04T10:20:00Z')))).toEqual([
+      'person-missing',
+    ]);
     expect(kinds(judgeSuppression(item, person, undefined, context('2026-05-04T10:04:00Z')))).toEqual([]);
     expect(kinds(judgeSuppression(item, person, undefined, context('2026-05-04T10:06:00Z')))).toEqual(['delivery-missing']);
   });

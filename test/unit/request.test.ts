@@ -53,7 +53,11 @@ describe('formParams', () => {
   });
 
   it('round-trips what URLSearchParams encodes', () => {
-    const pairs: [string, string][] = [['Body', 'a=b&c=d+e%20 ✋'], ['To', '+1 (415)'], ['Body', '']];
+    const pairs: [string, string][] = [
+      ['Body', 'a=b&c=d+e%20 ✋'],
+      ['To', '+1 (415)'],
+      ['Body', ''],
+    ];
     expect(formParams(new URLSearchParams(pairs).toString())).toEqual({ Body: ['a=b&c=d+e%20 ✋', ''], To: '+1 (415)' });
   });
 
@@ -100,9 +104,7 @@ describe('publicUrl', () => {
   it('appends the query string exactly as received', () => {
     const e = event({ rawQueryString: 'tenant=acme&label=caf%C3%A9&flag' });
     expect(publicUrl(e, 'https://sms.example.com/')).toBe('https://sms.example.com/webhooks/sms/twilio?tenant=acme&label=caf%C3%A9&flag');
-    expect(publicUrl(e, undefined)).toBe(
-      'https://abc123.execute-api.us-east-1.amazonaws.com/webhooks/sms/twilio?tenant=acme&label=caf%C3%A9&flag',
-    );
+    expect(publicUrl(e, undefined)).toBe('https://abc123.execute-api.us-east-1.amazonaws.com/webhooks/sms/twilio?tenant=acme&label=caf%C3%A9&flag');
   });
 
   it('adds no "?" without a query string', () => {

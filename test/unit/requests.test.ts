@@ -128,18 +128,14 @@ describe('signalFromRequest', () => {
    */
   it('a request the schema accepts never fails with a non-problem error (longest source and requestId)', () => {
     fc.assert(
-      fc.property(
-        fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,62}$/),
-        fc.string({ minLength: 1, maxLength: 180 }),
-        (source, requestId) => {
-          try {
-            const signal = toSignal({ source, requestId });
-            expect(signal.id.length).toBeLessThanOrEqual(256);
-          } catch (error) {
-            expect(error).toBeInstanceOf(ProblemError);
-          }
-        },
-      ),
+      fc.property(fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,62}$/), fc.string({ minLength: 1, maxLength: 180 }), (source, requestId) => {
+        try {
+          const signal = toSignal({ source, requestId });
+          expect(signal.id.length).toBeLessThanOrEqual(256);
+        } catch (error) {
+          expect(error).toBeInstanceOf(ProblemError);
+        }
+      }),
       { numRuns: 100, examples: [['m'.repeat(63), 'r'.repeat(180)]] },
     );
   });
@@ -156,8 +152,7 @@ describe('signalFromRequest', () => {
    * allowed). signalFromRequest refuses one dated more than 5 minutes (clock skew) after receipt.
    */
   it('refuses a future-dated request with BadRequestError, so it cannot outrank a later STOP', () => {
-    const future = () =>
-      toSignal({ kind: 'opt-in', channels: ['sms'], subject: { phone: '+14155550100' }, occurredAt: '2099-01-01T00:00:00Z' });
+    const future = () => toSignal({ kind: 'opt-in', channels: ['sms'], subject: { phone: '+14155550100' }, occurredAt: '2099-01-01T00:00:00Z' });
     expect(future).toThrow(BadRequestError);
     expect(future).toThrow(/future/);
   });

@@ -30,7 +30,9 @@ const NONCE = '01FJA8B4A7BM43YGWSG9GBV067';
 
 /** Sinch's documented construction, written independently of the code under test. */
 function documentedSignature(secret: string, rawBody: string, nonce: string, timestamp: string): string {
-  return createHmac('sha256', Buffer.from(secret, 'utf8')).update(Buffer.from(`${rawBody}.${nonce}.${timestamp}`, 'utf8')).digest('base64');
+  return createHmac('sha256', Buffer.from(secret, 'utf8'))
+    .update(Buffer.from(`${rawBody}.${nonce}.${timestamp}`, 'utf8'))
+    .digest('base64');
 }
 
 function basic(username: string, password: string): string {
@@ -118,9 +120,7 @@ describe('Sinch’s own test vector (sinch-sdk-python, Conversation API webhook 
 
   it('is what both sinchSignature and the documented construction produce', () => {
     expect(sinchSignature(secret, rawBody, headers[SINCH_NONCE_HEADER], headers[SINCH_TIMESTAMP_HEADER])).toBe(headers[SINCH_SIGNATURE_HEADER]);
-    expect(documentedSignature(secret, rawBody, headers[SINCH_NONCE_HEADER], headers[SINCH_TIMESTAMP_HEADER])).toBe(
-      headers[SINCH_SIGNATURE_HEADER],
-    );
+    expect(documentedSignature(secret, rawBody, headers[SINCH_NONCE_HEADER], headers[SINCH_TIMESTAMP_HEADER])).toBe(headers[SINCH_SIGNATURE_HEADER]);
   });
 
   it('verifies at the time it was signed, and reads no SMS from it (it is not an mo_text)', () => {
@@ -199,17 +199,13 @@ describe('HMAC signatures that must be refused (403)', () => {
   it('a nonce or timestamp changed after signing', () => {
     const headers = signedHeaders(SAMPLE);
     expect(() => read(webhookRequest(SAMPLE, { ...headers, [SINCH_NONCE_HEADER]: 'another-nonce' }))).toThrow(InvalidSignatureError);
-    expect(() => read(webhookRequest(SAMPLE, { ...headers, [SINCH_TIMESTAMP_HEADER]: String(Number(TIMESTAMP) + 1) }))).toThrow(
-      InvalidSignatureError,
-    );
+    expect(() => read(webhookRequest(SAMPLE, { ...headers, [SINCH_TIMESTAMP_HEADER]: String(Number(TIMESTAMP) + 1) }))).toThrow(InvalidSignatureError);
   });
 
   it('a signature over the parts in another order or with another separator', () => {
     for (const data of [`${NONCE}.${TIMESTAMP}.${SAMPLE}`, `${SAMPLE}.${TIMESTAMP}.${NONCE}`, `${SAMPLE}${NONCE}${TIMESTAMP}`, SAMPLE]) {
       const signature = createHmac('sha256', SECRET).update(data).digest('base64');
-      expect(() => read(webhookRequest(SAMPLE, { ...signedHeaders(SAMPLE), [SINCH_SIGNATURE_HEADER]: signature }))).toThrow(
-        InvalidSignatureError,
-      );
+      expect(() => read(webhookRequest(SAMPLE, { ...signedHeaders(SAMPLE), [SINCH_SIGNATURE_HEADER]: signature }))).toThrow(InvalidSignatureError);
     }
   });
 
@@ -228,9 +224,7 @@ describe('HMAC signatures that must be refused (403)', () => {
   );
 
   it.each(['HmacSHA1', 'HmacSHA512', 'none', ''])('an algorithm header naming %j', (algorithm) => {
-    expect(() => read(webhookRequest(SAMPLE, { ...signedHeaders(SAMPLE), [SINCH_ALGORITHM_HEADER]: algorithm }))).toThrow(
-      InvalidSignatureError,
-    );
+    expect(() => read(webhookRequest(SAMPLE, { ...signedHeaders(SAMPLE), [SINCH_ALGORITHM_HEADER]: algorithm }))).toThrow(InvalidSignatureError);
   });
 
   const good = documentedSignature(SECRET, SAMPLE, NONCE, TIMESTAMP);
@@ -242,9 +236,7 @@ describe('HMAC signatures that must be refused (403)', () => {
     ['doubled', `${good},${good}`],
   ])('a signature that is %s', (_label, signature) => {
     expect(signature).not.toBe(good);
-    expect(() => read(webhookRequest(SAMPLE, { ...signedHeaders(SAMPLE), [SINCH_SIGNATURE_HEADER]: signature }))).toThrow(
-      InvalidSignatureError,
-    );
+    expect(() => read(webhookRequest(SAMPLE, { ...signedHeaders(SAMPLE), [SINCH_SIGNATURE_HEADER]: signature }))).toThrow(InvalidSignatureError);
   });
 
   it.each([SINCH_SIGNATURE_HEADER, SINCH_NONCE_HEADER, SINCH_TIMESTAMP_HEADER])('a request without %s', (header) => {
@@ -281,9 +273,7 @@ describe('HTTP Basic', () => {
 describe('with both HMAC and Basic configured', () => {
   it('a signed request is read on its signature, with or without Basic credentials', () => {
     expect(read(signedRequest(SAMPLE), BOTH)).toEqual([SAMPLE_MESSAGE]);
-    expect(read(webhookRequest(SAMPLE, { ...signedHeaders(SAMPLE), authorization: basic(USERNAME, PASSWORD) }), BOTH)).toEqual([
-      SAMPLE_MESSAGE,
-    ]);
+    expect(read(webhookRequest(SAMPLE, { ...signedHeaders(SAMPLE), authorization: basic(USERNAME, PASSWORD) }), BOTH)).toEqual([SAMPLE_MESSAGE]);
   });
 
   it('a badly signed request is refused even with the right Basic credentials (no fallback)', () => {
@@ -318,7 +308,12 @@ describe('configuration', () => {
   it('names the secrets it reads and acknowledges with an empty 200', () => {
     expect(sinch.secrets).toEqual(['SINCH_WEBHOOK_SECRET', 'SINCH_USERNAME', 'SINCH_PASSWORD']);
     expect(sinch.acknowledge()).toEqual({ statusCode: 200, headers: {}, body: '' });
-    expect(sinch.acknowledge({ text: 'You are unsubscribed.', message: { provider: 'test', messageId: 'm1', from: '+14155550100', to: '+14155550199', text: 'STOP' } })).toEqual({ statusCode: 200, headers: {}, body: '' });
+    expect(
+      sinch.acknowledge({
+        text: 'You are unsubscribed.',
+        message: { provider: 'test', messageId: 'm1', from: '+14155550100', to: '+14155550199', text: 'STOP' },
+      }),
+    ).toEqual({ statusCode: 200, headers: {}, body: '' });
   });
 });
 
@@ -362,9 +357,7 @@ describe('properties', () => {
           expect(read(request, { SINCH_WEBHOOK_SECRET: secret })).toEqual([
             { provider: 'sinch', messageId: 'mo-1', from: '447700900001', to: '447700900000', text, occurredAt: '2026-01-01T11:59:59.000Z' },
           ]);
-          expect(() => read({ ...request, rawBody: flipByte(raw, index, mask) }, { SINCH_WEBHOOK_SECRET: secret })).toThrow(
-            InvalidSignatureError,
-          );
+          expect(() => read({ ...request, rawBody: flipByte(raw, index, mask) }, { SINCH_WEBHOOK_SECRET: secret })).toThrow(InvalidSignatureError);
         },
       ),
     );

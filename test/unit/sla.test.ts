@@ -32,7 +32,6 @@ describe('configuration', () => {
     expect(() => parseTargetMinutes('sms:-1')).toThrow(ConfigurationError);
     expect(() => parseDeadlines('sms:10 days')).toThrow(ConfigurationError);
   });
-
 });
 
 describe('assess', () => {

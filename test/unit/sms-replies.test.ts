@@ -25,14 +25,11 @@ function inbound(provider: string, from: string, to: string, messageId = 'm-1'):
   return { provider, messageId, from, to, text: 'STOP' };
 }
 
-const basic = (user: string, password: string) => 'Basic ' + btoa(`${user}:${password}`);
+const basic = (user: string, password: string) => `Basic ${btoa(`${user}:${password}`)}`;
 
 describe('request builders', () => {
   it('Vonage: form-encoded from/to/text to /sms/json, numbers without "+", API key and secret as Basic credentials', () => {
-    const request = vonageReplyRequest(
-      { text: TEXT, message: inbound('vonage', '447700900001', '447700900000') },
-      { apiKey: 'abcd1234', apiSecret: 'S3cr3t' },
-    );
+    const request = vonageReplyRequest({ text: TEXT, message: inbound('vonage', '447700900001', '447700900000') }, { apiKey: 'abcd1234', apiSecret: 'S3cr3t' });
     expect(request).toEqual({
       method: 'POST',
       url: 'https://rest.nexmo.com/sms/json',
@@ -224,8 +221,7 @@ describe('sendReply', () => {
 
   it('gives up on an API that does not answer within the timeout', async () => {
     const { impl } = recordingFetch(
-      (_url, init) =>
-        new Promise((_resolve, reject) => init.signal!.addEventListener('abort', () => reject(init.signal!.reason as Error), { once: true })),
+      (_url, init) => new Promise((_resolve, reject) => init.signal!.addEventListener('abort', () => reject(init.signal!.reason as Error), { once: true })),
     );
     expect(await sendReply('telnyx', telnyxReply, { secrets: telnyxSecrets, timeoutMs: 10 }, impl)).toEqual({ outcome: 'failed', reason: 'timeout' });
   });
@@ -261,7 +257,11 @@ describe('confirmationFor (when a confirmation is due)', () => {
   });
 
   it('confirms only once per webhook, for the first suppressing STOP of a batch', () => {
-    const batch = [recorded('opt-out', [], '+13035550100', 'a'), recorded('opt-out', ['suppressed'], '+13035550101', 'b'), recorded('opt-out', ['suppressed'], '+13035550102', 'c')];
+    const batch = [
+      recorded('opt-out', [], '+13035550100', 'a'),
+      recorded('opt-out', ['suppressed'], '+13035550101', 'b'),
+      recorded('opt-out', ['suppressed'], '+13035550102', 'c'),
+    ];
     expect(confirmationFor(batch, TEXT)?.message.messageId).toBe('b');
   });
 });
@@ -280,7 +280,8 @@ function recordingLog() {
 }
 
 const confirmation: Confirmation = { ...telnyxReply, address: '+13035550123' };
-const secretsFrom = (values: Secrets) => async (names: readonly SecretName[]) => Object.fromEntries(names.flatMap((name) => (values[name] ? [[name, values[name]]] : []))) as Secrets;
+const secretsFrom = (values: Secrets) => async (names: readonly SecretName[]) =>
+  Object.fromEntries(names.flatMap((name) => (values[name] ? [[name, values[name]]] : []))) as Secrets;
 
 describe('apiConfirmations (what the webhook calls)', () => {
   afterEach(() => vi.unstubAllEnvs());

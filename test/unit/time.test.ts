@@ -64,15 +64,34 @@ function federalHolidays(year: number): string[] {
 describe('the business-day calendar (date-holidays)', () => {
   it('knows the eleven US federal holidays of 2026 as observed (Independence Day on Friday July 3)', () => {
     expect(holidaysIn(2026, US)).toEqual([
-      '2026-01-01', '2026-01-19', '2026-02-16', '2026-05-25', '2026-06-19', '2026-07-03',
-      '2026-09-07', '2026-10-12', '2026-11-11', '2026-11-26', '2026-12-25',
+      '2026-01-01',
+      '2026-01-19',
+      '2026-02-16',
+      '2026-05-25',
+      '2026-06-19',
+      '2026-07-03',
+      '2026-09-07',
+      '2026-10-12',
+      '2026-11-11',
+      '2026-11-26',
+      '2026-12-25',
     ]);
   });
 
   it('knows those of 2027, with the observed days of Juneteenth, Independence Day, Christmas and New Year 2028', () => {
     expect(holidaysIn(2027, US)).toEqual([
-      '2027-01-01', '2027-01-18', '2027-02-15', '2027-05-31', '2027-06-18', '2027-07-05',
-      '2027-09-06', '2027-10-11', '2027-11-11', '2027-11-25', '2027-12-24', '2027-12-31',
+      '2027-01-01',
+      '2027-01-18',
+      '2027-02-15',
+      '2027-05-31',
+      '2027-06-18',
+      '2027-07-05',
+      '2027-09-06',
+      '2027-10-11',
+      '2027-11-11',
+      '2027-11-25',
+      '2027-12-24',
+      '2027-12-31',
     ]);
   });
 
@@ -90,7 +109,7 @@ describe('the business-day calendar (date-holidays)', () => {
     expect(isBusinessDay(at('2026-12-24T12:00:00Z'), US)).toBe(true);
   });
 
-  it('adds a region\'s own holidays, and counts holidays as business days without a country', () => {
+  it("adds a region's own holidays, and counts holidays as business days without a country", () => {
     const california = businessCalendar('US', 'CA');
     expect(california).toEqual({ country: 'US', region: 'CA' });
     // César Chávez Day and the day after Thanksgiving are California state holidays.
@@ -187,7 +206,10 @@ describe('clockStart: when the organisation received the request', () => {
   });
 
   it('gives a letter received weeks before its import the deadline of its receipt, not of the import', () => {
-    const start = clockStart({ occurredAt: '2026-11-02T09:00:00.000Z', receivedOn: receivedOnTime('2026-11-04', '2026-11-02T09:00:00.000Z', at('2026-12-02T15:00:00Z')) });
+    const start = clockStart({
+      occurredAt: '2026-11-02T09:00:00.000Z',
+      receivedOn: receivedOnTime('2026-11-04', '2026-11-02T09:00:00.000Z', at('2026-12-02T15:00:00Z')),
+    });
     // Veterans Day (Wednesday 2026-11-11) is skipped.
     expect(deadlineFor(tenBusinessDays, start, US).toISOString()).toBe('2026-11-19T00:00:00.000Z');
   });
@@ -206,13 +228,13 @@ describe('the future-date rule (actTime)', () => {
     }
   });
 
-  it('refuses a caller\'s time further ahead with a 400 naming the field', () => {
+  it("refuses a caller's time further ahead with a 400 naming the field", () => {
     expect(() => actTime(ahead(CLOCK_SKEW_MS + 1), receivedAt, 'caller')).toThrow(BadRequestError);
     expect(() => actTime('2099-01-01T00:00:00Z', receivedAt, 'caller', 'receivedOn')).toThrow(/receivedOn is in the future/);
     expect(() => actTime('yesterday', receivedAt, 'caller')).toThrow(/occurredAt is not a time/);
   });
 
-  it('dates a provider\'s act at arrival instead, so that no opt-out is lost', () => {
+  it("dates a provider's act at arrival instead, so that no opt-out is lost", () => {
     expect(actTime(ahead(CLOCK_SKEW_MS + 1), receivedAt, 'provider')).toBe(receivedAt.toISOString());
     expect(actTime(new Date('2099-01-01T00:00:00Z'), receivedAt, 'provider')).toBe(receivedAt.toISOString());
     expect(actTime('not a time', receivedAt, 'provider')).toBe(receivedAt.toISOString());

@@ -139,9 +139,7 @@ describe("Twilio's documented test vector", () => {
   });
 
   it('is accepted with the default port written out, as Twilio signs with or without it', () => {
-    expect(() =>
-      verifyTwilioSignature(token, { url: 'https://mycompany.com:443/myapp.php?foo=1&bar=2', params, signature }),
-    ).not.toThrow();
+    expect(() => verifyTwilioSignature(token, { url: 'https://mycompany.com:443/myapp.php?foo=1&bar=2', params, signature })).not.toThrow();
   });
 
   it.each(['12346', '1234', '123456', ' 12345', 'Z12345'])('is rejected with the auth token %j', (otherToken) => {
@@ -176,9 +174,7 @@ describe("Twilio's documented test vector", () => {
   });
 
   it('is rejected when the settings header announces HMAC_SHA256 for an HMAC-SHA1 signature', () => {
-    expectInvalidSignature(() =>
-      verifyTwilioSignature(token, { url, params, signature, signatureSettings: SHA256_SETTINGS }),
-    );
+    expectInvalidSignature(() => verifyTwilioSignature(token, { url, params, signature, signatureSettings: SHA256_SETTINGS }));
   });
 
   it('is accepted when the settings header names HMAC_SHA1 explicitly or names no algorithm', () => {
@@ -251,9 +247,7 @@ describe('signatures made with Twilio’s algorithm', () => {
 
     it('is signed identically by the SDK and by the documented algorithm (HMAC-SHA1 and HMAC-SHA256)', () => {
       expect(twilioWebhooks.getExpectedTwilioSignature(token, url, params)).toBe(documentedSignature(token, url, params));
-      expect(twilioWebhooks.getExpectedTwilioSignature(sharedKey, url, params, 'HMAC_SHA256')).toBe(
-        documentedSignature(sharedKey, url, params, 'sha256'),
-      );
+      expect(twilioWebhooks.getExpectedTwilioSignature(sharedKey, url, params, 'HMAC_SHA256')).toBe(documentedSignature(sharedKey, url, params, 'sha256'));
     });
 
     it.each([
@@ -318,9 +312,7 @@ describe('signatures made with Twilio’s algorithm', () => {
   it('accepts a lower-case algorithm name in the settings header', () => {
     const params = pairsToParams(inbound);
     const signature = documentedSignature(sharedKey, base, params, 'sha256');
-    expect(() =>
-      verifyTwilioSignature(sharedKey, { url: base, params, signature, signatureSettings: 'key=k,algorithm=hmac_sha256' }),
-    ).not.toThrow();
+    expect(() => verifyTwilioSignature(sharedKey, { url: base, params, signature, signatureSettings: 'key=k,algorithm=hmac_sha256' })).not.toThrow();
   });
 
   it.each(['key=k,algorithm=HMAC_MD5', 'key=k,algorithm=HMAC_SHA512', 'algorithm=none'])(
@@ -328,11 +320,7 @@ describe('signatures made with Twilio’s algorithm', () => {
     (signatureSettings) => {
       vi.spyOn(console, 'warn').mockImplementation(() => {});
       const params = pairsToParams(inbound);
-      for (const signature of [
-        documentedSignature(token, base, params),
-        documentedSignature(token, base, params, 'sha256'),
-        'anything',
-      ]) {
+      for (const signature of [documentedSignature(token, base, params), documentedSignature(token, base, params, 'sha256'), 'anything']) {
         expectInvalidSignature(() => verifyTwilioSignature(token, { url: base, params, signature, signatureSettings }));
       }
     },
@@ -342,10 +330,7 @@ describe('signatures made with Twilio’s algorithm', () => {
     const name = fc.string({ unit: 'binary', maxLength: 12 });
     const value = fc.string({ unit: 'binary', maxLength: 40 });
     const paramValue = fc.oneof(value, fc.uniqueArray(value, { minLength: 2, maxLength: 4 }));
-    const algorithm = fc.constantFrom(
-      { hash: 'sha1' as const, settings: undefined },
-      { hash: 'sha256' as const, settings: SHA256_SETTINGS },
-    );
+    const algorithm = fc.constantFrom({ hash: 'sha1' as const, settings: undefined }, { hash: 'sha256' as const, settings: SHA256_SETTINGS });
     const key = fc.string({ minLength: 1, maxLength: 40 });
     const url = fc.webUrl({ withQueryParameters: true });
 
@@ -363,9 +348,7 @@ describe('signatures made with Twilio’s algorithm', () => {
             verifyTwilioSignature(secret, { url, params, signature, signatureSettings: settings });
             const flipped = flipByte(signature, index, mask);
             expect(flipped).not.toBe(signature);
-            expectInvalidSignature(() =>
-              verifyTwilioSignature(secret, { url, params, signature: flipped, signatureSettings: settings }),
-            );
+            expectInvalidSignature(() => verifyTwilioSignature(secret, { url, params, signature: flipped, signatureSettings: settings }));
           },
         ),
       );
@@ -435,9 +418,7 @@ describe('missing signatures and the content type', () => {
   it.each(['application/json', 'text/plain', 'multipart/form-data; boundary=x', ''])(
     'refuses content type %j with BadRequestError, even when the signature is valid',
     (contentType) => {
-      expect(() => twilio.read(webhookRequest(url, pairs, { [TWILIO_SIGNATURE_HEADER]: signature }, contentType), token)).toThrow(
-        BadRequestError,
-      );
+      expect(() => twilio.read(webhookRequest(url, pairs, { [TWILIO_SIGNATURE_HEADER]: signature }, contentType), token)).toThrow(BadRequestError);
     },
   );
 
@@ -464,7 +445,10 @@ describe('reading a verified message', () => {
     return twilio.read(webhookRequest(url, pairs, { [TWILIO_SIGNATURE_HEADER]: signature }), token);
   }
 
-  const from: Pairs = [['From', '+14155550100'], ['To', '+14155550199']];
+  const from: Pairs = [
+    ['From', '+14155550100'],
+    ['To', '+14155550199'],
+  ];
 
   it.each([
     ['missing', []],
@@ -493,7 +477,13 @@ describe('reading a verified message', () => {
 
   it.each([
     ['From missing', [['To', '+14155550199']]],
-    ['From empty', [['From', ''], ['To', '+14155550199']]],
+    [
+      'From empty',
+      [
+        ['From', ''],
+        ['To', '+14155550199'],
+      ],
+    ],
     ['To missing', [['From', '+14155550100']]],
   ] as [string, Pairs][])('refuses a validly signed request with %s', (_label, addressPairs) => {
     expect(() => readSigned([['MessageSid', sid], ...addressPairs, ['Body', 'STOP']])).toThrow(BadRequestError);
@@ -527,9 +517,14 @@ describe('reading a verified message', () => {
   });
 
   it('parseTwilioInbound reads the fields of a parameter map', () => {
-    expect(
-      parseTwilioInbound({ MessageSid: sid, From: '+14155550100', To: '+14155550199', Body: 'hi', OptOutType: 'STOP' }),
-    ).toEqual({ provider: 'twilio', messageId: sid, from: '+14155550100', to: '+14155550199', text: 'hi', providerIntent: 'opt-out' });
+    expect(parseTwilioInbound({ MessageSid: sid, From: '+14155550100', To: '+14155550199', Body: 'hi', OptOutType: 'STOP' })).toEqual({
+      provider: 'twilio',
+      messageId: sid,
+      from: '+14155550100',
+      to: '+14155550199',
+      text: 'hi',
+      providerIntent: 'opt-out',
+    });
   });
 });
 

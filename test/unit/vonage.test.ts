@@ -46,7 +46,10 @@ function documentedSig(params: Params, secret: string, method: VonageSignatureMe
   for (const name of Object.keys(params).sort()) {
     if (name !== 'sig') data += `&${name}=${params[name]!.replaceAll('&', '_').replaceAll('=', '_')}`;
   }
-  if (method === 'md5hash') return createHash('md5').update(Buffer.from(data + secret, 'utf8')).digest('hex');
+  if (method === 'md5hash')
+    return createHash('md5')
+      .update(Buffer.from(data + secret, 'utf8'))
+      .digest('hex');
   const hash = { md5hmac: 'md5', sha1hmac: 'sha1', sha256hmac: 'sha256', sha512hmac: 'sha512' }[method];
   return createHmac(hash, secret).update(Buffer.from(data, 'utf8')).digest('hex');
 }
@@ -405,9 +408,7 @@ describe('Messages API: the bearer JWT', () => {
 
   it('does not depend on VONAGE_SIGNATURE_METHOD (Vonage always uses HS256 here)', () => {
     for (const method of ['sha512hmac', 'md5hash', 'unknown']) {
-      expect(readMessage(MESSAGE_BODY, token, { VONAGE_SIGNATURE_SECRET: SECRET, VONAGE_SIGNATURE_METHOD: method })).toEqual([
-        EXPECTED_MESSAGE,
-      ]);
+      expect(readMessage(MESSAGE_BODY, token, { VONAGE_SIGNATURE_SECRET: SECRET, VONAGE_SIGNATURE_METHOD: method })).toEqual([EXPECTED_MESSAGE]);
     }
   });
 
@@ -598,7 +599,12 @@ describe('configuration and acknowledgement', () => {
 
   it('acknowledges with 200 and an empty body, with or without a reply', () => {
     expect(vonage.acknowledge()).toEqual({ statusCode: 200, headers: {}, body: '' });
-    expect(vonage.acknowledge({ text: 'You are unsubscribed.', message: { provider: 'test', messageId: 'm1', from: '+14155550100', to: '+14155550199', text: 'STOP' } })).toEqual({ statusCode: 200, headers: {}, body: '' });
+    expect(
+      vonage.acknowledge({
+        text: 'You are unsubscribed.',
+        message: { provider: 'test', messageId: 'm1', from: '+14155550100', to: '+14155550199', text: 'STOP' },
+      }),
+    ).toEqual({ statusCode: 200, headers: {}, body: '' });
   });
 });
 
@@ -644,22 +650,15 @@ describe('properties', () => {
   it('a Messages API token minted by jsonwebtoken verifies for its body; any one character changed in it does not', () => {
     const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
     fc.assert(
-      fc.property(
-        secret,
-        value,
-        fc.integer({ min: -300, max: 300 }),
-        fc.nat(),
-        fc.integer({ min: 1, max: 63 }),
-        (key, text, offset, index, shift) => {
-          const body = JSON.stringify({ ...MESSAGE, text });
-          const token = mint(claimsFor(body, { iat: NOW_SECONDS + offset }), key);
-          expect(readMessage(body, token, { VONAGE_SIGNATURE_SECRET: key })).toEqual([{ ...EXPECTED_MESSAGE, text }]);
-          const at = index % token.length;
-          if (token[at] === '.') return;
-          const changed = token.slice(0, at) + ALPHABET[(ALPHABET.indexOf(token[at]!) + shift) % 64] + token.slice(at + 1);
-          expectInvalidSignature(() => readMessage(body, changed, { VONAGE_SIGNATURE_SECRET: key }));
-        },
-      ),
+      fc.property(secret, value, fc.integer({ min: -300, max: 300 }), fc.nat(), fc.integer({ min: 1, max: 63 }), (key, text, offset, index, shift) => {
+        const body = JSON.stringify({ ...MESSAGE, text });
+        const token = mint(claimsFor(body, { iat: NOW_SECONDS + offset }), key);
+        expect(readMessage(body, token, { VONAGE_SIGNATURE_SECRET: key })).toEqual([{ ...EXPECTED_MESSAGE, text }]);
+        const at = index % token.length;
+        if (token[at] === '.') return;
+        const changed = token.slice(0, at) + ALPHABET[(ALPHABET.indexOf(token[at]!) + shift) % 64] + token.slice(at + 1);
+        expectInvalidSignature(() => readMessage(body, changed, { VONAGE_SIGNATURE_SECRET: key }));
+      }),
     );
   });
 });

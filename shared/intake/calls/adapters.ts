@@ -170,7 +170,8 @@ const twilio: DialerAdapter = {
     const signatureSettings = request.headers[TWILIO_SIGNATURE_SETTINGS_HEADER];
     const sharedKey = twilioWebhooks.getSignatureAlgorithm(signatureSettings).toUpperCase() === twilioWebhooks.HMAC_SHA256;
     const key = sharedKey ? secrets.TWILIO_WEBHOOK_SHARED_KEY : secrets.TWILIO_AUTH_TOKEN;
-    if (!key) throw new ConfigurationError(`${sharedKey ? 'TWILIO_WEBHOOK_SHARED_KEY' : 'TWILIO_AUTH_TOKEN'} is not configured, so TaskRouter events are refused.`);
+    if (!key)
+      throw new ConfigurationError(`${sharedKey ? 'TWILIO_WEBHOOK_SHARED_KEY' : 'TWILIO_AUTH_TOKEN'} is not configured, so TaskRouter events are refused.`);
     const params = formParams(request.rawBody);
     verifyTwilioSignature(key, { url: request.url, params, signature: request.headers[TWILIO_SIGNATURE_HEADER], signatureSettings });
 
@@ -295,7 +296,7 @@ const five9 = standardWebhookDialer('five9', (body) => {
   const flat = Object.fromEntries(Object.entries((body ?? {}) as Record<string, unknown>).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
   const call = parsed(five9Schema, flat, 'Five9 connector');
   const phone = call['Call.number'] || call['Call.ANI'];
-  if (!phone) throw new BadRequestError('Call.number (or Call.ANI), the customer\'s number, is missing.');
+  if (!phone) throw new BadRequestError("Call.number (or Call.ANI), the customer's number, is missing.");
   return {
     dialer: 'five9',
     callId: call['Call.call_id'],

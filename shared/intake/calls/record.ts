@@ -103,9 +103,13 @@ async function keepReceipt(ctx: StoreContext, eventId: string, receipt: CallRece
 function suppressedIn(record: PersonRecord, signal: Signal): CallReceipt['suppressed'] {
   const views = impliedSuppressions(record, signal.channels);
   const targets = new Set(
-    signal.channels.flatMap((channel) => (signal.scope === 'person' ? addressesOn(record, channel) : [signal.subject[0]!.value]).map((address) => `${channel}#${address}`)),
+    signal.channels.flatMap((channel) =>
+      (signal.scope === 'person' ? addressesOn(record, channel) : [signal.subject[0]!.value]).map((address) => `${channel}#${address}`),
+    ),
   );
-  return views.filter((view) => view.status === 'suppressed' && targets.has(`${view.channel}#${view.address}`)).map(({ channel, address }) => ({ channel, address }));
+  return views
+    .filter((view) => view.status === 'suppressed' && targets.has(`${view.channel}#${view.address}`))
+    .map(({ channel, address }) => ({ channel, address }));
 }
 
 /** The same, read back from the store: for a delivery another writer recorded first. */

@@ -44,7 +44,9 @@ export function verifyMailgunSignature(signingKey: string, signature: MailgunSig
     throw new InvalidSignatureError('The Mailgun timestamp is outside the replay window.', { toleranceSeconds });
   }
   if (signature.token.length < 16 || signature.token.length > 256) throw new InvalidSignatureError('The Mailgun token is malformed.');
-  const expected = createHmac('sha256', signingKey).update(signature.timestamp + signature.token).digest();
+  const expected = createHmac('sha256', signingKey)
+    .update(signature.timestamp + signature.token)
+    .digest();
   const given = /^[0-9a-f]{64}$/i.test(signature.signature) ? Buffer.from(signature.signature, 'hex') : undefined;
   if (!given || !timingSafeEqual(given, expected)) throw new InvalidSignatureError('The Mailgun signature does not match.');
 }
@@ -55,7 +57,12 @@ export function verifyMailgunSignature(signingKey: string, signature: MailgunSig
  * processed, is a replay (403). The same token with the same body, not yet processed, is
  * Mailgun retrying a delivery we failed, and goes through (its events are idempotent).
  */
-export async function claimMailgunToken(guards: ReplayGuardStore, signature: MailgunSignature, rawBody: string, toleranceSeconds = MAILGUN_TOLERANCE_SECONDS): Promise<() => Promise<void>> {
+export async function claimMailgunToken(
+  guards: ReplayGuardStore,
+  signature: MailgunSignature,
+  rawBody: string,
+  toleranceSeconds = MAILGUN_TOLERANCE_SECONDS,
+): Promise<() => Promise<void>> {
   const claim = await claimOnce(guards, {
     key: keys.mailgunToken(sha256Hex(signature.token)),
     bodySha256: sha256Hex(rawBody),

@@ -6,8 +6,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
  * the form posts to the same URL.
  */
 
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!);
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!);
 
 /** A purpose as people read it. */
 export function describePurpose(purpose: string): string {

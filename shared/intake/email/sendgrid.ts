@@ -24,9 +24,7 @@ export function sendgridPublicKey(configured: string): KeyObject {
   let key: KeyObject;
   try {
     const text = configured.trim();
-    key = text.startsWith('-----BEGIN')
-      ? createPublicKey(text)
-      : createPublicKey({ key: Buffer.from(text, 'base64'), format: 'der', type: 'spki' });
+    key = text.startsWith('-----BEGIN') ? createPublicKey(text) : createPublicKey({ key: Buffer.from(text, 'base64'), format: 'der', type: 'spki' });
   } catch (error) {
     throw new ConfigurationError('SENDGRID_WEBHOOK_PUBLIC_KEY is not a base64 SPKI (or PEM) public key.', {}, error);
   }
@@ -87,7 +85,13 @@ export function parseSendgridEvents(rawBody: string, groupTopics: ReadonlyMap<st
       const topic = groupTopics.get(group);
       if (type === 'group_resubscribe') {
         // Re-allowing mail is only safe for a group we know; an unknown one is left alone.
-        if (topic) read.push({ ...base, kind: 'opt-in', purpose: topic, evidence: { collectedBy: 'sendgrid', method: 'esp-group-resubscribe', reference: `asm_group_id ${group}` } });
+        if (topic)
+          read.push({
+            ...base,
+            kind: 'opt-in',
+            purpose: topic,
+            evidence: { collectedBy: 'sendgrid', method: 'esp-group-resubscribe', reference: `asm_group_id ${group}` },
+          });
         else logger.warn('sendgrid resubscribe to an unmapped group ignored', { asmGroupId: group });
         return;
       }

@@ -48,7 +48,7 @@ export function parseSnsMessage(rawBody: string, messageTypeHeader?: string): Sn
   const message = body as Json;
   for (const field of ['Type', 'MessageId', 'TopicArn', 'Message', 'Timestamp', 'SignatureVersion', 'Signature', 'SigningCertURL']) {
     if (typeof message[field] !== 'string') {
-      throw (field.startsWith('Sign') ? new InvalidSignatureError(`The SNS message has no ${field}.`) : new BadRequestError(`The SNS message has no ${field}.`));
+      throw field.startsWith('Sign') ? new InvalidSignatureError(`The SNS message has no ${field}.`) : new BadRequestError(`The SNS message has no ${field}.`);
     }
   }
   if (!Object.hasOwn(SIGNED_FIELDS, message.Type as string)) throw new BadRequestError(`Unknown SNS message type "${String(message.Type)}".`);

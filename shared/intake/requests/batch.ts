@@ -15,9 +15,7 @@ import { recordSignal, type RecordOutcome } from '../../record/record-signal.js'
 
 export const MAX_BATCH_ITEMS = 500;
 
-export const batchSchema = z
-  .object({ requests: z.array(z.unknown()).min(1).max(MAX_BATCH_ITEMS, `at most ${MAX_BATCH_ITEMS} requests per batch`) })
-  .strict();
+export const batchSchema = z.object({ requests: z.array(z.unknown()).min(1).max(MAX_BATCH_ITEMS, `at most ${MAX_BATCH_ITEMS} requests per batch`) }).strict();
 
 export interface ItemResult {
   index: number;
@@ -48,7 +46,11 @@ function failure(index: number, requestId: string | undefined, error: unknown): 
 /** Records one raw item; never throws. */
 export async function recordRequestItem(store: StoreContext, raw: unknown, index: number, context: BatchContext): Promise<ItemResult> {
   const parsed = requestSchema.safeParse(raw);
-  const requestId = parsed.success ? parsed.data.requestId : typeof (raw as { requestId?: unknown })?.requestId === 'string' ? (raw as { requestId: string }).requestId : undefined;
+  const requestId = parsed.success
+    ? parsed.data.requestId
+    : typeof (raw as { requestId?: unknown })?.requestId === 'string'
+      ? (raw as { requestId: string }).requestId
+      : undefined;
   if (!parsed.success) {
     return {
       index,

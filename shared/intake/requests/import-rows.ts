@@ -22,12 +22,34 @@
 export type Row = Record<string, string>;
 
 export const knownColumns = [
-  'requestid', 'kind', 'channels', 'purpose', 'scope', 'phone', 'email', 'externalid',
-  'postalline1', 'postalline2', 'postalcity', 'postalstate', 'postalcode', 'postalcountry',
-  'occurredat', 'receivedon', 'source', 'collectedby', 'method', 'reference', 'note',
+  'requestid',
+  'kind',
+  'channels',
+  'purpose',
+  'scope',
+  'phone',
+  'email',
+  'externalid',
+  'postalline1',
+  'postalline2',
+  'postalcity',
+  'postalstate',
+  'postalcode',
+  'postalcountry',
+  'occurredat',
+  'receivedon',
+  'source',
+  'collectedby',
+  'method',
+  'reference',
+  'note',
 ] as const;
 
-export const columnKey = (name: string) => name.trim().toLowerCase().replace(/[\s_-]+/g, '');
+export const columnKey = (name: string) =>
+  name
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, '');
 
 export interface RowContext {
   /** 1-based number of the data row (the header is row 0). */
@@ -46,16 +68,17 @@ export function requestFromRow(row: Row, context: RowContext): Record<string, un
     const value = row[name]?.trim();
     return value ? value : undefined;
   };
-  const postal = cell('postalline1') || cell('postalcity') || cell('postalcode')
-    ? {
-        line1: cell('postalline1'),
-        ...(cell('postalline2') ? { line2: cell('postalline2') } : {}),
-        city: cell('postalcity'),
-        ...(cell('postalstate') ? { state: cell('postalstate') } : {}),
-        postalCode: cell('postalcode'),
-        ...(cell('postalcountry') ? { country: cell('postalcountry') } : {}),
-      }
-    : undefined;
+  const postal =
+    cell('postalline1') || cell('postalcity') || cell('postalcode')
+      ? {
+          line1: cell('postalline1'),
+          ...(cell('postalline2') ? { line2: cell('postalline2') } : {}),
+          city: cell('postalcity'),
+          ...(cell('postalstate') ? { state: cell('postalstate') } : {}),
+          postalCode: cell('postalcode'),
+          ...(cell('postalcountry') ? { country: cell('postalcountry') } : {}),
+        }
+      : undefined;
   const evidence = {
     ...(cell('collectedby') ? { collectedBy: cell('collectedby'), method: cell('method') ?? 'import' } : cell('method') ? { method: cell('method') } : {}),
     ...(cell('reference') ? { reference: cell('reference') } : {}),

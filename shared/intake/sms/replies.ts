@@ -42,9 +42,7 @@ export interface Confirmation extends Reply {
  */
 export function confirmationFor(recorded: readonly RecordedMessage[], text: string | undefined): Confirmation | undefined {
   if (!text) return undefined;
-  const first = recorded.find(
-    ({ signal, outcome }) => signal.kind === 'opt-out' && outcome.statusChanges.some((change) => change.status === 'suppressed'),
-  );
+  const first = recorded.find(({ signal, outcome }) => signal.kind === 'opt-out' && outcome.statusChanges.some((change) => change.status === 'suppressed'));
   return first ? { text, message: first.message, address: first.signal.subject[0]?.value ?? first.message.from } : undefined;
 }
 
@@ -72,8 +70,7 @@ const join = (base: string, path: string) => `${base.replace(/\/+$/, '')}${path}
 
 /** GSM 03.38 default alphabet and its extension table: what a `text` SMS can carry unmangled. */
 const GSM_7 = new Set(
-  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà' +
-    '\f^{}\\[~]|€',
+  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà' + '\f^{}\\[~]|€',
 );
 
 export function isGsm7(text: string): boolean {
@@ -151,11 +148,7 @@ export function bandwidthReplyRequest(
  * (developers.sinch.com SMS API reference "Batches → Send"; regions us, eu, au, br, ca as in the
  * Sinch SDKs' SmsRegion). Numbers go back as Sinch reported them (MSISDNs without '+').
  */
-export function sinchReplyRequest(
-  reply: Reply,
-  credentials: { servicePlanId: string; apiToken: string },
-  base = sinchApiBase('us'),
-): OutboundRequest {
+export function sinchReplyRequest(reply: Reply, credentials: { servicePlanId: string; apiToken: string }, base = sinchApiBase('us')): OutboundRequest {
   return {
     method: 'POST',
     url: join(base, `/xms/v1/${encodeURIComponent(credentials.servicePlanId)}/batches`),
@@ -289,12 +282,7 @@ function usableBase(base: string | undefined): string | undefined {
  * Sends one confirmation through the provider's API. Never throws and never retries: the outcome
  * says what happened, for the caller to log. With a required secret missing nothing is sent.
  */
-export async function sendReply(
-  provider: ReplyApiProvider,
-  reply: Reply,
-  config: ReplyConfig,
-  fetchImpl: typeof fetch = fetch,
-): Promise<ReplyOutcome> {
+export async function sendReply(provider: ReplyApiProvider, reply: Reply, config: ReplyConfig, fetchImpl: typeof fetch = fetch): Promise<ReplyOutcome> {
   const api: ReplyApi = replyApis[provider];
   const missing = api.required.filter((name) => !config.secrets[name]);
   if (missing.length) return { outcome: 'unconfigured', missing };

@@ -1,6 +1,6 @@
 import { BadRequestError, ConfigurationError } from '../../../core/errors.js';
 import { verifyBasicAuth } from '../../../http/basic-auth.js';
-import { type InboundSms, type SmsProvider } from './types.js';
+import type { InboundSms, SmsProvider } from './types.js';
 import { acknowledgeOk } from '../../../http/webhook.js';
 
 /**

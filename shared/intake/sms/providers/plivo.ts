@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { BadRequestError, ConfigurationError, InvalidSignatureError } from '../../../core/errors.js';
 import { formParams } from '../../../http/request.js';
-import { type InboundSms, type SmsProvider } from './types.js';
+import type { InboundSms, SmsProvider } from './types.js';
 import { acknowledgeOk, escapeXml } from '../../../http/webhook.js';
 
 /**

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { BadRequestError, ConfigurationError, InvalidSignatureError } from '../../../core/errors.js';
 import { safeEqual, verifyBasicAuth } from '../../../http/basic-auth.js';
-import { type InboundSms, type SmsProvider } from './types.js';
+import type { InboundSms, SmsProvider } from './types.js';
 import { type WebhookRequest, acknowledgeOk } from '../../../http/webhook.js';
 
 /**
@@ -114,9 +114,7 @@ export const sinch: SmsProvider = {
     } else if (basic) {
       verifyBasicAuth(request, basic, 'Sinch');
     } else {
-      throw new ConfigurationError(
-        'Neither SINCH_WEBHOOK_SECRET nor both SINCH_USERNAME and SINCH_PASSWORD are configured, so Sinch callbacks are refused.',
-      );
+      throw new ConfigurationError('Neither SINCH_WEBHOOK_SECRET nor both SINCH_USERNAME and SINCH_PASSWORD are configured, so Sinch callbacks are refused.');
     }
     return parseSinchCallback(request.rawBody);
   },

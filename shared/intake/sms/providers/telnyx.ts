@@ -1,6 +1,6 @@
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { BadRequestError, ConfigurationError, InvalidSignatureError } from '../../../core/errors.js';
-import { type InboundSms, type SmsProvider } from './types.js';
+import type { InboundSms, SmsProvider } from './types.js';
 import { type WebhookRequest, acknowledgeOk } from '../../../http/webhook.js';
 
 /**

@@ -1,7 +1,7 @@
 import twilioWebhooks from 'twilio/lib/webhooks/webhooks.js';
 import { BadRequestError, ConfigurationError, InvalidSignatureError } from '../../../core/errors.js';
 import { formParams } from '../../../http/request.js';
-import { type InboundSms, type SmsProvider } from './types.js';
+import type { InboundSms, SmsProvider } from './types.js';
 import { escapeXml } from '../../../http/webhook.js';
 
 /**
@@ -51,11 +51,9 @@ export function parseTwilioInbound(params: TwilioRequest['params']): InboundSms 
   if (!from) throw new BadRequestError('From is missing.');
   if (!to) throw new BadRequestError('To is missing.');
   const optOutType = single(params, 'OptOutType')?.toUpperCase();
-  const providerIntent =
-    optOutType === 'STOP' ? 'opt-out' : optOutType === 'START' ? 'opt-in' : optOutType === 'HELP' ? 'help' : undefined;
+  const providerIntent = optOutType === 'STOP' ? 'opt-out' : optOutType === 'START' ? 'opt-in' : optOutType === 'HELP' ? 'help' : undefined;
   return { provider: 'twilio', messageId, from, to, text: single(params, 'Body') ?? '', providerIntent };
 }
-
 
 /** Twilio expects TwiML back: an empty Response sends nothing, a Message sends one reply. */
 export function twiml(reply?: string): string {

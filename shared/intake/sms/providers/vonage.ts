@@ -1,7 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { BadRequestError, ConfigurationError, InvalidSignatureError } from '../../../core/errors.js';
 import { formParams } from '../../../http/request.js';
-import { type InboundSms, type SmsProvider } from './types.js';
+import type { InboundSms, SmsProvider } from './types.js';
 import { type WebhookRequest, acknowledgeOk } from '../../../http/webhook.js';
 
 /**
@@ -28,9 +28,7 @@ export function vonageSignatureMethod(configured: string | undefined): VonageSig
   if (configured === undefined || configured.trim() === '') return 'md5hash';
   const name = configured.toLowerCase().replace(/[\s_-]/g, '');
   if (name === 'md5hash' || Object.hasOwn(HMAC_HASHES, name)) return name as VonageSignatureMethod;
-  throw new ConfigurationError(
-    `VONAGE_SIGNATURE_METHOD "${configured}" is not one of md5hash, md5hmac, sha1hmac, sha256hmac, sha512hmac.`,
-  );
+  throw new ConfigurationError(`VONAGE_SIGNATURE_METHOD "${configured}" is not one of md5hash, md5hmac, sha1hmac, sha256hmac, sha512hmac.`);
 }
 
 /** Compares in constant time; different lengths differ (the length of a hash is no secret). */
@@ -69,7 +67,10 @@ function signedString(params: VonageSmsParams): string {
 function expectedSignature(params: VonageSmsParams, secret: string, method: VonageSignatureMethod): string {
   const data = signedString(params);
   // md5hash is the secret appended before hashing (not an HMAC); Vonage still defaults to it.
-  if (method === 'md5hash') return createHash('md5').update(data + secret, 'utf8').digest('hex');
+  if (method === 'md5hash')
+    return createHash('md5')
+      .update(data + secret, 'utf8')
+      .digest('hex');
   return createHmac(HMAC_HASHES[method], secret).update(data, 'utf8').digest('hex');
 }
 
@@ -77,12 +78,7 @@ function expectedSignature(params: VonageSmsParams, secret: string, method: Vona
  * Checks `sig`, then that the signed `timestamp` is recent (the signature alone never expires).
  * Vonage writes the hex in either case (md5hash lower, HMACs upper), so case is ignored.
  */
-export function verifyVonageSmsSignature(
-  params: VonageSmsParams,
-  secret: string,
-  method: VonageSignatureMethod,
-  now: Date,
-): void {
+export function verifyVonageSmsSignature(params: VonageSmsParams, secret: string, method: VonageSignatureMethod, now: Date): void {
   const signature = params.sig;
   if (!signature) throw new InvalidSignatureError('The Vonage sig parameter is missing.');
   if (!same(signature.toLowerCase(), expectedSignature(params, secret, method))) {
@@ -232,9 +228,7 @@ export function parseVonageMessage(body: unknown): InboundSms[] {
   if (typeof messageId !== 'string' || !messageId) throw new BadRequestError('message_uuid is missing.');
   if (typeof from !== 'string' || !from) throw new BadRequestError('from is missing.');
   if (typeof to !== 'string' || !to) throw new BadRequestError('to is missing.');
-  return [
-    { provider: 'vonage', messageId, from, to, text: typeof text === 'string' ? text : '', occurredAt: isoTime(body.timestamp) },
-  ];
+  return [{ provider: 'vonage', messageId, from, to, text: typeof text === 'string' ? text : '', occurredAt: isoTime(body.timestamp) }];
 }
 
 /** The token of an `Authorization: Bearer …` header, or undefined for any other header. */
