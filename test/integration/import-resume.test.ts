@@ -112,5 +112,5 @@ describe('optout-hub import', () => {
     expect(restarted.stdout).toContain(`recorded 0`);
     expect(restarted.stdout).toContain(`already recorded ${ROWS - bad.size}`);
     expect(await suppressed()).toEqual(new Set([...expected]));
-  });
+  }, 120_000); // three runs of the CLI as separate processes, each starting Node and its AWS clients
 });
