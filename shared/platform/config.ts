@@ -288,6 +288,49 @@ export function localSystemEndpoints(): { dynamodb: string; sqs: string; http: s
   };
 }
 
+/** How long a call to the store (DynamoDB, SQS) may take before it counts as failed. */
+export interface StoreTimeouts {
+  /** Connecting to the endpoint: STORE_CONNECT_TIMEOUT_MS. */
+  connectionTimeoutMs: number;
+  /** From sending the request to the whole answer: STORE_REQUEST_TIMEOUT_MS. */
+  requestTimeoutMs: number;
+  /** Tries per call, the first included: STORE_MAX_ATTEMPTS. */
+  maxAttempts: number;
+}
+
+function wholeNumberFrom(name: string, fallback: number, min: number, max: number, unit: string): number {
+  const configured = process.env[name]?.trim();
+  if (!configured) return fallback;
+  const value = Number(configured);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigurationError(`${name} "${configured}" is not a whole number of ${unit} from ${min} to ${max}.`);
+  }
+  return value;
+}
+
+/**
+ * Timeouts and tries of every store call. Defaults (1 s to connect, 2 s per answer, 2 tries) keep
+ * a frozen store to about 6 s, inside a function's 10 s: the caller gets a 503 that providers
+ * retry instead of a request that hangs until the gateway gives up. A healthy DynamoDB or SQS
+ * call takes milliseconds, so the second try is for a dropped connection, not for patience.
+ */
+export function storeTimeouts(): StoreTimeouts {
+  return {
+    connectionTimeoutMs: wholeNumberFrom('STORE_CONNECT_TIMEOUT_MS', 1000, 1, 60_000, 'milliseconds'),
+    requestTimeoutMs: wholeNumberFrom('STORE_REQUEST_TIMEOUT_MS', 2000, 1, 600_000, 'milliseconds'),
+    maxAttempts: wholeNumberFrom('STORE_MAX_ATTEMPTS', 2, 1, 10, 'tries'),
+  };
+}
+
+/** AWS SDK client options applying storeTimeouts(): a timed-out request fails instead of only being logged. */
+export function storeClientOptions(): {
+  maxAttempts: number;
+  requestHandler: { connectionTimeout: number; requestTimeout: number; throwOnRequestTimeout: true };
+} {
+  const { connectionTimeoutMs, requestTimeoutMs, maxAttempts } = storeTimeouts();
+  return { maxAttempts, requestHandler: { connectionTimeout: connectionTimeoutMs, requestTimeout: requestTimeoutMs, throwOnRequestTimeout: true } };
+}
+
 /** A queue URL some deployment variable names (the CLI falls back to the queue's declared name). */
 export function queueUrlFrom(variable: string): string | undefined {
   return process.env[variable]?.trim() || undefined;

@@ -1,19 +1,21 @@
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { tableName } from '../platform/config.js';
+import { storeClientOptions, tableName } from '../platform/config.js';
 
 /**
  * AWS clients, created once per process. Endpoints follow the SDK's own variables
- * (AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SQS), which the local runtime sets.
+ * (AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SQS), which the local runtime sets. Every call
+ * is bounded (storeClientOptions: STORE_* timeouts and tries), so a store that stops answering
+ * becomes a quick DependencyError (503) rather than a request that hangs.
  */
-export const dynamodb = new DynamoDBClient({});
+export const dynamodb = new DynamoDBClient(storeClientOptions());
 export const documents = DynamoDBDocumentClient.from(dynamodb, {
   marshallOptions: { removeUndefinedValues: true },
 });
 // Send to the configured endpoint, not the host inside the queue URL: on AWS they agree, and
 // an emulator's queue URLs may name a host that does not resolve.
-export const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+export const sqs = new SQSClient({ ...storeClientOptions(), useQueueUrlAsEndpoint: false });
 
 export interface StoreContext {
   documents: DynamoDBDocumentClient;

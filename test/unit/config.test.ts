@@ -1,5 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { callSlaHours, channelSlas, holidayCalendar, localSystemEndpoints, smsKeywords } from '../../shared/platform/config.js';
+import {
+  callSlaHours,
+  channelSlas,
+  holidayCalendar,
+  localSystemEndpoints,
+  smsKeywords,
+  storeClientOptions,
+  storeTimeouts,
+} from '../../shared/platform/config.js';
 import { ConfigurationError } from '../../shared/core/errors.js';
 import { classify } from '../../shared/core/keywords.js';
 
@@ -15,6 +23,9 @@ const names = [
   'DYNAMODB_PORT',
   'SQS_PORT',
   'PORT',
+  'STORE_CONNECT_TIMEOUT_MS',
+  'STORE_REQUEST_TIMEOUT_MS',
+  'STORE_MAX_ATTEMPTS',
 ];
 
 afterEach(() => {
@@ -106,5 +117,23 @@ describe('localSystemEndpoints', () => {
   it('refuses a port that is not a port number', () => {
     process.env.SQS_PORT = 'sqs';
     expect(() => localSystemEndpoints()).toThrow(/SQS_PORT "sqs" is not a port number/);
+  });
+});
+
+describe('storeTimeouts', () => {
+  it('bounds every store call by default, and reads STORE_* when set', () => {
+    expect(storeTimeouts()).toEqual({ connectionTimeoutMs: 1000, requestTimeoutMs: 2000, maxAttempts: 2 });
+    process.env.STORE_CONNECT_TIMEOUT_MS = '500';
+    process.env.STORE_REQUEST_TIMEOUT_MS = '3000';
+    process.env.STORE_MAX_ATTEMPTS = '3';
+    expect(storeClientOptions()).toEqual({ maxAttempts: 3, requestHandler: { connectionTimeout: 500, requestTimeout: 3000, throwOnRequestTimeout: true } });
+  });
+
+  it('refuses a timeout of zero (no timeout at all) and values that are not whole numbers', () => {
+    process.env.STORE_REQUEST_TIMEOUT_MS = '0';
+    expect(() => storeTimeouts()).toThrow(ConfigurationError);
+    process.env.STORE_REQUEST_TIMEOUT_MS = '2000';
+    process.env.STORE_MAX_ATTEMPTS = '1.5';
+    expect(() => storeTimeouts()).toThrow(/STORE_MAX_ATTEMPTS "1.5"/);
   });
 });
