@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { lambdaContext } from '../../infra/local/lambda-context.js';
 import { createEmailInboundHandler } from '../../functions/email-inbound.js';
 import { claimMailgunToken, MAILGUN_TOLERANCE_SECONDS } from '../../shared/intake/email/mailgun.js';
+import { HttpsStatusError } from '../../shared/intake/email/ses.js';
 import { sha256Hex } from '../../shared/intake/email/unsubscribe.js';
 import { keys } from '../../shared/store/keys.js';
 import { findPerson } from '../../shared/store/people.js';
@@ -26,6 +27,7 @@ let pems: { private: string; cert: string };
 const httpsGet = vi.fn(async (url: string): Promise<string> => {
   if (url === CERT_URL) return pems.cert;
   if (url.startsWith('https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription')) return '<ConfirmSubscriptionResponse/>';
+  if (url.startsWith('https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-')) throw new HttpsStatusError(404, 'GET sns answered 404.');
   throw new Error(`no network in tests: ${url}`);
 });
 let handler: ReturnType<typeof createEmailInboundHandler>;
@@ -303,6 +305,32 @@ describe('SES via SNS', () => {
     expect(
       (await post('ses', snsBody(notification(complaint(address), 'arn:aws:sns:eu-west-1:123456789012:someone-else')), headers('Notification'))).statusCode,
     ).toBe(403);
+    expect(await getSuppression(stack.store, 'email', address)).toBeUndefined();
+  });
+
+  it('refuses a forged topic or certificate URL with a 403 before fetching anything', async () => {
+    httpsGet.mockClear();
+    const address = email();
+    const forgedTopic = snsBody(notification(complaint(address), 'arn:aws:sns:eu-west-1:999999999999:forged'));
+    expect((await post('ses', forgedTopic, headers('Notification'))).statusCode).toBe(403);
+    const elsewhere = JSON.stringify({
+      ...JSON.parse(snsBody(notification(complaint(address)))),
+      SigningCertURL: 'https://sns.eu-west-1.amazonaws.com/any/thing.pem',
+    });
+    for (let i = 0; i < 2; i++) expect((await post('ses', elsewhere, headers('Notification'))).statusCode).toBe(403);
+    expect(httpsGet).not.toHaveBeenCalled();
+    expect(await getSuppression(stack.store, 'email', address)).toBeUndefined();
+  });
+
+  it('answers 403, fetching once, for a certificate SNS does not have', async () => {
+    httpsGet.mockClear();
+    const address = email();
+    const missing = JSON.stringify({
+      ...JSON.parse(snsBody(notification(complaint(address)))),
+      SigningCertURL: 'https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-badc0ffee.pem',
+    });
+    for (let i = 0; i < 3; i++) expect((await post('ses', missing, headers('Notification'))).statusCode).toBe(403);
+    expect(httpsGet).toHaveBeenCalledTimes(1);
     expect(await getSuppression(stack.store, 'email', address)).toBeUndefined();
   });
 });

@@ -5,7 +5,14 @@ import { BadRequestError, ConfigurationError, DependencyError, InvalidSignatureE
 import { verifyMailgunSignature, parseMailgunEvent } from '../../shared/intake/email/mailgun.js';
 import { parsePostmarkEvent, postmark } from '../../shared/intake/email/postmark.js';
 import { parseSendgridEvents, sendgridPublicKey, verifySendgridSignature } from '../../shared/intake/email/sendgrid.js';
-import { clearSnsCertificateCache, parseSesNotification, parseSnsMessage, verifySnsMessage, type SnsMessage } from '../../shared/intake/email/ses.js';
+import {
+  clearSnsCertificateCache,
+  HttpsStatusError,
+  parseSesNotification,
+  parseSnsMessage,
+  verifySnsMessage,
+  type SnsMessage,
+} from '../../shared/intake/email/ses.js';
 import type { EmailWebhookContext } from '../../shared/intake/email/events.js';
 import type { WebhookRequest } from '../../shared/http/webhook.js';
 
@@ -188,7 +195,7 @@ describe('Postmark', () => {
 
 describe('SES via SNS', () => {
   const TOPIC = 'arn:aws:sns:us-west-2:123456789012:ses-events';
-  const CERT_URL = 'https://sns.us-west-2.amazonaws.com/SimpleNotificationService-test.pem';
+  const CERT_URL = 'https://sns.us-west-2.amazonaws.com/SimpleNotificationService-9c6465fa7f48f5cacd23014631ec1136.pem';
   const NOW = new Date();
   let pems: { private: string; cert: string };
 
@@ -271,6 +278,11 @@ describe('SES via SNS', () => {
       'https://sns.us-west-2.amazonaws.com:8443/cert.pem',
       'https://user@sns.us-west-2.amazonaws.com/cert.pem',
       'https://sns.us-west-2.amazonaws.com/cert.txt',
+      // The right host, but not where SNS publishes its certificates.
+      'https://sns.us-west-2.amazonaws.com/cert.pem',
+      'https://sns.us-west-2.amazonaws.com/SimpleNotificationService-XYZ.pem',
+      'https://sns.us-west-2.amazonaws.com/uploads/SimpleNotificationService-0a1b.pem',
+      'https://sns.us-west-2.amazonaws.com/SimpleNotificationService-0a1b.pem?x=1',
     ]) {
       await expect(verifySnsMessage({ ...signMessage(notification(), '2'), SigningCertURL: url }, [TOPIC], NOW, httpsGet), url).rejects.toThrow(
         InvalidSignatureError,
@@ -280,6 +292,56 @@ describe('SES via SNS', () => {
     await expect(verifySnsMessage(signMessage(notification(), '2'), [TOPIC], NOW, async () => Promise.reject(new Error('down')))).rejects.toThrow(
       DependencyError,
     );
+  });
+
+  it('refuses a forged topic or a malformed message with no fetch at all', async () => {
+    clearSnsCertificateCache();
+    const httpsGet = vi.fn(async () => pems.cert);
+    const good = signMessage(notification(), '2');
+    await expect(
+      verifySnsMessage(signMessage(notification({ TopicArn: 'arn:aws:sns:us-west-2:999999999999:forged' }), '2'), [TOPIC], NOW, httpsGet),
+    ).rejects.toThrow(InvalidSignatureError);
+    await expect(verifySnsMessage({ ...good, Signature: 'not base64!' }, [TOPIC], NOW, httpsGet)).rejects.toThrow(InvalidSignatureError);
+    await expect(verifySnsMessage({ ...good, Signature: 'c2hvcnQ=' }, [TOPIC], NOW, httpsGet)).rejects.toThrow(InvalidSignatureError);
+    await expect(verifySnsMessage({ ...good, Timestamp: 'yesterday' }, [TOPIC], NOW, httpsGet)).rejects.toThrow(BadRequestError);
+    const confirmation = signMessage({ ...notification(), Type: 'SubscriptionConfirmation', Token: 't', SubscribeURL: 'https://evil.example/confirm' }, '2');
+    await expect(verifySnsMessage(confirmation, [TOPIC], NOW, httpsGet)).rejects.toThrow(InvalidSignatureError);
+    expect(httpsGet).not.toHaveBeenCalled();
+  });
+
+  it('answers 403 when SNS has no such certificate, and asks SNS once per URL', async () => {
+    clearSnsCertificateCache();
+    const absent = 'https://sns.us-west-2.amazonaws.com/SimpleNotificationService-deadbeef.pem';
+    const httpsGet = vi.fn(async (url: string) => Promise.reject(new HttpsStatusError(404, `GET ${new URL(url).host} answered 404.`)));
+    const forged = { ...signMessage(notification(), '2'), SigningCertURL: absent };
+    for (let i = 0; i < 3; i++) {
+      const failure = await verifySnsMessage(forged, [TOPIC], NOW, httpsGet).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(InvalidSignatureError);
+      expect((failure as InvalidSignatureError).status).toBe(403);
+    }
+    expect(httpsGet).toHaveBeenCalledTimes(1);
+  });
+
+  it('answers 403 when the URL serves something other than a certificate, once per URL', async () => {
+    clearSnsCertificateCache();
+    const httpsGet = vi.fn(async () => '<html>not a certificate</html>');
+    const message = signMessage(notification(), '2');
+    await expect(verifySnsMessage(message, [TOPIC], NOW, httpsGet)).rejects.toThrow(InvalidSignatureError);
+    await expect(verifySnsMessage(message, [TOPIC], NOW, httpsGet)).rejects.toThrow(InvalidSignatureError);
+    expect(httpsGet).toHaveBeenCalledTimes(1);
+  });
+
+  it('answers 503 while SNS cannot be reached, asking again only after a minute, then verifies', async () => {
+    clearSnsCertificateCache();
+    let reachable = false;
+    const httpsGet = vi.fn(async () => (reachable ? pems.cert : Promise.reject(new HttpsStatusError(503, 'GET sns answered 503.'))));
+    const message = signMessage(notification(), '2');
+    await expect(verifySnsMessage(message, [TOPIC], NOW, httpsGet)).rejects.toThrow(DependencyError);
+    reachable = true;
+    await expect(verifySnsMessage(message, [TOPIC], NOW, httpsGet)).rejects.toThrow(DependencyError);
+    expect(httpsGet).toHaveBeenCalledTimes(1);
+    await expect(verifySnsMessage(message, [TOPIC], new Date(NOW.getTime() + 61_000), httpsGet)).resolves.toBe('us-west-2');
+    expect(httpsGet).toHaveBeenCalledTimes(2);
   });
 
   it('reads the text/plain JSON envelope and checks its type header', () => {

@@ -8,8 +8,10 @@ import { eventIdPart, providerEmail, providerTime, type EmailEvent, type EmailPr
  * Amazon SES notifications delivered by an SNS HTTPS subscription. The SNS message signature is
  * verified as AWS documents it: the canonical string of the message's fields, SHA1withRSA
  * (SignatureVersion 1) or SHA256withRSA (2), with the certificate at SigningCertURL — fetched
- * only over HTTPS from sns.<region>.amazonaws.com, the region of the topic, and cached. Only
- * topics on SES_SNS_TOPIC_ARNS are accepted. SNS posts the JSON as text/plain.
+ * only over HTTPS from https://sns.<region>.amazonaws.com/SimpleNotificationService-<hex>.pem,
+ * the region of the topic, and cached (as are failures). Only topics on SES_SNS_TOPIC_ARNS are
+ * accepted, and that and the message's shape are checked before any fetch. SNS posts the JSON
+ * as text/plain.
  */
 
 type Json = Record<string, unknown>;
@@ -64,7 +66,7 @@ export function snsStringToSign(message: SnsMessage): string {
     .join('');
 }
 
-/** An SNS URL we may call: HTTPS, no port or credentials, on sns.<region>.amazonaws.com of the topic's region. */
+/** An SNS URL we may call: HTTPS, no port or credentials, on sns.<region>.amazonaws.com(.cn) of the topic's region. */
 export function assertSnsUrl(raw: string, region: string, what: string): URL {
   let url: URL;
   try {
@@ -79,45 +81,111 @@ export function assertSnsUrl(raw: string, region: string, what: string): URL {
   return url;
 }
 
+// SNS publishes its signing certificates at exactly this path; anything else on the host is not one.
+const CERTIFICATE_PATH = /^\/SimpleNotificationService-[0-9a-f]{1,64}\.pem$/;
+
+/** The SigningCertURL, if it is one SNS could have written: the topic region's host, the certificate path, no query. */
+export function assertSigningCertUrl(raw: string, region: string): URL {
+  const url = assertSnsUrl(raw, region, 'SigningCertURL');
+  if (!CERTIFICATE_PATH.test(url.pathname) || url.search !== '' || url.hash !== '') {
+    throw new InvalidSignatureError('The SNS SigningCertURL is not an SNS signing certificate (/SimpleNotificationService-<hex>.pem).');
+  }
+  return url;
+}
+
+/** A GET answered with an HTTP error status: the resource is not there (4xx) or the server failed (5xx). */
+export class HttpsStatusError extends Error {
+  override name = 'HttpsStatusError';
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 const certificates = new Map<string, X509Certificate>();
 const MAX_CACHED_CERTIFICATES = 32;
 
-async function signingCertificate(url: URL, httpsGet: HttpsGet): Promise<X509Certificate> {
+/**
+ * Certificate URLs that did not give a certificate, so a flood of forged messages costs one
+ * fetch per URL, not one per message. An answer that no certificate is there is remembered for
+ * an hour (403); a failure to reach SNS for a minute (503, so SNS retries a genuine message).
+ */
+const failures = new Map<string, { until: number; error: () => Error }>();
+const MAX_CACHED_FAILURES = 256;
+const ABSENT_FOR_MS = 3_600_000;
+const UNREACHABLE_FOR_MS = 60_000;
+
+function remember<V>(cache: Map<string, V>, max: number, key: string, value: V): void {
+  cache.delete(key);
+  if (cache.size >= max) cache.delete(cache.keys().next().value!);
+  cache.set(key, value);
+}
+
+async function signingCertificate(url: URL, httpsGet: HttpsGet, now: Date): Promise<X509Certificate> {
   const cached = certificates.get(url.href);
   if (cached) return cached;
-  if (!url.pathname.endsWith('.pem')) throw new InvalidSignatureError('The SNS SigningCertURL is not a .pem certificate.');
+  const failed = failures.get(url.href);
+  if (failed && failed.until > now.getTime()) throw failed.error();
   let pem: string;
   try {
     pem = await httpsGet(url.href);
   } catch (error) {
-    throw new DependencyError('The SNS signing certificate could not be fetched.', {}, error);
+    // SNS answering that there is no such certificate means the message was not signed by SNS.
+    const absent = error instanceof HttpsStatusError && error.status >= 400 && error.status < 500;
+    const refusal = absent
+      ? () => new InvalidSignatureError('The SNS SigningCertURL names no SNS certificate.')
+      : () => new DependencyError('The SNS signing certificate could not be fetched.', {}, error);
+    remember(failures, MAX_CACHED_FAILURES, url.href, { until: now.getTime() + (absent ? ABSENT_FOR_MS : UNREACHABLE_FOR_MS), error: refusal });
+    throw refusal();
   }
   let certificate: X509Certificate;
   try {
     certificate = new X509Certificate(pem);
   } catch {
-    throw new InvalidSignatureError('The SNS SigningCertURL did not return a certificate.');
+    const refusal = () => new InvalidSignatureError('The SNS SigningCertURL did not return a certificate.');
+    remember(failures, MAX_CACHED_FAILURES, url.href, { until: now.getTime() + ABSENT_FOR_MS, error: refusal });
+    throw refusal();
   }
-  if (certificates.size >= MAX_CACHED_CERTIFICATES) certificates.delete(certificates.keys().next().value!);
-  certificates.set(url.href, certificate);
+  failures.delete(url.href);
+  remember(certificates, MAX_CACHED_CERTIFICATES, url.href, certificate);
   return certificate;
 }
 
 /** For tests that serve different certificates at one URL. */
 export function clearSnsCertificateCache(): void {
   certificates.clear();
+  failures.clear();
 }
 
-/** Verifies topic, certificate origin and signature; returns the topic's region. */
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+/**
+ * Verifies topic, message shape, certificate origin and signature; returns the topic's region.
+ * Everything that can be checked without the network is checked first, so a forged message is
+ * refused (403 or 400) without a single fetch.
+ */
 export async function verifySnsMessage(message: SnsMessage, allowedTopics: readonly string[], now: Date, httpsGet: HttpsGet): Promise<string> {
   if (allowedTopics.length === 0) throw new ConfigurationError('SES_SNS_TOPIC_ARNS lists no topics, so SNS messages are refused.');
-  // Before any network call: a message from a topic we did not subscribe to is refused outright.
+  // A message from a topic we did not subscribe to is refused outright.
   if (!allowedTopics.includes(message.TopicArn)) throw new InvalidSignatureError('The SNS TopicArn is not on SES_SNS_TOPIC_ARNS.');
   const region = TOPIC_ARN.exec(message.TopicArn)?.[1];
   if (!region) throw new BadRequestError('The SNS TopicArn is not a topic ARN.');
   const algorithm = message.SignatureVersion === '1' ? 'sha1' : message.SignatureVersion === '2' ? 'sha256' : undefined;
   if (!algorithm) throw new InvalidSignatureError(`SNS SignatureVersion "${message.SignatureVersion}" is not 1 or 2.`);
-  const certificate = await signingCertificate(assertSnsUrl(message.SigningCertURL, region, 'SigningCertURL'), httpsGet);
+  // An RSA signature of 1024 to 8192 bits, in base64.
+  if (!BASE64.test(message.Signature) || message.Signature.length < 172 || message.Signature.length > 1368) {
+    throw new InvalidSignatureError('The SNS Signature is not an RSA signature in base64.');
+  }
+  if (message.MessageId === '' || message.MessageId.length > 100) throw new BadRequestError('The SNS MessageId is not a message id.');
+  if (Number.isNaN(Date.parse(message.Timestamp))) throw new BadRequestError('The SNS Timestamp is not a time.');
+  if (message.Type !== 'Notification') {
+    if (!message.Token) throw new BadRequestError(`The ${message.Type} has no Token.`);
+    if (!message.SubscribeURL) throw new BadRequestError(`The ${message.Type} has no SubscribeURL.`);
+    assertSnsUrl(message.SubscribeURL, region, 'SubscribeURL');
+  }
+  const certificate = await signingCertificate(assertSigningCertUrl(message.SigningCertURL, region), httpsGet, now);
   if (now < new Date(certificate.validFrom) || now > new Date(certificate.validTo)) {
     throw new InvalidSignatureError('The SNS signing certificate is not valid now.');
   }
@@ -186,7 +254,7 @@ export function parseSesNotification(snsMessageId: string, messageText: string):
 /** GETs an https URL, refusing redirects, with a time limit. */
 export const fetchHttps: HttpsGet = async (url) => {
   const response = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(5000) });
-  if (!response.ok) throw new Error(`GET ${new URL(url).host} answered ${response.status}.`);
+  if (!response.ok) throw new HttpsStatusError(response.status, `GET ${new URL(url).host} answered ${response.status}.`);
   const text = await response.text();
   if (text.length > 64 * 1024) throw new Error('The response is larger than expected.');
   return text;
@@ -196,10 +264,11 @@ export const ses: EmailProvider = {
   secrets: [],
   async read(request, _secrets, context) {
     const message = parseSnsMessage(request.rawBody, request.headers['x-amz-sns-message-type']);
+    // Read before verifying, so a notification that could never be recorded costs no certificate fetch.
+    const events = message.Type === 'Notification' ? parseSesNotification(message.MessageId, message.Message) : [];
     const region = await verifySnsMessage(message, sesSnsTopicArns(), context.now, context.httpsGet);
     if (message.Type === 'SubscriptionConfirmation') {
-      if (!message.SubscribeURL) throw new BadRequestError('The SubscriptionConfirmation has no SubscribeURL.');
-      const subscribe = assertSnsUrl(message.SubscribeURL, region, 'SubscribeURL');
+      const subscribe = assertSnsUrl(message.SubscribeURL!, region, 'SubscribeURL');
       try {
         await context.httpsGet(subscribe.href);
       } catch (error) {
@@ -212,6 +281,6 @@ export const ses: EmailProvider = {
       logger.warn('sns subscription ended', { topicArn: message.TopicArn });
       return { events: [] };
     }
-    return { events: parseSesNotification(message.MessageId, message.Message) };
+    return { events };
   },
 };
