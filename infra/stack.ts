@@ -132,15 +132,45 @@ export class OptoutHubStack extends Stack {
     this.createReconcileAlarms(this.alarmTopic);
 
     new CfnOutput(this, 'ApiUrl', { value: this.apiStage.url, description: 'Base URL of the HTTP API' });
-    for (const channel of channels) {
-      new CfnOutput(this, `${pascal(channelQueues[channel].name)}QueueUrl`, {
-        value: this.channelQueues[channel].queue.queueUrl,
-        description: `Queue every ${channel} integration consumes suppression changes from`,
-      });
-    }
     new CfnOutput(this, 'ConfigSecretArn', {
       value: this.configSecret.secretArn,
       description: 'Secret holding TWILIO_AUTH_TOKEN and API_KEYS; set real values after the first deploy',
+    });
+    this.createOperatorOutputs();
+  }
+
+  /**
+   * What the operator CLI reads from its environment, one output per variable (the key is the
+   * variable in PascalCase: SUPPRESSIONS_SMS_QUEUE_URL is SuppressionsSmsQueueUrl), and all of
+   * them as one `NAME=value …` line (CliEnvironment) that a shell can export: physical names
+   * are generated on AWS, so the CLI cannot find the resources any other way.
+   */
+  private createOperatorOutputs(): void {
+    const variables: [env: string, value: string, description: string][] = [
+      ...entries<TableKey, TableDeclaration>(tables).map(([key, declaration]): [string, string, string] => [
+        declaration.env,
+        this.tables[key].tableName,
+        `The ${declaration.name} table`,
+      ]),
+      ...channels.flatMap((channel): [string, string, string][] => [
+        [channelQueues[channel].env, this.channelQueues[channel].queue.queueUrl, `Queue every ${channel} integration consumes suppression changes from`],
+        [channelQueues[channel].dlqEnv, this.channelQueues[channel].deadLetterQueue.queueUrl, `Dead-letter queue of the ${channel} queue`],
+      ]),
+      [fanoutFailureQueue.env, this.fanoutFailureQueue.queueUrl, 'Where fan-out puts stream records it could not deliver'],
+      ...entries<BucketKey, { name: string; env: string }>(buckets).map(([key, declaration]): [string, string, string] => [
+        declaration.env,
+        this.buckets[key].bucketName,
+        `The ${declaration.name} bucket`,
+      ]),
+    ];
+    for (const [env, value, description] of variables) {
+      // The construct id must differ from the resource's own (PreferencesTable is the table); the output's key need not.
+      const key = pascal(env.toLowerCase());
+      new CfnOutput(this, `${key}Output`, { value, description: `${env}: ${description}` }).overrideLogicalId(key);
+    }
+    new CfnOutput(this, 'CliEnvironment', {
+      value: [`AWS_REGION=${this.region}`, ...variables.map(([env, value]) => `${env}=${value}`)].join(' '),
+      description: 'The operator CLI environment: export $(…this value…)',
     });
   }
 

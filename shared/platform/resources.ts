@@ -75,6 +75,8 @@ export type TableKey = keyof typeof tables;
 export interface QueueDeclaration {
   name: string;
   env: string;
+  /** Environment variable naming the queue's dead-letter queue (read by the operator CLI). */
+  dlqEnv: string;
   /** Messages received this many times without being deleted move to the queue's DLQ. */
   maxReceiveCount: number;
 }
@@ -86,6 +88,7 @@ export const channelQueues: Record<Channel, QueueDeclaration> = Object.fromEntri
     {
       name: `suppressions-${channel}`,
       env: `SUPPRESSIONS_${channel.toUpperCase()}_QUEUE_URL`,
+      dlqEnv: `SUPPRESSIONS_${channel.toUpperCase()}_DLQ_URL`,
       maxReceiveCount: 5,
     },
   ]),

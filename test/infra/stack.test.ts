@@ -481,6 +481,47 @@ describe('alarms', () => {
 });
 
 describe('outputs', () => {
+  /** The output a variable is exported as: its name in PascalCase (SUPPRESSIONS_SMS_QUEUE_URL → SuppressionsSmsQueueUrl). */
+  const outputKey = (env: string) =>
+    env
+      .toLowerCase()
+      .split('_')
+      .map((part) => part[0]!.toUpperCase() + part.slice(1))
+      .join('');
+  /** Every variable the operator CLI reads, with the logical id of the resource it must name. */
+  const cliVariables = (): [string, string][] => {
+    const failureQueueId = target(resources('AWS::Lambda::EventSourceMapping')[0]![1].Properties.DestinationConfig.OnFailure.Destination)!;
+    return [
+      ...(Object.keys(tables) as TableKey[]).map((key): [string, string] => [tables[key].env, tableId(key)]),
+      ...channels.flatMap((channel): [string, string][] => [
+        [channelQueues[channel].env, queueId(channel)],
+        [channelQueues[channel].dlqEnv, deadLetterQueueId(channel)],
+      ]),
+      [fanoutFailureQueue.env, failureQueueId],
+      [buckets.snapshots.env, target(environmentOf('reconcile')[buckets.snapshots.env])!],
+    ];
+  };
+
+  it('exports every table, queue, dead-letter queue and bucket the CLI reads, named after its variable', () => {
+    for (const [env, id] of cliVariables()) {
+      template.hasOutput(outputKey(env), Match.objectLike({ Value: { Ref: id }, Description: Match.stringLikeRegexp(`^${env}: `) }));
+    }
+  });
+
+  it('puts them all, with the region, on one line a shell can export (CliEnvironment)', () => {
+    const output = template.findOutputs('CliEnvironment').CliEnvironment;
+    expect(output).toMatchObject({ Value: { 'Fn::Join': ['', expect.any(Array)] } });
+    const parts = output!.Value['Fn::Join'][1] as unknown[];
+    const line = parts.map((part) => (typeof part === 'string' ? part : `{${target(part)}}`)).join('');
+    const pairs = line.split(' ');
+    expect(pairs[0]).toBe('AWS_REGION={AWS::Region}');
+    expect(pairs.slice(1).sort()).toEqual(
+      cliVariables()
+        .map(([env, id]) => `${env}={${id}}`)
+        .sort(),
+    );
+  });
+
   it('exports the API URL, every channel queue URL and the config secret ARN', () => {
     const outputs = Object.values(template.findOutputs('*')).map((output) => target(output.Value) ?? JSON.stringify(output.Value));
     for (const channel of channels) expect(outputs).toContain(queueId(channel));
