@@ -17,9 +17,13 @@ const [name, ...args] = process.argv.slice(2);
 let code = 0;
 if (!name || name === 'help' || name === '--help' || name === '-h') {
   const topic = name === 'help' ? args[0] : undefined;
-  const command = topic ? commands[topic] : undefined;
-  console.log(command ? `${command.summary}\n\n${command.usage}` : help());
-  code = topic && !command ? 2 : 0;
+  const command = topic && Object.hasOwn(commands, topic) ? commands[topic] : undefined;
+  if (topic && !command) {
+    console.error(`Unknown command "${topic}".\n\n${help()}`);
+    code = 2;
+  } else {
+    console.log(command ? `${command.summary}\n\n${command.usage}` : help());
+  }
 } else if (!Object.hasOwn(commands, name)) {
   console.error(`Unknown command "${name}".\n\n${help()}`);
   code = 2;

@@ -1,5 +1,5 @@
 import { UsageError, asUsageError, parseOptions, type Command } from '../command.js';
-import { useLocalSystemUnlessConfigured } from '../environment.js';
+import { assertStoreAnswers, useLocalSystemUnlessConfigured } from '../environment.js';
 
 /**
  * `optout-hub api-keys create|list|revoke`: issues keys into the api-keys table. The key is
@@ -13,6 +13,7 @@ async function keyStore() {
   if (where === 'local') process.env[tables.apiKeys.env] ??= tables.apiKeys.name;
   const { apiKeysTable } = await import('../../shared/platform/config.js');
   if (!apiKeysTable()) throw new Error(`${tables.apiKeys.env} is not set: name the api-keys table of the stack.`);
+  await assertStoreAnswers(where, 'apiKeys');
   const [store, { apiKeyStoreFromEnvironment }] = await Promise.all([import('../../shared/store/api-keys.js'), import('../../shared/http/authenticate.js')]);
   return { ...store, store: apiKeyStoreFromEnvironment()! };
 }

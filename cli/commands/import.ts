@@ -6,7 +6,8 @@ import { createReadStream, existsSync } from 'node:fs';
 import { open, readFile, rename, truncate, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UsageError, parseOptions, type Command } from '../command.js';
-import { useLocalSystemUnlessConfigured } from '../environment.js';
+import { assertCsvFile, csvHeader } from '../csv-file.js';
+import { assertStoreAnswers, useLocalSystemUnlessConfigured } from '../environment.js';
 
 /**
  * `optout-hub import FILE.csv`: streams a CSV of requests (columns: shared/intake/requests/import-rows.ts,
@@ -83,13 +84,19 @@ async function writeCheckpoint(file: string, checkpoint: Checkpoint): Promise<vo
 }
 
 export async function runImport(options: ImportOptions): Promise<ImportSummary> {
-  if (!existsSync(options.file)) throw new UsageError(`${options.file} does not exist.`);
-  // Environment first: the store's clients read their endpoint when created.
-  useLocalSystemUnlessConfigured();
-  const [{ defaultPhoneRegion }, { recordRequestBatch }, { columnKey, knownColumns, requestFromRow }, { storeFromEnvironment }] = await Promise.all([
+  assertCsvFile(options.file);
+  const { columnKey, knownColumns, missingColumns, requestFromRow } = await import('../../shared/intake/requests/import-rows.js');
+  // The file's own mistakes first: a header that cannot give a single request fails before any row.
+  const header = csvHeader(options.file);
+  const missing = missingColumns(header);
+  if (missing.length) {
+    throw new UsageError(`${options.file} lacks required columns: ${missing.join('; ')} (its header: ${header.join(', ') || 'empty'}).`);
+  }
+  // Environment next: the store's clients read their endpoint when created.
+  await assertStoreAnswers(useLocalSystemUnlessConfigured());
+  const [{ defaultPhoneRegion }, { recordRequestBatch }, { storeFromEnvironment }] = await Promise.all([
     import('../../shared/platform/config.js'),
     import('../../shared/intake/requests/batch.js'),
-    import('../../shared/intake/requests/import-rows.js'),
     import('../../shared/store/clients.js'),
   ]);
   const store = storeFromEnvironment();
@@ -132,9 +139,13 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
   }
   if (resumedFrom > 0) options.log(`Resuming ${options.file} after row ${resumedFrom}.`);
 
-  // The error report holds exactly the rows before the checkpoint: anything later is redone.
+  // The error report holds exactly the rows before the checkpoint: anything later is redone. Each
+  // refused row is written as it was, with its row number and error after it, so the report can
+  // be corrected and imported again (those two columns are ignored as unknown on the way back in).
+  const taken = new Set(header.map(columnKey));
+  const reportColumns = ['row', 'error'].map((name) => (taken.has(name) ? `import_${name}` : name));
   if (!existsSync(errorsPath(options.file)) || checkpoint.errorsBytes === 0) {
-    await writeFile(errorsPath(options.file), stringify([['row', 'request_id', 'status', 'error']]));
+    await writeFile(errorsPath(options.file), stringify([[...header, ...reportColumns]]));
     checkpoint.errorsBytes = (await readFile(errorsPath(options.file))).length;
   } else {
     await truncate(errorsPath(options.file), checkpoint.errorsBytes);
@@ -151,7 +162,7 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
   bar?.start(Math.max(0, digest.lines - 1), resumedFrom, { rate: '0' });
 
   let row = 0;
-  let batch: { row: number; raw: unknown }[] = [];
+  let batch: { row: number; cells: string[]; raw: unknown }[] = [];
   let stopped: Error | undefined;
 
   const flush = async () => {
@@ -190,7 +201,8 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
         ]
           .filter(Boolean)
           .join(' ');
-        lines.push([String(batch[i]!.row), result.requestId ?? '', String(result.status), detail]);
+        const { row, cells } = batch[i]!;
+        lines.push([...header.map((_, column) => cells[column] ?? ''), String(row), `${result.status}: ${detail}`]);
       }
     });
     if (lines.length) {
@@ -212,14 +224,11 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  let unknownColumns: string[] = [];
+  const keys = header.map(columnKey);
+  const unknownColumns = header.filter((_, i) => !(knownColumns as readonly string[]).includes(keys[i]!));
+  // Rows as arrays, so the error report can repeat a refused row exactly as it was written.
   const parser = createReadStream(options.file).pipe(
     parse({
-      columns: (header: string[]) => {
-        const keys = header.map(columnKey);
-        unknownColumns = header.filter((_, i) => !(knownColumns as readonly string[]).includes(keys[i]!));
-        return keys;
-      },
       bom: true,
       skip_empty_lines: true,
       relax_column_count: true,
@@ -227,11 +236,18 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
     }),
   );
   try {
-    for await (const record of parser as AsyncIterable<Record<string, string>>) {
-      if (row === 0 && unknownColumns.length) options.log(`Ignoring unknown columns: ${unknownColumns.join(', ')}.`);
+    let headerRead = false;
+    for await (const cells of parser as AsyncIterable<string[]>) {
+      if (!headerRead) {
+        headerRead = true;
+        if (unknownColumns.length) options.log(`Ignoring unknown columns: ${unknownColumns.join(', ')}.`);
+        continue;
+      }
       row++;
       if (row <= resumedFrom) continue;
-      batch.push({ row, raw: requestFromRow(record, { row, fileId, defaultSource: options.source }) });
+      // As csv-parse's columns option did: the last of two columns with one name wins.
+      const record = Object.fromEntries(keys.map((key, column) => [key, cells[column] ?? '']));
+      batch.push({ row, cells, raw: requestFromRow(record, { row, fileId, defaultSource: options.source }) });
       if (batch.length >= options.batchSize) await flush();
       if (stopped) throw stopped;
     }

@@ -2,7 +2,7 @@ import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { DeleteMessageCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import cliProgress from 'cli-progress';
 import { UsageError, parseOptions, type Command } from '../command.js';
-import { useLocalSystemUnlessConfigured } from '../environment.js';
+import { assertStoreAnswers, useLocalSystemUnlessConfigured } from '../environment.js';
 import { assertSuppression, distribute, suppressionMessage, type FanoutPorts, type SuppressionMessage } from '../../shared/distribution/fanout.js';
 import { channelQueues, dlqName, fanoutFailureQueue } from '../../shared/platform/resources.js';
 import { channels, isChannel, type Channel } from '../../shared/core/channels.js';
@@ -148,7 +148,7 @@ async function queueUrlOf(sqs: SQSClient, env: string, name: string): Promise<st
   }
 }
 
-export const channelDlqEnv = (channel: Channel) => `SUPPRESSIONS_${channel.toUpperCase()}_DLQ_URL`;
+export const channelDlqEnv = (channel: Channel) => channelQueues[channel].dlqEnv;
 
 const usage = `usage: optout-hub replay-dlq [--only fanout|CHANNEL[,…]]
 
@@ -175,7 +175,7 @@ export const replayDlq: Command = {
       .filter(Boolean);
     for (const name of only ?? []) if (name !== 'fanout' && !isChannel(name)) throw new UsageError(`--only: unknown queue "${name}".`);
 
-    useLocalSystemUnlessConfigured();
+    await assertStoreAnswers(useLocalSystemUnlessConfigured(), 'suppressions');
     const [{ SQSClient }, { streamsClient }, clients, config, fanout] = await Promise.all([
       import('@aws-sdk/client-sqs'),
       import('../../shared/store/stream-records.js'),

@@ -2,12 +2,14 @@ import { parse } from 'csv-parse';
 import { stringify, type Stringifier } from 'csv-stringify';
 import cliProgress from 'cli-progress';
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, statSync } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
 import type { CountryCode } from 'libphonenumber-js/max';
 import { UsageError, asUsageError, parseOptions, type Command } from '../command.js';
-import { useLocalSystemUnlessConfigured } from '../environment.js';
+import { assertCsvFile } from '../csv-file.js';
+import { assertStoreAnswers, useLocalSystemUnlessConfigured } from '../environment.js';
 import { assertPurpose, defaultPhoneRegion } from '../../shared/platform/config.js';
 import { checkAddresses, MAX_BATCH_CHECK, type AddressCheck } from '../../shared/distribution/enforcement.js';
 import { isChannel, type Channel } from '../../shared/core/channels.js';
@@ -71,6 +73,15 @@ export async function scrubCsv(options: ScrubOptions): Promise<ScrubSummary> {
     suppressedFile: join(outDir, `${stem}.suppressed.csv`),
   };
 
+  // Made here rather than failing later inside a write stream, where the error has no command to tell.
+  try {
+    await mkdir(outDir, { recursive: true });
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    throw new UsageError(
+      `--out-dir ${outDir} cannot be used: ${code === 'EEXIST' || code === 'ENOTDIR' ? 'it is a file, not a directory' : (code ?? String(error))}.`,
+    );
+  }
   const source = createReadStream(input);
   let bytes = 0;
   source.on('data', (chunk) => (bytes += chunk.length));
@@ -189,18 +200,13 @@ export const scrub: Command = {
     if (!channel || !isChannel(channel)) throw new UsageError('--channel must be sms, email, voice or mail.');
     if (!purpose) throw new UsageError('--purpose is required: the purpose of the campaign.');
     asUsageError(() => assertPurpose(purpose));
-    let size: number;
-    try {
-      size = statSync(file).size;
-    } catch {
-      throw new UsageError(`${file} cannot be read.`);
-    }
+    const size = assertCsvFile(file);
     const columns = (parsed.values.column ?? 'address')
       .split(',')
       .map((name) => name.trim())
       .filter(Boolean);
 
-    useLocalSystemUnlessConfigured();
+    await assertStoreAnswers(useLocalSystemUnlessConfigured(), 'suppressions');
     const { storeFromEnvironment } = await import('../../shared/store/clients.js');
     const bar = new cliProgress.SingleBar(
       { format: 'scrub [{bar}] {percentage}% | {rows} rows | {speed} rows/s | ETA {eta_formatted}', hideCursor: true },

@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
 import { UsageError, parseOptions, type Command } from '../command.js';
-import { useLocalSystemUnlessConfigured } from '../environment.js';
+import { assertStoreAnswers, useLocalSystemUnlessConfigured } from '../environment.js';
 import { buckets } from '../../shared/platform/resources.js';
 import { channels, isChannel, type Channel } from '../../shared/core/channels.js';
 import type { ChannelReport, Finding } from '../../shared/audit/reconcile.js';
@@ -62,7 +62,9 @@ export const slaCommand: Command = {
     const list = Number(parsed.values.list);
     if (!Number.isInteger(list) || list < 0) throw new UsageError('--list must be a whole number.');
 
-    if (useLocalSystemUnlessConfigured() === 'local') {
+    const where = useLocalSystemUnlessConfigured();
+    await assertStoreAnswers(where);
+    if (where === 'local') {
       // fauxqs serves S3 on the same endpoint as SQS.
       process.env.AWS_ENDPOINT_URL_S3 ??= process.env.AWS_ENDPOINT_URL_SQS;
       process.env[buckets.snapshots.env] ??= buckets.snapshots.name;

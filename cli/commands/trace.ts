@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { UsageError, asUsageError, parseOptions, type Command } from '../command.js';
-import { useLocalSystemUnlessConfigured } from '../environment.js';
+import { assertStoreAnswers, useLocalSystemUnlessConfigured } from '../environment.js';
 import { channelSlas, defaultPhoneRegion, expectedIntegrations } from '../../shared/platform/config.js';
 import { normalizeIdentity } from '../../shared/core/identity.js';
 
@@ -27,8 +27,9 @@ export const traceCommand: Command = {
     if (!address || extra.length) throw new UsageError('Name exactly one phone number or email.');
     const format = parsed.values.format;
     if (format !== 'text' && format !== 'html') throw new UsageError('--format must be text or html.');
-    useLocalSystemUnlessConfigured();
+    const where = useLocalSystemUnlessConfigured();
     const identity = asUsageError(() => normalizeIdentity(address.includes('@') ? 'email' : 'phone', address, defaultPhoneRegion()));
+    await assertStoreAnswers(where);
     // The AWS clients are created when the store module loads, after the environment is settled.
     const { storeFromEnvironment } = await import('../../shared/store/clients.js');
     const { findPerson } = await import('../../shared/store/people.js');

@@ -1,3 +1,4 @@
+import { parse } from 'csv-parse/sync';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -98,11 +99,8 @@ describe('optout-hub import', () => {
     expect(done.counts.recorded + done.counts.duplicates).toBe(ROWS - bad.size);
 
     expect(await suppressed()).toEqual(new Set([...expected]));
-    const errorRows = readFileSync(errorsPath(file), 'utf8')
-      .trim()
-      .split('\n')
-      .slice(1)
-      .map((line) => Number(line.split(',')[0]));
+    // Each refused row as written, then its row number and error.
+    const errorRows = (parse(readFileSync(errorsPath(file), 'utf8'), { columns: true }) as Record<string, string>[]).map((record) => Number(record.row));
     expect(errorRows).toEqual([...bad].sort((a, b) => a - b));
 
     // A finished import run again does nothing; with --restart every row is already recorded.

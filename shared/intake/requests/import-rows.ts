@@ -102,3 +102,17 @@ export function requestFromRow(row: Row, context: RowContext): Record<string, un
     evidence,
   };
 }
+
+/**
+ * The columns a header lacks for any of its rows to be recorded: `channels`, `occurred_at` and
+ * something naming the subject. Checked once, before the first row, so a wrong file fails at once
+ * instead of every row being refused.
+ */
+export function missingColumns(header: readonly string[]): string[] {
+  const keys = new Set(header.map(columnKey));
+  const missing: string[] = [];
+  if (!keys.has('channels')) missing.push('channels');
+  if (!keys.has('occurredat')) missing.push('occurred_at');
+  if (!['phone', 'email', 'externalid', 'postalline1'].some((key) => keys.has(key))) missing.push('one of phone, email, external_id, postal_line1');
+  return missing;
+}
