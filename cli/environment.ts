@@ -36,10 +36,11 @@ const errorText = (error: unknown): string => {
  * every row retried and refused. Call after useLocalSystemUnlessConfigured (its result is `where`).
  */
 export async function assertStoreAnswers(where: 'aws' | 'local', table: TableKey = 'preferences'): Promise<void> {
-  const [{ tableAnswers }, { tableName }] = await Promise.all([import('../shared/store/clients.js'), import('../shared/platform/config.js')]);
+  const [{ dynamodb, tableAnswers }, { tableName }] = await Promise.all([import('../shared/store/clients.js'), import('../shared/platform/config.js')]);
   const name = tableName(table);
-  const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-  const endpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB ?? (region ? `https://dynamodb.${region}.amazonaws.com` : 'DynamoDB (no AWS_REGION set)');
+  // The region as the SDK resolves it (environment or profile), so the message names the endpoint actually tried.
+  const region = await dynamodb.config.region().catch(() => undefined);
+  const endpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB ?? (region ? `https://dynamodb.${region}.amazonaws.com` : 'DynamoDB (no region configured)');
   try {
     await tableAnswers(name, AbortSignal.timeout(10_000));
   } catch (error) {
