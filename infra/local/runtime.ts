@@ -34,6 +34,10 @@ export const localDefaults = {
   POSTMARK_WEBHOOK_PASSWORD: 'local-postmark-password',
   API_KEY: 'local-dev-key',
   DEFAULT_PHONE_REGION: 'US',
+  // An emulator on a developer's machine (a JVM warming up, a busy laptop) answers far slower than
+  // DynamoDB: a limit meant to turn a frozen store into a quick 503 would refuse healthy calls here.
+  STORE_REQUEST_TIMEOUT_MS: '15000',
+  STORE_MAX_ATTEMPTS: '3',
 } as const;
 
 export interface LocalRuntimeOptions {

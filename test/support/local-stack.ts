@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { inject } from 'vitest';
 import { provision, resourceEnvironment, type LocalResources } from '../../infra/local/provision.js';
 import { localAwsEnvironment, localClientOptions } from '../../infra/local/services.js';
+import { localDefaults } from '../../infra/local/runtime.js';
 import type { StoreContext } from '../../shared/store/clients.js';
 
 /**
@@ -39,6 +40,9 @@ export async function createTestStack(): Promise<TestStack> {
     ...localAwsEnvironment,
     AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint,
     AWS_ENDPOINT_URL_SQS: sqsEndpoint,
+    // As `npm start` does: DynamoDB Local on a loaded machine is slower than the AWS default allows.
+    STORE_REQUEST_TIMEOUT_MS: localDefaults.STORE_REQUEST_TIMEOUT_MS,
+    STORE_MAX_ATTEMPTS: localDefaults.STORE_MAX_ATTEMPTS,
     ...resourceEnvironment(resources),
   };
   return { resources, store, dynamodb, streams, sqs, environment };
