@@ -31,6 +31,10 @@ export function signalFromSms(message: InboundSms, context: InboundContext): Sig
   const reading = readIntent(message, context.keywords);
   // An ordinary message is not ours to judge, whatever its sender looks like.
   if (reading.intent === 'none') return undefined;
+  // Fields no signature covers (Plivo V2) may have been written by anyone who saw one signed
+  // request: they may stop contact, never restart it. Acknowledged and recorded as nothing, so the
+  // provider does not retry a message that will never be accepted.
+  if (reading.intent === 'opt-in' && message.unsignedBody) return undefined;
   const address = normalizePhone(message.from, context.defaultRegion);
   const receivedAt = context.receivedAt.toISOString();
   // The provider's time where it sends one (Twilio sends none), by the one rule of core/time.ts.
