@@ -71,13 +71,18 @@ export const POSTAL_LIMITS = { line: 200, city: 100, state: 100, postalCode: 20 
 /** The longest postal key: a few characters (a ligature, say) decompose into several letters. */
 export const MAX_POSTAL_KEY_LENGTH = 512;
 
+const WELL_FORMED = 'not well-formed Unicode (an unpaired surrogate)';
+
+/** A postal field: normalizing keeps only A-Z and 0-9, but a line that is not text is refused, not guessed at. */
+const postalField = (max: number) => z.string().max(max).refine(isWellFormed, WELL_FORMED);
+
 export const postalAddressSchema = z
   .object({
-    line1: z.string().min(1).max(POSTAL_LIMITS.line),
-    line2: z.string().max(POSTAL_LIMITS.line).optional(),
-    city: z.string().min(1).max(POSTAL_LIMITS.city),
-    state: z.string().max(POSTAL_LIMITS.state).optional(),
-    postalCode: z.string().min(1).max(POSTAL_LIMITS.postalCode),
+    line1: postalField(POSTAL_LIMITS.line).min(1),
+    line2: postalField(POSTAL_LIMITS.line).optional(),
+    city: postalField(POSTAL_LIMITS.city).min(1),
+    state: postalField(POSTAL_LIMITS.state).optional(),
+    postalCode: postalField(POSTAL_LIMITS.postalCode).min(1),
     country: z
       .string()
       .regex(/^[A-Za-z]{2}$/, 'a two-letter country code')
@@ -243,8 +248,6 @@ export function normalizeExternalId(raw: string): string {
 }
 
 /** What a caller may send to name a person: any of these, already normalized or not. */
-const WELL_FORMED = 'not well-formed Unicode (an unpaired surrogate)';
-
 export const subjectSchema = z
   .object({
     phone: z.string().refine(isWellFormed, WELL_FORMED).optional(),

@@ -64,9 +64,13 @@ describe('POST /v1/requests', () => {
     expect(paths(body({ subject: { [field]: 'ana\ud800@example.com' } }))).toEqual([`subject.${field}`]);
   });
 
-  it('names the postal field that is too long', () => {
+  it('names the postal field that is too long, or not well-formed', () => {
     const postal = { line1: 'L'.repeat(3000), city: 'Springfield', postalCode: '62701' };
     expect(paths(body({ channels: ['mail'], subject: { postal } }))).toEqual(['subject.postal.line1']);
+    expect(paths(body({ channels: ['mail'], subject: { postal: { ...postal, line1: '1 Main St', city: 'Spring\ud800field' } } }))).toEqual([
+      'subject.postal.city',
+    ]);
+    expect(() => normalizePostal({ ...postal, line1: '1 Main St \udc00' })).toThrow(InvalidAddressError);
   });
 
   it('answers a batch item with an unpaired surrogate 400 and writes nothing for it', async () => {
