@@ -21,7 +21,7 @@ const randomPhone = phoneNumbers('628');
 const LONG = 'A'.repeat(3000);
 
 type Handler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
-const handlers: Record<'requests' | 'people' | 'check', Handler> = {} as never;
+const handlers: Record<'requests' | 'people' | 'peopleChanges' | 'check', Handler> = {} as never;
 const KEY = 'invalid-keys-test-key';
 
 beforeAll(async () => {
@@ -30,6 +30,7 @@ beforeAll(async () => {
   handlers.requests = ((await import('../../functions/requests.js')) as unknown as { handler: Handler }).handler;
   handlers.people = ((await import('../../functions/people.js')) as unknown as { handler: Handler }).handler;
   handlers.check = ((await import('../../functions/check.js')) as unknown as { handler: Handler }).handler;
+  handlers.peopleChanges = ((await import('../../functions/people-changes.js')) as unknown as { handler: Handler }).handler;
 });
 
 /** A request as API Gateway hands it over; the path parameters percent-encoded, as they arrive. */
@@ -144,5 +145,18 @@ describe('the routes bound what becomes a key (400, nothing written)', () => {
       expect(response.statusCode).toBe(400);
       expect(problem(response)).toMatchObject({ field: 'id' });
     }
+  });
+
+  it('refuses a 4,000-character person id when linking an identity or merging (400)', async () => {
+    const id = `p-${'x'.repeat(4000)}`;
+    const link = await call('peopleChanges', 'POST', 'POST /v1/people/{id}/identities', `/v1/people/${id}/identities`, {
+      params: { id },
+      body: { type: 'phone', value: randomPhone() },
+    });
+    expect(link.statusCode).toBe(400);
+    expect(problem(link)).toMatchObject({ field: 'id' });
+    const merge = await call('peopleChanges', 'POST', 'POST /v1/people/merge', '/v1/people/merge', { body: { survivorId: id, mergedId: 'p-\ud800' } });
+    expect(merge.statusCode).toBe(400);
+    expect(problem(merge).errors).toEqual([expect.objectContaining({ path: 'survivorId' }), expect.objectContaining({ path: 'mergedId' })]);
   });
 });
