@@ -3,7 +3,8 @@ import { requireApiKey } from '../shared/http/api-key.js';
 import { httpHandler } from '../shared/http/middleware.js';
 import { jsonResponse } from '../shared/http/problem.js';
 import { jsonBody, pathParameter } from '../shared/http/request.js';
-import { normalizeIdentity } from '../shared/core/identity.js';
+import { MAX_PERSON_ID_LENGTH, normalizeIdentity } from '../shared/core/identity.js';
+import { keyText } from '../shared/core/text.js';
 import { logger } from '../shared/platform/logger.js';
 import { describePerson, linkIdentitySchema, mergeSchema } from '../shared/record/people.js';
 import { storeFromEnvironment } from '../shared/store/clients.js';
@@ -22,7 +23,7 @@ export const handler = httpHandler(async (event) => {
     logger.info('people merged', { survivorId, mergedId, eventId: outcome.eventId });
     return jsonResponse(200, { eventId: outcome.eventId, person: describePerson(outcome.person), changed: versions(outcome.suppressions) });
   }
-  const personId = pathParameter(event, 'id');
+  const personId = keyText('id', pathParameter(event, 'id'), MAX_PERSON_ID_LENGTH);
   const { type, value, evidence } = jsonBody(event, linkIdentitySchema);
   const identity = normalizeIdentity(type, value, defaultPhoneRegion());
   const outcome = await linkIdentity(store, personId, identity, evidence);

@@ -4,7 +4,8 @@ import { requireApiKey } from '../shared/http/api-key.js';
 import { httpHandler } from '../shared/http/middleware.js';
 import { jsonResponse } from '../shared/http/problem.js';
 import { pathParameter } from '../shared/http/request.js';
-import { normalizeIdentity, type IdentityType } from '../shared/core/identity.js';
+import { MAX_PERSON_ID_LENGTH, normalizeIdentity, type IdentityType } from '../shared/core/identity.js';
+import { keyText } from '../shared/core/text.js';
 import { describePerson } from '../shared/record/people.js';
 import { storeFromEnvironment } from '../shared/store/clients.js';
 import { findPerson, getPerson, personHistory, type StoredPerson } from '../shared/store/people.js';
@@ -14,7 +15,8 @@ const store = storeFromEnvironment();
 
 const lookups: IdentityType[] = ['phone', 'email', 'externalId'];
 
-async function person(id: string): Promise<StoredPerson> {
+async function person(raw: string): Promise<StoredPerson> {
+  const id = keyText('id', raw, MAX_PERSON_ID_LENGTH);
   const found = await getPerson(store, id);
   if (!found) throw new NotFoundError(`No person ${id}.`);
   return found;

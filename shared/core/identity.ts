@@ -3,6 +3,7 @@ import { domainToASCII } from 'node:url';
 import { z } from 'zod';
 import { normalizePhone } from './addresses.js';
 import { BadRequestError, InvalidAddressError } from './errors.js';
+import { isWellFormed } from './text.js';
 import type { Channel } from './channels.js';
 
 /**
@@ -27,6 +28,12 @@ export const channelIdentity: Record<Channel, Exclude<IdentityType, 'externalId'
   mail: 'postal',
 };
 
+/**
+ * Person ids are `p-` and a UUID (shared/record/record-signal.ts). A longer one names nobody, and
+ * past DynamoDB's key limit the store would refuse it as invalid, so callers refuse it first (400).
+ */
+export const MAX_PERSON_ID_LENGTH = 64;
+
 export function identityKey(identity: Identity): string {
   return `${identity.type}#${identity.value}`;
 }
@@ -40,6 +47,8 @@ const MAX_LOCAL_PART_LENGTH = 64;
  * ASCII (punycode) form.
  */
 export function normalizeEmail(raw: string): string {
+  // Stored as UTF-8, two addresses that differ only in an unpaired surrogate would be one key.
+  if (!isWellFormed(raw)) throw new InvalidAddressError('The email address is not well-formed Unicode.');
   const trimmed = raw.trim().normalize('NFC');
   const at = trimmed.lastIndexOf('@');
   const local = trimmed.slice(0, at);
@@ -53,13 +62,27 @@ export function normalizeEmail(raw: string): string {
   return email;
 }
 
+/**
+ * Field limits of a postal address, generous beside what any postal service prints (UPU S42 and
+ * USPS lines are tens of characters), so that its key stays far inside DynamoDB's key limit.
+ */
+export const POSTAL_LIMITS = { line: 200, city: 100, state: 100, postalCode: 20 } as const;
+
+/** The longest postal key: a few characters (a ligature, say) decompose into several letters. */
+export const MAX_POSTAL_KEY_LENGTH = 512;
+
+const WELL_FORMED = 'not well-formed Unicode (an unpaired surrogate)';
+
+/** A postal field: normalizing keeps only A-Z and 0-9, but a line that is not text is refused, not guessed at. */
+const postalField = (max: number) => z.string().max(max).refine(isWellFormed, WELL_FORMED);
+
 export const postalAddressSchema = z
   .object({
-    line1: z.string().min(1),
-    line2: z.string().optional(),
-    city: z.string().min(1),
-    state: z.string().optional(),
-    postalCode: z.string().min(1),
+    line1: postalField(POSTAL_LIMITS.line).min(1),
+    line2: postalField(POSTAL_LIMITS.line).optional(),
+    city: postalField(POSTAL_LIMITS.city).min(1),
+    state: postalField(POSTAL_LIMITS.state).optional(),
+    postalCode: postalField(POSTAL_LIMITS.postalCode).min(1),
     country: z
       .string()
       .regex(/^[A-Za-z]{2}$/, 'a two-letter country code')
@@ -187,7 +210,12 @@ function postalPart(text: string | undefined): string {
  */
 export function normalizePostal(raw: PostalAddress): string {
   const parsed = postalAddressSchema.safeParse(raw);
-  if (!parsed.success) throw new InvalidAddressError('A postal address needs line1, city and postalCode (and nothing else).');
+  if (!parsed.success) {
+    const { line, city, state, postalCode } = POSTAL_LIMITS;
+    throw new InvalidAddressError(
+      `A postal address needs line1, city and postalCode (and nothing else), each line at most ${line} characters, city and state ${city} and ${state}, postalCode ${postalCode}.`,
+    );
+  }
   const address = parsed.data;
   const country = address.country.toUpperCase();
   let postalCode = address.postalCode.toUpperCase().replace(/[^A-Z0-9]/g, '');
@@ -202,7 +230,10 @@ export function normalizePostal(raw: PostalAddress): string {
   const stateName = postalWords(address.state).join(' ');
   const state = country === 'US' ? (US_STATES[stateName] ?? postalPart(address.state)) : postalPart(address.state);
   if (!street || !city || !postalCode) throw new InvalidAddressError('A postal address needs line1, city and postalCode.');
-  return [street, city, state, postalCode, country].join('|');
+  const key = [street, city, state, postalCode, country].join('|');
+  if (key.length > MAX_POSTAL_KEY_LENGTH)
+    throw new InvalidAddressError(`The postal address is longer than ${MAX_POSTAL_KEY_LENGTH} characters once normalized.`);
+  return key;
 }
 
 const MAX_EXTERNAL_ID_LENGTH = 256;
@@ -210,8 +241,8 @@ const MAX_EXTERNAL_ID_LENGTH = 256;
 export function normalizeExternalId(raw: string): string {
   const value = raw.trim();
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what an external id may not contain.
-  if (!value || value.length > MAX_EXTERNAL_ID_LENGTH || /[\u0000-\u001f]/.test(value)) {
-    throw new InvalidAddressError('An external id is 1 to 256 printable characters.');
+  if (!value || value.length > MAX_EXTERNAL_ID_LENGTH || /[\u0000-\u001f]/.test(value) || !isWellFormed(value)) {
+    throw new InvalidAddressError('An external id is 1 to 256 printable characters of well-formed Unicode.');
   }
   return value;
 }
@@ -219,10 +250,10 @@ export function normalizeExternalId(raw: string): string {
 /** What a caller may send to name a person: any of these, already normalized or not. */
 export const subjectSchema = z
   .object({
-    phone: z.string().optional(),
-    email: z.string().optional(),
+    phone: z.string().refine(isWellFormed, WELL_FORMED).optional(),
+    email: z.string().refine(isWellFormed, WELL_FORMED).optional(),
     postal: postalAddressSchema.optional(),
-    externalId: z.string().optional(),
+    externalId: z.string().refine(isWellFormed, WELL_FORMED).optional(),
   })
   .strict();
 export type SubjectInput = z.input<typeof subjectSchema>;

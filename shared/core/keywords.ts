@@ -356,8 +356,37 @@ const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}]+/gu;
 const MARKS = /[\p{Mn}\p{Me}]+/gu;
 const EMOJI = /[\p{Extended_Pictographic}\p{Emoji_Modifier}\p{Regional_Indicator}]+/gu;
 const DASHES = /[\p{Pd}_]+/gu;
-const EDGES = /^[\s\p{P}\p{S}]+|[\s\p{P}\p{S}]+$/gu;
+/** One character that is trimmed from either end of a message: whitespace, punctuation or a symbol. */
+const EDGE = /^[\s\p{P}\p{S}]$/u;
 const SPACES = /\s+/g;
+
+/** The code point that ends just before `end`, as a string (one or two code units). */
+function codePointBefore(s: string, end: number): string {
+  const low = s.charCodeAt(end - 1);
+  const high = end >= 2 ? s.charCodeAt(end - 2) : 0;
+  return low >= 0xdc00 && low <= 0xdfff && high >= 0xd800 && high <= 0xdbff ? s.slice(end - 2, end) : s.slice(end - 1, end);
+}
+
+/**
+ * The text without whitespace, punctuation and symbols at either end. By scanning rather than by
+ * `/[…]+$/`, which a regex engine retries from every character of a run that does not reach the
+ * end: "STOP" followed by 100,000 spaces and an "x" took seconds that way.
+ */
+function trimEdges(s: string): string {
+  let start = 0;
+  while (start < s.length) {
+    const c = String.fromCodePoint(s.codePointAt(start)!);
+    if (!EDGE.test(c)) break;
+    start += c.length;
+  }
+  let end = s.length;
+  while (end > start) {
+    const c = codePointBefore(s, end);
+    if (!EDGE.test(c)) break;
+    end -= c.length;
+  }
+  return s.slice(start, end);
+}
 
 function normalize(text: string, fold: boolean): string {
   let s = text;
@@ -370,7 +399,7 @@ function normalize(text: string, fold: boolean): string {
   } else {
     s = s.toUpperCase();
   }
-  return s.replace(DASHES, ' ').replace(EDGES, '').replace(SPACES, ' ');
+  return trimEdges(s.replace(DASHES, ' ')).replace(SPACES, ' ');
 }
 
 /**
@@ -433,13 +462,16 @@ function words(normalized: string): Words {
 function unrepeated(list: readonly string[]): readonly string[] {
   const deduped = list.filter((word, i) => i === 0 || word !== list[i - 1]);
   const n = deduped.length;
-  for (let period = 1; period <= n / 2; period++) {
-    if (n % period) continue;
-    let periodic = true;
-    for (let i = period; i < n && periodic; i++) periodic = deduped[i] === deduped[i - period];
-    if (periodic) return deduped.slice(0, period);
+  // The shortest block the words repeat, by the prefix function (Knuth–Morris–Pratt): linear,
+  // where trying every divisor of the length is not on a long message that almost repeats.
+  const border = new Array<number>(n).fill(0);
+  for (let i = 1; i < n; i++) {
+    let k = border[i - 1]!;
+    while (k > 0 && deduped[i] !== deduped[k]) k = border[k - 1]!;
+    border[i] = deduped[i] === deduped[k] ? k + 1 : k;
   }
-  return deduped;
+  const period = n - (border[n - 1] ?? 0);
+  return period < n && n % period === 0 ? deduped.slice(0, period) : deduped;
 }
 
 /** The key a text or keyword is looked up by. */
@@ -558,6 +590,17 @@ function compilePhrases(rules: readonly PhraseRule[]): Pick<Compiled, 'phrases' 
   return { phrases: new RegExp(`(?:^| )(?:${alternatives.join('|')})(?= |$)`, 'g'), phraseRules: rules };
 }
 
+/**
+ * The last `count` words before `end` (a word boundary), with the space before them: all that the
+ * negation guard can match, so that testing it after each of many matches does not rescan the
+ * whole message (which made a long run of negated phrases quadratic).
+ */
+function wordsBefore(text: string, end: number, count = 6): string {
+  let from = end - 1;
+  for (let n = 0; n < count && from > 0; n++) from = text.lastIndexOf(' ', from - 1);
+  return from <= 0 ? text.slice(0, end) : text.slice(from, end);
+}
+
 /** The first phrase rule that matches, not right after a negation. */
 function phrase(c: Compiled, joined: string): string | undefined {
   const regex = c.phrases!;
@@ -566,7 +609,7 @@ function phrase(c: Compiled, joined: string): string | undefined {
     const groups = found.groups!;
     const rule = c.phraseRules.find((_rule, i) => groups[`p${i}`] !== undefined)!;
     const start = found.index + (found[0].startsWith(' ') ? 1 : 0);
-    if (rule.negatable === false || !NEGATED_BEFORE.test(joined.slice(0, start))) return rule.id;
+    if (rule.negatable === false || !NEGATED_BEFORE.test(wordsBefore(joined, start))) return rule.id;
     regex.lastIndex = start;
   }
   return undefined;

@@ -54,6 +54,15 @@ export function connectDispositionAttribute(): string {
   return process.env.CONNECT_DISPOSITION_ATTRIBUTE?.trim() || 'disposition';
 }
 
+/**
+ * PLIVO_ALLOW_V2_SIGNATURES=true accepts Plivo's V2 signature, which covers only the URL and a
+ * nonce, not the message. Off by default; even on, a V2-verified message never opts in
+ * (shared/intake/sms/providers/plivo.ts).
+ */
+export function plivoV2SignaturesAllowed(): boolean {
+  return process.env.PLIVO_ALLOW_V2_SIGNATURES?.trim().toLowerCase() === 'true';
+}
+
 /** Path-style S3 addressing, which an emulator standing in for S3 (AWS_ENDPOINT_URL_S3) needs. */
 export function s3PathStyle(): boolean {
   return Boolean(process.env.AWS_ENDPOINT_URL_S3);

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { channels } from '../core/channels.js';
 import { BadRequestError, ConflictError, NotFoundError } from '../core/errors.js';
-import { channelIdentity, identityKey, identityTypes, type Identity } from '../core/identity.js';
+import { channelIdentity, identityKey, identityTypes, MAX_PERSON_ID_LENGTH, type Identity } from '../core/identity.js';
 import { impliedSuppressions, mergeRecords, withIdentities, type Suppression } from '../core/preferences.js';
 import { evidenceSchema } from '../core/signal.js';
+import { isWellFormed } from '../core/text.js';
 import type { StoreContext } from '../store/clients.js';
 import { getPerson, readClaims, readRecord, type StoredPerson } from '../store/people.js';
 import { commitChange, suppressionWrites, withRetries } from '../store/transactions.js';
@@ -54,12 +55,14 @@ export const linkIdentitySchema = z
   })
   .strict();
 
+const personIdSchema = z.string().min(1).max(MAX_PERSON_ID_LENGTH).refine(isWellFormed, 'not well-formed Unicode (an unpaired surrogate)');
+
 export const mergeSchema = z
   .object({
     /** The person who remains. */
-    survivorId: z.string().min(1),
+    survivorId: personIdSchema,
     /** The person merged into the survivor. */
-    mergedId: z.string().min(1),
+    mergedId: personIdSchema,
     evidence: evidenceSchema.default({}),
   })
   .strict();

@@ -9,7 +9,7 @@ import {
   type TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DependencyError } from '../core/errors.js';
+import { BadRequestError, DependencyError } from '../core/errors.js';
 import type { StoreContext } from './clients.js';
 
 /** The small pieces every store module shares. */
@@ -17,15 +17,28 @@ import type { StoreContext } from './clients.js';
 export type TransactItems = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>;
 
 /**
- * Any failure to reach the store becomes a DependencyError (503), so callers retry. A failed
- * condition is not a failure to reach the store: it passes through for the caller to read.
+ * A request DynamoDB refused as invalid (a ValidationException: a key over its 2,048-byte limit,
+ * say), as the 400 it is, or undefined for any other error. The same request would be refused
+ * forever, so it must not be a 503 that providers retry; DynamoDB wrote nothing. Callers bound
+ * what becomes a key before it gets here; this is the backstop.
+ */
+export function invalidRequest(error: unknown, what = 'The store'): BadRequestError | undefined {
+  // The SDK has no class for it: a service error is known by its name.
+  if ((error as { name?: unknown } | null)?.name !== 'ValidationException') return undefined;
+  return new BadRequestError(`${what} refused the request as invalid (a value too long for a key, say); nothing was written.`, {}, error);
+}
+
+/**
+ * Any failure to reach the store becomes a DependencyError (503), so callers retry; a request the
+ * store refuses as invalid is a 400 (invalidRequest). A failed condition is not a failure to reach
+ * the store: it passes through for the caller to read.
  */
 export async function guard<T>(operation: () => Promise<T>, what = 'The store'): Promise<T> {
   try {
     return await operation();
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) throw error;
-    throw new DependencyError(`${what} did not answer.`, {}, error);
+    throw invalidRequest(error, what) ?? new DependencyError(`${what} did not answer.`, {}, error);
   }
 }
 

@@ -7,7 +7,7 @@ import { impliedSuppressions, materialize, suppressionKey, type PersonRecord, ty
 import type { Channel } from '../core/channels.js';
 import type { Signal } from '../core/signal.js';
 import type { StoreContext } from './clients.js';
-import type { TransactItems } from './dynamo.js';
+import { invalidRequest, type TransactItems } from './dynamo.js';
 import { itemSize, writeUnits } from './item-size.js';
 import { changeKey, keys } from './keys.js';
 import { readSuppressions } from './suppressions.js';
@@ -151,7 +151,7 @@ async function transact(ctx: StoreContext, items: TransactItems): Promise<Confli
   } catch (error) {
     const conflict = conflictOf(error);
     if (conflict) return conflict;
-    throw new DependencyError('The change could not be recorded; it was not acknowledged.', {}, error);
+    throw invalidRequest(error) ?? new DependencyError('The change could not be recorded; it was not acknowledged.', {}, error);
   }
 }
 

@@ -1,13 +1,13 @@
 import { Webhook } from 'standardwebhooks';
 import twilioWebhooks from 'twilio/lib/webhooks/webhooks.js';
 import { describe, expect, it } from 'vitest';
-import { dialer, readTime } from '../../shared/intake/calls/adapters.js';
+import { dialer, MAX_AGENT_LENGTH, MAX_ID, readTime } from '../../shared/intake/calls/adapters.js';
 import { defaultDispositionMap, dispositionAction, normalizeCode, parseDispositionMap } from '../../shared/intake/calls/disposition-map.js';
 import { deadlines } from '../../shared/intake/calls/receipt.js';
 import { slaPolicy } from '../../shared/core/sla.js';
 import { callEventId, signalFromDisposition } from '../../shared/intake/calls/record.js';
 import type { CallDisposition } from '../../shared/intake/calls/types.js';
-import { ConfigurationError, InvalidSignatureError, NotFoundError } from '../../shared/core/errors.js';
+import { BadRequestError, ConfigurationError, InvalidSignatureError, NotFoundError } from '../../shared/core/errors.js';
 import type { WebhookRequest } from '../../shared/http/webhook.js';
 
 const SECRET = `whsec_${Buffer.from('a-test-secret-of-32-bytes-length!').toString('base64')}`;
@@ -179,6 +179,59 @@ describe('dialer adapters (signed the documented way)', () => {
 
   it('acknowledges TaskRouter events that are not dispositions without reading them as one', () => {
     expect(dialer('twilio').read(taskRouter({ EventType: 'task.created', TaskSid: 'WT1', TaskAttributes: '{}' }), secrets)).toBeUndefined();
+  });
+});
+
+describe('field limits (a 400 naming the field, never a 500)', () => {
+  const five9 = (fields: Record<string, string>) =>
+    standard('five9', undefined, {
+      raw: new URLSearchParams({ 'Call.call_id': '300000001', 'Call.number': '4155550105', 'Call.disposition_name': 'Do Not Call', ...fields }).toString(),
+      contentType: 'application/x-www-form-urlencoded',
+    });
+  const refusal = (read: () => unknown, path: string) => {
+    expect(read).toThrow(BadRequestError);
+    expect(read).toThrow(expect.objectContaining({ status: 400, extensions: { errors: [expect.objectContaining({ path })] } }));
+  };
+  const context = { receivedAt: new Date('2026-03-02T21:00:00Z'), defaultRegion: 'US' as const };
+
+  it(`reads a Five9 Agent.user_name of ${MAX_AGENT_LENGTH} characters into a valid signal, and refuses a longer one`, () => {
+    const disposition = dialer('five9').read(five9({ 'Agent.user_name': 'a'.repeat(MAX_AGENT_LENGTH) }), secrets)!;
+    expect(signalFromDisposition(disposition, 'do-not-call', context).evidence.collectedBy).toBe(`agent:${'a'.repeat(MAX_AGENT_LENGTH)}`);
+    refusal(() => dialer('five9').read(five9({ 'Agent.user_name': 'a'.repeat(5000) }), secrets), 'Agent.user_name');
+    refusal(() => dialer('five9').read(five9({ 'Agent.id': 'a'.repeat(MAX_AGENT_LENGTH + 1) }), secrets), 'Agent.id');
+  });
+
+  it('bounds the agent of every dialer', () => {
+    const long = 'u'.repeat(MAX_AGENT_LENGTH + 1);
+    const generic = { phone: '+14155550101', disposition: 'DNC', callId: 'c', occurredAt: '2026-03-02T20:00:00Z', agentId: long };
+    refusal(() => dialer('generic').read(standard('generic', generic), secrets), 'agentId');
+    const task = {
+      EventType: 'task.wrapup',
+      TaskSid: 'WT1',
+      WorkerSid: long,
+      TaskAttributes: JSON.stringify({ from: '+14155550102', conversations: { outcome: 'DNC' } }),
+    };
+    expect(() => dialer('twilio').read(taskRouter(task), secrets)).toThrow(BadRequestError);
+    const contact = { ContactId: 'ct-1', CustomerEndpoint: { Address: '+14155550104' }, Attributes: { disposition: 'DNC' }, Agent: { Username: long } };
+    refusal(() => dialer('connect').read(standard('connect', contact), secrets), 'Agent.Username');
+  });
+
+  it('refuses a call id or code with an unpaired surrogate, naming it', () => {
+    // JSON can carry an unpaired surrogate (as a \u escape); a form cannot, its encoding replaces it.
+    const call = { 'Call.call_id': '300000001', 'Call.number': '4155550105', 'Call.disposition_name': 'Do Not Call' };
+    refusal(() => dialer('five9').read(standard('five9', { ...call, 'Call.call_id': 'call-\ud800' }), secrets), 'Call.call_id');
+    refusal(() => dialer('five9').read(standard('five9', { ...call, 'Call.disposition_name': 'x\udc00' }), secrets), 'Call.disposition_name');
+    const generic = { phone: '+14155550101', disposition: 'DNC', callId: 'c-\ud801', occurredAt: '2026-03-02T20:00:00Z' };
+    refusal(() => dialer('generic').read(standard('generic', generic), secrets), 'callId');
+  });
+
+  it('keeps the event id within 256 characters for the longest call id and code, and unchanged where it fits', () => {
+    const disposition = { dialer: 'genesys', callId: 'c'.repeat(MAX_ID), code: 'D'.repeat(128), phone: '+14155550101' };
+    const id = callEventId(disposition);
+    expect(id.length).toBeLessThanOrEqual(256);
+    expect(id).not.toBe(callEventId({ ...disposition, code: `${'D'.repeat(127)}E` }));
+    expect(signalFromDisposition(disposition, 'do-not-call', context).id).toBe(id);
+    expect(callEventId({ dialer: 'five9', callId: '300000001', code: 'Do Not Call' })).toBe('call.five9.300000001.DO_NOT_CALL');
   });
 });
 

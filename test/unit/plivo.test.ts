@@ -1,9 +1,10 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BadRequestError, ConfigurationError, InvalidSignatureError } from '../../shared/core/errors.js';
 import { parsePlivoInbound, plivo, plivoV3SignedUrl, verifyPlivoSignature } from '../../shared/intake/sms/providers/plivo.js';
 import type { Secrets, WebhookRequest } from '../../shared/http/webhook.js';
+import { signalFromSms } from '../../shared/intake/sms/inbound.js';
 
 type Pairs = [string, string][];
 type Headers = Record<string, string | undefined>;
@@ -29,6 +30,18 @@ const EXPECTED = {
   text: 'STOP',
   providerIntent: 'opt-out',
 };
+/** What a V2-verified request reads as: its fields are not covered by the signature. */
+const EXPECTED_V2 = { ...EXPECTED, unsignedBody: true };
+
+/** V2 is accepted only where the operator turned it on. */
+function allowV2(): void {
+  beforeEach(() => {
+    vi.stubEnv('PLIVO_ALLOW_V2_SIGNATURES', 'true');
+  });
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+}
 
 /** The URL before its query. */
 const withoutQuery = (url: string) => url.split('?')[0]!;
@@ -136,6 +149,7 @@ describe('vectors accepted by the official SDK (plivo 4.79.0 validateV3Signature
   ];
 
   describe.each(vectors)('$name', ({ method, url, fields, v3, v2 }) => {
+    allowV2();
     const request = (headers: Headers) => (method === 'GET' ? get(url, headers) : post(url, fields, headers));
 
     it('is what the documented algorithms produce', () => {
@@ -146,7 +160,7 @@ describe('vectors accepted by the official SDK (plivo 4.79.0 validateV3Signature
     it('is accepted as V3 and as V2', () => {
       const [message] = read(request(v3Headers(v3)));
       expect(message).toMatchObject({ messageId: EXPECTED.messageId, from: EXPECTED.from, providerIntent: 'opt-out' });
-      expect(read(request(v2Headers(v2)))).toEqual([message]);
+      expect(read(request(v2Headers(v2)))).toEqual([{ ...message, unsignedBody: true }]);
     });
   });
 });
@@ -258,22 +272,23 @@ describe('V3 signatures', () => {
 });
 
 describe('V2 signatures', () => {
+  allowV2();
   const signature = documentedV2(TOKEN, BASE, NONCE);
 
   it('reads a signed form POST and a signed GET', () => {
-    expect(read(post(BASE, INBOUND, v2Headers(signature)))).toEqual([EXPECTED]);
-    expect(read(get(getUrl(INBOUND), v2Headers(signature)))).toEqual([EXPECTED]);
+    expect(read(post(BASE, INBOUND, v2Headers(signature)))).toEqual([EXPECTED_V2]);
+    expect(read(get(getUrl(INBOUND), v2Headers(signature)))).toEqual([EXPECTED_V2]);
   });
 
   it('accepts the main-account header alone, or when the subaccount one does not match', () => {
     const main = { 'x-plivo-signature-ma-v2': signature, 'x-plivo-signature-v2-nonce': NONCE };
-    expect(read(post(BASE, INBOUND, main))).toEqual([EXPECTED]);
+    expect(read(post(BASE, INBOUND, main))).toEqual([EXPECTED_V2]);
     const other = documentedV2(`${TOKEN}x`, BASE, NONCE);
-    expect(read(post(BASE, INBOUND, { ...v2Headers(other), 'x-plivo-signature-ma-v2': signature }))).toEqual([EXPECTED]);
+    expect(read(post(BASE, INBOUND, { ...v2Headers(other), 'x-plivo-signature-ma-v2': signature }))).toEqual([EXPECTED_V2]);
   });
 
   it('signs the URL without its query', () => {
-    expect(read(post(`${BASE}?tenant=acme`, INBOUND, v2Headers(signature)))).toEqual([EXPECTED]);
+    expect(read(post(`${BASE}?tenant=acme`, INBOUND, v2Headers(signature)))).toEqual([EXPECTED_V2]);
   });
 
   it.each([
@@ -305,6 +320,65 @@ describe('V2 signatures', () => {
   it('does not cover the fields (a property of V2, not our bug)', () => {
     const forged = INBOUND.map(([n, v]): [string, string] => [n, n === 'From' ? '14155550111' : v]);
     expect(read(post(BASE, forged, v2Headers(signature)))[0]!.from).toBe('14155550111');
+  });
+});
+
+describe('V2 cannot lift an opt-out', () => {
+  const textOf = (text: string, intent?: string): Pairs => [
+    ...INBOUND.filter(([name]) => name !== 'Text' && name !== 'MessageIntent'),
+    ['Text', text],
+    ...(intent ? [['MessageIntent', intent] as [string, string]] : []),
+  ];
+  const v2 = documentedV2(TOKEN, BASE, NONCE);
+  const signalOf = (request: WebhookRequest) => {
+    const [message] = read(request);
+    return signalFromSms(message!, { receivedAt: NOW, defaultRegion: 'US', rawBody: request.rawBody });
+  };
+
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('reads a START signed with V3 the documented way as an opt-in', () => {
+    const fields = textOf('START');
+    expect(signalOf(post(BASE, fields, v3Headers(documentedV3(TOKEN, 'POST', BASE, fields, NONCE))))).toMatchObject({ kind: 'opt-in' });
+  });
+
+  it.each(['STOP', 'START'])('refuses a valid V2 signature by default (403), for %s', (text) => {
+    const request = post(BASE, textOf(text), v2Headers(v2));
+    expectInvalidSignature(() => read(request));
+    expect(() => read(request)).toThrow(expect.objectContaining({ status: 403 }));
+    expect(() => read(request)).toThrow(/PLIVO_ALLOW_V2_SIGNATURES/);
+  });
+
+  it.each(['', 'false', '1', 'yes'])('still refuses V2 with PLIVO_ALLOW_V2_SIGNATURES=%j', (value) => {
+    vi.stubEnv('PLIVO_ALLOW_V2_SIGNATURES', value);
+    expectInvalidSignature(() => read(post(BASE, textOf('STOP'), v2Headers(v2))));
+  });
+
+  it('refuses a request downgraded by stripping its V3 headers', () => {
+    const fields = textOf('START');
+    const both = { ...v3Headers(documentedV3(TOKEN, 'POST', BASE, fields, NONCE)), ...v2Headers(v2) };
+    expect(read(post(BASE, fields, both))).toHaveLength(1);
+    const stripped = { ...both, 'x-plivo-signature-v3': undefined, 'x-plivo-signature-v3-nonce': undefined };
+    expectInvalidSignature(() => read(post(BASE, fields, stripped)));
+  });
+
+  it('where V2 is allowed, records a V2-signed STOP and HELP', () => {
+    vi.stubEnv('PLIVO_ALLOW_V2_SIGNATURES', 'true');
+    expect(signalOf(post(BASE, textOf('STOP'), v2Headers(v2)))).toMatchObject({ kind: 'opt-out', subject: [{ type: 'phone', value: '+14155550100' }] });
+    expect(signalOf(post(BASE, textOf('HELP'), v2Headers(v2)))).toMatchObject({ kind: 'help' });
+  });
+
+  it('where V2 is allowed, records a V2-signed START (or a Plivo opt-in intent) as nothing', () => {
+    vi.stubEnv('PLIVO_ALLOW_V2_SIGNATURES', 'true');
+    expect(signalOf(post(BASE, textOf('START'), v2Headers(v2)))).toBeUndefined();
+    expect(signalOf(post(BASE, textOf('UNSTOP'), v2Headers(v2)))).toBeUndefined();
+    expect(signalOf(post(BASE, textOf('hello', 'optin'), v2Headers(v2)))).toBeUndefined();
+    // A START downgraded from V3 by stripping its V3 header reads as V2: nothing either.
+    const fields = textOf('START');
+    const stripped = { ...v3Headers(documentedV3(TOKEN, 'POST', BASE, fields, NONCE)), ...v2Headers(v2), 'x-plivo-signature-v3': undefined };
+    expect(signalOf(post(BASE, fields, stripped))).toBeUndefined();
   });
 });
 
@@ -445,7 +519,7 @@ describe('properties', () => {
     );
   });
 
-  it('a V3-signed GET is read with its fields from the URL; a V2 signature verifies for any URL; flipped, neither does', () => {
+  it('a V3-signed GET is read with its fields from the URL; a V2 signature verifies for any URL where allowed; flipped, neither does', () => {
     fc.assert(
       fc.property(token, nonce, path, value, fc.nat(), fc.integer({ min: 1, max: 255 }), (key, n, p, text, index, mask) => {
         const url = getUrl([...INBOUND.filter(([name]) => name !== 'Text'), ['Text', text]], `https://hub.example.com${p}`);
@@ -453,7 +527,10 @@ describe('properties', () => {
         expect(read(get(url, v3Headers(v3, n)), key)).toEqual([{ ...EXPECTED, text }]);
         expectInvalidSignature(() => read(get(url, v3Headers(flipByte(v3, index, mask), n)), key));
         const v2 = documentedV2(key, url, n);
-        expect(read(get(url, v2Headers(v2, n)), key)).toEqual([{ ...EXPECTED, text }]);
+        expectInvalidSignature(() => read(get(url, v2Headers(v2, n)), key));
+        vi.stubEnv('PLIVO_ALLOW_V2_SIGNATURES', 'true');
+        expect(read(get(url, v2Headers(v2, n)), key)).toEqual([{ ...EXPECTED_V2, text }]);
+        vi.unstubAllEnvs();
         expectInvalidSignature(() => read(get(url, v2Headers(flipByte(v2, index, mask), n)), key));
       }),
     );

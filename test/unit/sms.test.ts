@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { InvalidAddressError } from '../../shared/core/errors.js';
+import { BadRequestError, InvalidAddressError } from '../../shared/core/errors.js';
 import type { InboundSms } from '../../shared/intake/sms/providers/types.js';
 import { assertActionable, signalSchema } from '../../shared/core/signal.js';
-import { readIntent, signalFromSms, type InboundContext } from '../../shared/intake/sms/inbound.js';
+import { MAX_CLASSIFIED_CHARACTERS, MAX_MESSAGE_ID_LENGTH, readIntent, signalFromSms, type InboundContext } from '../../shared/intake/sms/inbound.js';
 
 const SID = 'SM0123456789abcdef0123456789abcdef';
 
@@ -216,5 +216,44 @@ describe('signalFromSms', () => {
     const signal = signalFromSms(sms(), context({ receivedAt }));
     expect(signal?.occurredAt).toBe('2030-01-02T03:04:05.006Z');
     expect(signal?.receivedAt).toBe('2030-01-02T03:04:05.006Z');
+  });
+});
+
+describe('long texts and message ids', () => {
+  it('reads a STOP followed by a long tail as an opt-out, by the first 2,048 characters', () => {
+    for (const tail of [' '.repeat(100_000), '.'.repeat(100_000), ` ${'x'.repeat(100_000)}`]) {
+      expect(signalFromSms(sms({ text: `STOP${tail}x` }), context())).toMatchObject({ kind: 'opt-out' });
+    }
+  });
+
+  it('classifies the first MAX_CLASSIFIED_CHARACTERS of a text, and nothing after them', () => {
+    const filler = 'a'.repeat(MAX_CLASSIFIED_CHARACTERS - 'STOP '.length);
+    expect(readIntent(sms({ text: `STOP ${filler}`.padEnd(MAX_CLASSIFIED_CHARACTERS + 10, ' ') }))).toMatchObject({ intent: 'opt-out' });
+    // Past any length carriers deliver, a keyword is no longer what a person typed.
+    expect(readIntent(sms({ text: `${'hello '.repeat(400)} STOP` })).intent).toBe('none');
+    // The provider's own opt-out detection is still heard whatever the length.
+    expect(readIntent(sms({ text: `${'hello '.repeat(400)} STOP`, providerIntent: 'opt-out' })).intent).toBe('opt-out');
+  });
+
+  it('does not split a surrogate pair at the cut', () => {
+    const text = `${'a'.repeat(MAX_CLASSIFIED_CHARACTERS - 1)}😀 STOP`;
+    expect(() => readIntent(sms({ text }))).not.toThrow();
+  });
+
+  it(`accepts a message id of ${MAX_MESSAGE_ID_LENGTH} characters and refuses a longer one with a 400 naming messageId`, () => {
+    expect(signalFromSms(sms({ messageId: 'M'.repeat(MAX_MESSAGE_ID_LENGTH) }), context())?.id).toBe(`sms.twilio.${'M'.repeat(MAX_MESSAGE_ID_LENGTH)}`);
+    for (const provider of ['telnyx', 'sinch', 'bandwidth', 'vonage', 'plivo']) {
+      const attempt = () => signalFromSms(sms({ provider, messageId: 'M'.repeat(245) }), context());
+      expect(attempt).toThrow(BadRequestError);
+      expect(attempt).toThrow(expect.objectContaining({ status: 400, extensions: expect.objectContaining({ field: 'messageId' }) }));
+    }
+  });
+
+  it('refuses a message id with an unpaired surrogate (400), even for a message that asks for nothing', () => {
+    for (const messageId of ['abc-\ud800', 'abc-\udc00', '\udbff']) {
+      expect(() => signalFromSms(sms({ messageId }), context())).toThrow(BadRequestError);
+      expect(() => signalFromSms(sms({ messageId, text: 'hello' }), context())).toThrow(/messageId is not well-formed Unicode/);
+    }
+    expect(signalFromSms(sms({ messageId: 'abc-😀' }), context())?.id).toBe('sms.twilio.abc-😀');
   });
 });

@@ -3,6 +3,7 @@ import twilioWebhooks from 'twilio/lib/webhooks/webhooks.js';
 import { z } from 'zod';
 import { BadRequestError, ConfigurationError, InvalidSignatureError, NotFoundError } from '../../core/errors.js';
 import { formParams } from '../../http/request.js';
+import { isWellFormed } from '../../core/text.js';
 import { connectDispositionAttribute } from '../../platform/config.js';
 import { TWILIO_SIGNATURE_HEADER, TWILIO_SIGNATURE_SETTINGS_HEADER, verifyTwilioSignature } from '../sms/providers/twilio.js';
 import type { WebhookRequest } from '../../http/webhook.js';
@@ -33,9 +34,28 @@ export interface DialerAdapter {
   read(request: WebhookRequest, secrets: DialerSecrets): CallDisposition | undefined;
 }
 
-const MAX_ID = 128;
-const id = z.string().trim().min(1).max(MAX_ID);
-const code = z.string().trim().min(1).max(128);
+/**
+ * Limits on what a dialer sends, so that a signed payload that breaks them is a 400 naming the
+ * field, not a failed event validation (500, retried). The call id and the code become the event
+ * id, so they must also be well-formed Unicode (shared/core/text.ts); the agent is evidence
+ * (`collectedBy: agent:{id}`, at most 256 characters).
+ */
+export const MAX_ID = 128;
+export const MAX_AGENT_LENGTH = 200;
+const wellFormed = [isWellFormed, 'not well-formed Unicode (an unpaired surrogate)'] as const;
+const id = z
+  .string()
+  .trim()
+  .min(1)
+  .max(MAX_ID)
+  .refine(...wellFormed);
+const code = z
+  .string()
+  .trim()
+  .min(1)
+  .max(128)
+  .refine(...wellFormed);
+const agent = z.string().trim().max(MAX_AGENT_LENGTH);
 
 export function webhookSecretFor(dialer: string, spec: string | undefined): string | undefined {
   for (const entry of (spec ?? '').split(',')) {
@@ -123,7 +143,7 @@ export const genericSchema = z
   .object({
     phone: z.string().trim().min(1).max(64),
     disposition: code,
-    agentId: id.optional(),
+    agentId: agent.optional(),
     callId: id,
     occurredAt: z.iso.datetime({ offset: true }),
     scope: z.enum(['address', 'person']).optional(),
@@ -196,7 +216,7 @@ const twilio: DialerAdapter = {
       callId: parsed(id, callId, 'TaskSid'),
       phone: stripTel(phone),
       code: parsed(code, disposition, 'outcome'),
-      agentId: single(params.WorkerSid),
+      agentId: parsed(agent.optional(), single(params.WorkerSid), 'WorkerSid'),
       occurredAt: readTime(single(params.Timestamp)),
     };
   },
@@ -215,7 +235,7 @@ const genesysSchema = z
         eventBody: z
           .object({
             conversationId: id,
-            userId: z.string().optional(),
+            userId: agent.optional(),
             wrapupCode: code,
             eventTime: z.union([z.string(), z.number()]).optional(),
             ani: z.string().optional(),
@@ -252,7 +272,7 @@ const connectContactSchema = z
     ContactId: id,
     CustomerEndpoint: z.object({ Address: z.string().min(1) }).loose(),
     Attributes: z.record(z.string(), z.string()).default({}),
-    Agent: z.object({ Username: z.string().optional(), ARN: z.string().optional() }).loose().nullish(),
+    Agent: z.object({ Username: agent.optional(), ARN: agent.optional() }).loose().nullish(),
     DisconnectTimestamp: z.union([z.string(), z.number()]).nullish(),
     InitiationTimestamp: z.union([z.string(), z.number()]).nullish(),
   })
@@ -285,8 +305,8 @@ const five9Schema = z
     'Call.number': z.string().optional(),
     'Call.ANI': z.string().optional(),
     'Call.disposition_name': code,
-    'Agent.user_name': z.string().optional(),
-    'Agent.id': z.string().optional(),
+    'Agent.user_name': agent.optional(),
+    'Agent.id': agent.optional(),
     'Call.end_timestamp': z.string().optional(),
     'Call.start_timestamp': z.string().optional(),
   })

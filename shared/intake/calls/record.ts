@@ -35,9 +35,15 @@ export interface DispositionContext {
   payloadSha256?: string;
 }
 
+/** An event id is at most 256 characters (core/signal.ts). */
+const MAX_EVENT_ID_LENGTH = 256;
+
 export function callEventId(disposition: Pick<CallDisposition, 'dialer' | 'callId' | 'code'>): string {
-  const code = normalizeCode(disposition.code) || createHash('sha256').update(disposition.code).digest('hex').slice(0, 16);
-  return `call.${disposition.dialer}.${disposition.callId}.${code}`;
+  const hashed = createHash('sha256').update(disposition.code).digest('hex').slice(0, 16);
+  const id = `call.${disposition.dialer}.${disposition.callId}.${normalizeCode(disposition.code) || hashed}`;
+  // A long call id with a long code (each may be 128 characters) would not fit: the code's hash
+  // stands in for it then. Ids that fit are unchanged, so redeliveries of earlier calls still match.
+  return id.length <= MAX_EVENT_ID_LENGTH ? id : `call.${disposition.dialer}.${disposition.callId}.${hashed}`;
 }
 
 const channelsFor: Record<Exclude<DispositionAction, 'ignore'>, readonly Channel[]> = {

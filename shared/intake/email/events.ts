@@ -3,6 +3,7 @@ import type { ReplayGuardStore } from '../../store/replay-guards.js';
 import { BadRequestError } from '../../core/errors.js';
 import { normalizeEmail } from '../../core/identity.js';
 import { signalSchema, type Evidence, type Signal } from '../../core/signal.js';
+import { isWellFormed } from '../../core/text.js';
 import { actTime } from '../../core/time.js';
 import type { SecretName } from '../../platform/config.js';
 import type { WebhookRequest } from '../../http/webhook.js';
@@ -67,8 +68,13 @@ export function providerTime(raw: unknown, where: string): Date {
   return at;
 }
 
-/** Event ids stay short and free of separators whatever the provider puts in them. */
+/**
+ * Event ids stay short and free of separators whatever the provider puts in them. An id with an
+ * unpaired surrogate is refused: hashed as UTF-8 it would collide with every id that differs from
+ * it only there.
+ */
 export function eventIdPart(raw: string): string {
+  if (!isWellFormed(raw)) throw new BadRequestError('The event id is not well-formed Unicode (it contains an unpaired surrogate).');
   return /^[A-Za-z0-9_.:-]{1,128}$/.test(raw) ? raw : sha256Hex(raw);
 }
 

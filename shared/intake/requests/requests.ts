@@ -5,6 +5,7 @@ import { subjectIdentities, subjectSchema } from '../../core/identity.js';
 import { addressFor } from '../../core/preferences.js';
 import { channels } from '../../core/channels.js';
 import { evidenceSchema, signalSchema, type Signal } from '../../core/signal.js';
+import { isWellFormed } from '../../core/text.js';
 import { actTime, receivedOnTime } from '../../core/time.js';
 
 /**
@@ -14,7 +15,12 @@ import { actTime, receivedOnTime } from '../../core/time.js';
 export const requestSchema = z
   .object({
     /** The sender's own id for this request; sending it again is a no-op. */
-    requestId: z.string().min(1).max(180),
+    requestId: z
+      .string()
+      .min(1)
+      .max(180)
+      // Stored as UTF-8, ids that differ only in an unpaired surrogate would be one event.
+      .refine(isWellFormed, 'not well-formed Unicode (an unpaired surrogate)'),
     kind: z.enum(['opt-out', 'opt-in']),
     channels: z.array(z.enum(channels)).min(1),
     purpose: z.string().min(1).default('all'),

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { BadRequestError, ConfigurationError, InvalidSignatureError } from '../../../core/errors.js';
 import { formParams } from '../../../http/request.js';
+import { plivoV2SignaturesAllowed } from '../../../platform/config.js';
 import type { InboundSms, SmsProvider } from './types.js';
 import { acknowledgeOk, escapeXml } from '../../../http/webhook.js';
 
@@ -11,8 +12,10 @@ import { acknowledgeOk, escapeXml } from '../../../http/webhook.js';
  *   parameters, then the nonce. Checked whenever present, since it covers the body.
  * - V2 (`X-Plivo-Signature-V2` + `-V2-Nonce`, the version the messaging docs describe): only the
  *   URL without its query, then the nonce. It does not cover the fields, so anyone who has seen
- *   one signed request can replay its headers with other fields; accepted because Plivo may send
- *   nothing better.
+ *   one signed request can replay its headers with other fields, and stripping the V3 headers
+ *   would downgrade a request to it. Refused unless PLIVO_ALLOW_V2_SIGNATURES=true; even then a
+ *   V2-verified message is marked `unsignedBody`, so it may opt out or ask for help but never opt
+ *   in (shared/intake/sms/inbound.ts): forged fields must not lift a suppression.
  * The `-Ma-` variants are the same signature made with the main account's token: with the token
  * configured here, either header may match. Plivo signs no time, so replays are only deduplicated
  * (by MessageUUID) downstream.
@@ -83,8 +86,16 @@ function present(value: string | undefined): value is string {
   return value !== undefined && value !== '';
 }
 
-/** Accepts V3 when its headers are there, otherwise V2; anything else is refused. */
-export function verifyPlivoSignature(authToken: string, request: PlivoRequest): void {
+export interface PlivoVerifyOptions {
+  /** Whether a V2 signature (URL and nonce only, not the fields) is accepted at all. */
+  allowV2?: boolean;
+}
+
+/**
+ * Accepts V3 when its headers are there; otherwise V2 only where allowed; anything else is refused.
+ * Says which version verified, since only V3 vouches for the fields.
+ */
+export function verifyPlivoSignature(authToken: string, request: PlivoRequest, options: PlivoVerifyOptions = {}): 'v3' | 'v2' {
   const v3 = PLIVO_SIGNATURE_V3_HEADERS.map((name) => request.headers[name]).filter(present);
   if (v3.length > 0) {
     const nonce = request.headers[PLIVO_SIGNATURE_V3_NONCE_HEADER];
@@ -95,16 +106,22 @@ export function verifyPlivoSignature(authToken: string, request: PlivoRequest): 
     if (!candidates.some((signature) => same(signature, expected))) {
       throw new InvalidSignatureError('The X-Plivo-Signature-V3 does not match this request.');
     }
-    return;
+    return 'v3';
   }
   const v2 = PLIVO_SIGNATURE_V2_HEADERS.map((name) => request.headers[name]).filter(present);
   if (v2.length === 0) throw new InvalidSignatureError('No X-Plivo-Signature-V3 or X-Plivo-Signature-V2 header.');
+  if (!options.allowV2) {
+    throw new InvalidSignatureError(
+      'Only X-Plivo-Signature-V3 is accepted: V2 does not cover the message. Set PLIVO_ALLOW_V2_SIGNATURES=true to accept V2 for opt-outs and help.',
+    );
+  }
   const nonce = request.headers[PLIVO_SIGNATURE_V2_NONCE_HEADER];
   if (!present(nonce)) throw new InvalidSignatureError('The X-Plivo-Signature-V2-Nonce header is missing.');
   const expected = sign(authToken, splitUrl(request.url).base + nonce);
   if (!v2.some((signature) => same(signature.trim(), expected))) {
     throw new InvalidSignatureError('The X-Plivo-Signature-V2 does not match this request.');
   }
+  return 'v2';
 }
 
 function single(params: Params, name: string): string | undefined {
@@ -155,8 +172,13 @@ export const plivo: SmsProvider = {
     } else {
       throw new BadRequestError(`Plivo calls with GET or POST, not ${request.method}.`);
     }
-    verifyPlivoSignature(authToken, { method, url: request.url, params: postParams, headers: request.headers });
-    return parsePlivoInbound(fields);
+    const version = verifyPlivoSignature(
+      authToken,
+      { method, url: request.url, params: postParams, headers: request.headers },
+      { allowV2: plivoV2SignaturesAllowed() },
+    );
+    const messages = parsePlivoInbound(fields);
+    return version === 'v3' ? messages : messages.map((message) => ({ ...message, unsignedBody: true as const }));
   },
   // Plivo XML answers the message in the response: <Message> from the number they texted.
   acknowledge: (reply) =>

@@ -12,6 +12,12 @@ export interface InboundSms {
   occurredAt?: string;
   /** The provider's own reading of the message (Twilio Advanced Opt-Out, Plivo MessageIntent). */
   providerIntent?: 'opt-out' | 'opt-in' | 'help';
+  /**
+   * Set when the signature that verified the request does not cover the message's fields (Plivo
+   * V2): anyone who saw one signed request could have written them, so the message may opt out
+   * or ask for help but is never read as an opt-in.
+   */
+  unsignedBody?: true;
 }
 
 export interface SmsProvider {
