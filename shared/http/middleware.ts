@@ -1,6 +1,6 @@
 import middy, { type MiddyfiedHandler } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { logger } from '../platform/logger.js';
+import { loadPseudonymKey, logger } from '../platform/logger.js';
 import { problemHeaders, problemInstance, problemResponse, routeOf, toProblem } from './problem.js';
 
 export type HttpEvent = APIGatewayProxyEventV2;
@@ -24,7 +24,12 @@ export function problemErrors(): middy.MiddlewareObj<HttpEvent, HttpResult> {
   };
 }
 
+/** Loads the key of the address pseudonyms in the logs before the handler can log one. */
+export function pseudonymKey(): middy.MiddlewareObj<HttpEvent, HttpResult> {
+  return { before: () => loadPseudonymKey() };
+}
+
 /** Every HTTP handler: the function body plus the shared edge behaviour. */
 export function httpHandler(fn: (event: HttpEvent, context: Context) => Promise<HttpResult>): HttpHandler {
-  return middy<HttpEvent, HttpResult, Error, Context>(fn).use(problemErrors());
+  return middy<HttpEvent, HttpResult, Error, Context>(fn).use(problemErrors()).use(pseudonymKey());
 }

@@ -184,6 +184,8 @@ export const functions = {
     // Writes the DELIVERY# item of each message it enqueued (acks and trace read them).
     tables: { preferences: 'readWrite' },
     sendsTo: channels,
+    // For LOG_PSEUDONYM_KEY: the addresses it logs are pseudonymised with the same key as elsewhere.
+    readsSecrets: true,
   },
   unsubscribe: {
     entry: 'functions/unsubscribe.ts',
