@@ -35,6 +35,8 @@ function pseudonymKey(): string {
 
 /**
  * Reads LOG_PSEUDONYM_KEY before a handler runs (redact() is synchronous, a secret may not be).
+ * A missing key is reported by the first redact() that needs one, so a function that never logs
+ * an address (health) raises no alarm.
  * The config secret is cached, so this costs nothing per invocation; a secret that cannot be read
  * leaves the key as it was and never fails the request: logging must not cost an opt-out.
  */
@@ -44,7 +46,6 @@ export async function loadPseudonymKey(): Promise<void> {
   } catch (error) {
     logger.warn('LOG_PSEUDONYM_KEY could not be read; keeping the key in use', { error: error as Error });
   }
-  pseudonymKey();
 }
 
 /**

@@ -54,7 +54,10 @@ describe('redact', () => {
     const { loadPseudonymKey, logger, redact, LOCAL_PSEUDONYM_KEY } = await freshLogger();
     const errors = vi.spyOn(logger, 'error').mockImplementation(() => {});
     await loadPseudonymKey();
+    expect(errors).not.toHaveBeenCalled(); // nothing logged an address yet
+    redact(PHONE);
     await loadPseudonymKey();
+    redact(PHONE);
     expect(errors).toHaveBeenCalledTimes(1);
     expect(String(errors.mock.calls[0]?.[0])).toContain('LOG_PSEUDONYM_KEY is not configured');
     expect(redact(PHONE)).not.toBe(redact(PHONE, LOCAL_PSEUDONYM_KEY));
