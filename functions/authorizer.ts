@@ -2,7 +2,7 @@ import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWith
 import { presentedKey } from '../shared/core/api-keys.js';
 import { authenticate, configuredKeySources } from '../shared/http/authenticate.js';
 import { scopeForRoute } from '../shared/http/api-key.js';
-import { UnauthenticatedError } from '../shared/core/errors.js';
+import { InvalidCredentialsError, UnauthenticatedError } from '../shared/core/errors.js';
 import { logger } from '../shared/platform/logger.js';
 
 type Result = APIGatewaySimpleAuthorizerWithContextResult<Record<string, string>>;
@@ -25,7 +25,10 @@ export async function handler(event: APIGatewayRequestAuthorizerEventV2): Promis
     return { isAuthorized: allowed, context: { authenticated: 'true', keyId: caller.id, scopes: caller.scopes.join(' ') } };
   } catch (error) {
     if (error instanceof UnauthenticatedError) {
-      return { isAuthorized: true, context: { authenticated: 'false', reason: error.detail } };
+      return {
+        isAuthorized: true,
+        context: { authenticated: 'false', reason: error.detail, credentials: error instanceof InvalidCredentialsError ? 'invalid' : 'missing' },
+      };
     }
     throw error; // the store did not answer: API Gateway answers 500 and nothing runs
   }

@@ -1,5 +1,5 @@
 import { UsageError, parseOptions, type Command } from '../command.js';
-import { assertPurpose, localSystemEndpoints, publicBaseUrl, secret } from '../../shared/platform/config.js';
+import { assertPurpose, localSystemEndpoints, publicBaseUrl, purposes, secret } from '../../shared/platform/config.js';
 import { formatHeaders, unsubscribeHeaders } from '../../shared/intake/email/headers.js';
 import { localDevUnsubscribeKeys, parseTokenKeys } from '../../shared/intake/email/tokens.js';
 
@@ -9,7 +9,8 @@ Prints the List-Unsubscribe and List-Unsubscribe-Post headers (RFC 8058) for one
 ADDRESS about PURPOSE (marketing, or a topic in PURPOSES), and the link for the message body.
 
   --email     the recipient
-  --topic     what the link unsubscribes from: marketing or a topic named in PURPOSES
+  --topic     what the link unsubscribes from: marketing, all, or a topic named in PURPOSES
+              (set PURPOSES for this command as for the deployment, e.g. PURPOSES=newsletter)
   --mailto    also offer unsubscribing by mail to this mailbox
   --base-url  where /unsubscribe/{token} is served (default PUBLIC_BASE_URL, else http://localhost:$PORT)
 
@@ -29,8 +30,11 @@ export const unsubscribeHeadersCommand: Command = {
     if (!values.topic) throw new UsageError('--topic is required.');
     try {
       assertPurpose(values.topic);
-    } catch (error) {
-      throw new UsageError(`${(error as Error).message} Known: marketing, all, and PURPOSES.`);
+    } catch {
+      // The command reads PURPOSES like the deployed functions do; an operator who has not set it here needs to be told so.
+      throw new UsageError(
+        `Unknown purpose "${values.topic}": known are ${purposes().join(', ')}. Topics come from PURPOSES, which must be set for this command too, e.g. PURPOSES=${values.topic} npx optout-hub unsubscribe-headers …`,
+      );
     }
     const configured = await secret('UNSUBSCRIBE_TOKEN_KEYS');
     if (!configured) console.error('UNSUBSCRIBE_TOKEN_KEYS is not set: using the local development key (links work only with `npm start`).');

@@ -62,6 +62,24 @@ export class HandlerFunction extends Construct implements iam.IGrantable {
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: logs.RetentionDays.ONE_YEAR,
       removalPolicy: RemovalPolicy.RETAIN,
+      /**
+       * A second net behind redact(): should a phone number or an email reach a log line raw (an
+       * SDK error echoing a request, say), CloudWatch masks it for anyone without logs:Unmask.
+       */
+      dataProtectionPolicy: new logs.DataProtectionPolicy({
+        name: 'optout-hub-addresses',
+        description: 'Masks phone numbers and email addresses that reach the optout-hub function logs',
+        identifiers: [
+          logs.DataIdentifier.EMAILADDRESS,
+          logs.DataIdentifier.PHONENUMBER_US,
+          logs.DataIdentifier.PHONENUMBER_GB,
+          logs.DataIdentifier.PHONENUMBER_FR,
+          logs.DataIdentifier.PHONENUMBER_DE,
+          logs.DataIdentifier.PHONENUMBER_ES,
+          logs.DataIdentifier.PHONENUMBER_IT,
+          logs.DataIdentifier.PHONENUMBER_BR,
+        ],
+      }),
     });
 
     /**

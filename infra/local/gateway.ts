@@ -3,7 +3,7 @@ import { lambdaContext } from './lambda-context.js';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { BadRequestError, NotFoundError, ProblemError } from '../../shared/core/errors.js';
-import { problemHeaders, problemResponse, toProblem } from '../../shared/http/problem.js';
+import { problemHeaders, problemInstance, problemResponse, toProblem } from '../../shared/http/problem.js';
 import type { RouteDeclaration } from '../../shared/platform/resources.js';
 
 /**
@@ -93,31 +93,66 @@ function send(response: ServerResponse, result: APIGatewayProxyStructuredResultV
   for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
   if (result.cookies?.length) response.setHeader('set-cookie', result.cookies);
   const body = result.body === undefined ? '' : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
+  // As API Gateway does: a length rather than chunks. HEAD's empty body is not the length of what GET would send, so it gets none.
+  if (response.req?.method !== 'HEAD' && !Object.keys(headers).some((name) => name.toLowerCase() === 'content-length')) {
+    headers['content-length'] = String(Buffer.byteLength(body));
+  }
   response.writeHead(result.statusCode ?? 200, headers);
   response.end(body);
 }
 
+/** The request target as a URL, or a 400: `http://:99999/`, `http://[::1/` and `http://%zz/` do not parse. */
+function requestUrl(request: IncomingMessage): URL {
+  try {
+    return new URL(request.url ?? '/', 'http://localhost');
+  } catch {
+    throw new BadRequestError('The request target is not a valid URL.');
+  }
+}
+
+/** A method the path has no route for: 405 naming the ones it has (RFC 9110 §15.5.6). */
+class MethodNotAllowedError extends ProblemError {
+  readonly status = 405;
+  readonly slug = 'method-not-allowed';
+  readonly title = 'The method is not allowed here';
+}
+
 export function createGateway(routes: readonly RouteDeclaration[], resolveHandler: (route: RouteDeclaration) => HttpFunction): Server {
   const compiled = routes.map(compile);
-  return createServer((request, response) => {
-    void (async () => {
-      const url = new URL(request.url ?? '/', 'http://localhost');
-      try {
-        const body = await readBody(request);
-        for (const candidate of compiled) {
-          if (candidate.route.method !== request.method) continue;
-          const match = candidate.pattern.exec(url.pathname);
-          if (!match) continue;
-          const event = toEvent(request, body, candidate, match, url);
-          const result = await resolveHandler(candidate.route)(event, lambdaContext(candidate.route.function, 30_000, event.requestContext.requestId));
-          send(response, result);
-          return;
-        }
-        throw new NotFoundError(`No route for ${request.method} ${url.pathname}.`);
-      } catch (error) {
-        if (!(error instanceof ProblemError)) console.error('local gateway: handler failed', error);
-        send(response, problemResponse(toProblem(error, url.pathname), problemHeaders(error)));
+  async function answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    let instance: string | undefined;
+    try {
+      const url = requestUrl(request);
+      const onPath = compiled.map((candidate) => ({ candidate, match: candidate.pattern.exec(url.pathname) })).filter(({ match }) => match !== null);
+      // A signed-token path carries its credential: name it by its template (shared/http/problem.ts).
+      instance = problemInstance(onPath[0]?.candidate.route, url.pathname);
+      const body = await readBody(request);
+      const found = onPath.find(({ candidate }) => candidate.route.method === request.method);
+      if (found) {
+        const event = toEvent(request, body, found.candidate, found.match!, url);
+        const result = await resolveHandler(found.candidate.route)(
+          event,
+          lambdaContext(found.candidate.route.function, 30_000, event.requestContext.requestId),
+        );
+        send(response, result);
+        return;
       }
-    })();
+      if (onPath.length) {
+        const allow = [...new Set(onPath.map(({ candidate }) => candidate.route.method))].join(', ');
+        throw new MethodNotAllowedError(`${request.method} is not allowed on this path; it allows ${allow}.`).withHeader('allow', allow);
+      }
+      throw new NotFoundError(`No route for ${request.method} ${url.pathname}.`);
+    } catch (error) {
+      if (!(error instanceof ProblemError)) console.error('local gateway: handler failed', error);
+      send(response, problemResponse(toProblem(error, instance), problemHeaders(error)));
+    }
+  }
+  return createServer((request, response) => {
+    // Whatever fails, the request is answered and the process stays up (it also runs DynamoDB Local).
+    answer(request, response).catch((error: unknown) => {
+      console.error('local gateway: could not answer', error);
+      if (!response.headersSent) send(response, problemResponse(toProblem(error)));
+      else response.destroy();
+    });
   });
 }

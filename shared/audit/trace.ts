@@ -1,4 +1,4 @@
-import escapeHtml from 'escape-html';
+import escapeMarkup from 'escape-html';
 import { appliedAt } from './acks.js';
 import { addressesOn, statusOf, type PersonRecord, type Suppression } from '../core/preferences.js';
 import { channelIdentity, type Identity } from '../core/identity.js';
@@ -290,6 +290,34 @@ function policyLines(policy: SlaPolicy): string[] {
   ];
 }
 
+/**
+ * Evidence is whatever a caller with an ingest key sent (a note, a reference, a message id), and a
+ * terminal obeys control characters: ESC[2J clears an auditor's screen, OSC 8 plants a link, and a
+ * bidi override (U+202E) makes text read backwards. Every C0/C1 control character, DEL and bidi
+ * formatting character is therefore printed as a visible \\u escape instead; the text of a trace
+ * never needs one (lines are joined afterwards).
+ */
+function unprintable(code: number): boolean {
+  return (
+    code < 0x20 ||
+    (code >= 0x7f && code <= 0x9f) ||
+    code === 0x061c ||
+    code === 0x200e ||
+    code === 0x200f ||
+    (code >= 0x202a && code <= 0x202e) ||
+    (code >= 0x2066 && code <= 0x2069)
+  );
+}
+
+export function printable(text: string): string {
+  let out = '';
+  for (const char of text) {
+    const code = char.codePointAt(0)!;
+    out += unprintable(code) ? `\\u${code.toString(16).padStart(4, '0')}` : char;
+  }
+  return out;
+}
+
 export function traceText(trace: Trace, subject: string): string {
   const lines = [
     `Opt-out trace for ${subject}: person ${trace.personId}`,
@@ -310,9 +338,11 @@ export function traceText(trace: Trace, subject: string): string {
     lines.push('');
   });
   lines.push('Time windows:', ...policyLines(trace.policy).map((line) => `  ${line}`));
-  return `${lines.join('\n')}\n`;
+  return `${lines.map(printable).join('\n')}\n`;
 }
 
+// Markup is escaped; bidi overrides would still reorder what the browser shows, so they go too.
+const escapeHtml = (value: string) => escapeMarkup(printable(value));
 const cell = (value: string | undefined) => `<td>${escapeHtml(value ?? '—')}</td>`;
 const verdictClass = (value: string | undefined) => (value === 'met' ? 'ok' : value === 'missed' ? 'bad' : value ? 'warn' : '');
 

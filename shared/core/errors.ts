@@ -46,7 +46,12 @@ export class InvalidAddressError extends ProblemError {
 export class UnauthenticatedError extends ProblemError {
   readonly status = 401;
   readonly slug = 'unauthenticated';
-  readonly title = 'Credentials are missing';
+  readonly title: string = 'Credentials are missing';
+}
+
+/** The caller presented credentials that are not valid: the same 401, titled for what went wrong. */
+export class InvalidCredentialsError extends UnauthenticatedError {
+  override readonly title: string = 'Credentials are not valid';
 }
 
 /** A webhook whose signature is missing or does not match. */

@@ -13,6 +13,8 @@ import { routes, type FunctionName } from '../platform/resources.js';
 interface AuthorizerContext {
   authenticated?: string;
   reason?: string;
+  /** 'invalid' when a key was presented but is not valid (the 401's title says which). */
+  credentials?: string;
   keyId?: string;
   scopes?: string;
 }
@@ -64,7 +66,7 @@ export function requireApiKey(name: FunctionName): middy.MiddlewareObj<HttpEvent
     before: async (request) => {
       const decided = authorizerContext(request.event);
       if (decided) {
-        if (decided.authenticated !== 'true') throw unauthenticated(decided.reason || 'The API key is not valid.');
+        if (decided.authenticated !== 'true') throw unauthenticated(decided.reason || 'The API key is not valid.', decided.credentials !== 'missing');
         requireScope({ scopes: (decided.scopes ?? '').split(' ').filter(Boolean) as Scope[] }, scope);
         if (!decided.keyId) throw unauthenticated('The authorizer did not name the API key.');
         callers.set(request.event, { keyId: decided.keyId });

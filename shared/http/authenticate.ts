@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { apiKeysTable, secret } from '../platform/config.js';
-import { ConfigurationError, ForbiddenError, UnauthenticatedError } from '../core/errors.js';
+import { ConfigurationError, ForbiddenError, InvalidCredentialsError, UnauthenticatedError } from '../core/errors.js';
 import { documents } from '../store/clients.js';
 import { findApiKey, type ApiKeyStore } from '../store/api-keys.js';
 import { parseApiKeys, type ApiKey, type Scope } from '../core/api-keys.js';
@@ -26,8 +26,9 @@ export interface KeySources {
 /** A 401 must name a scheme (RFC 9110); keys are also accepted as Bearer tokens. */
 export const API_KEY_CHALLENGE = 'Bearer realm="optout-hub"';
 
-export function unauthenticated(detail: string): UnauthenticatedError {
-  return new UnauthenticatedError(detail).withHeader('www-authenticate', API_KEY_CHALLENGE);
+/** A 401 for a request that presented no key (`invalid` false) or one that is not valid. */
+export function unauthenticated(detail: string, invalid = false): UnauthenticatedError {
+  return (invalid ? new InvalidCredentialsError(detail) : new UnauthenticatedError(detail)).withHeader('www-authenticate', API_KEY_CHALLENGE);
 }
 
 export async function authenticate(presented: string | undefined, sources: KeySources): Promise<Caller> {
@@ -40,7 +41,7 @@ export async function authenticate(presented: string | undefined, sources: KeySo
   if (configured) return { id: configured.id, scopes: configured.scopes, source: 'config' };
   const stored = sources.store ? await findApiKey(sources.store, presented) : undefined;
   if (stored) return { id: stored.id, scopes: stored.scopes, source: 'store' };
-  throw unauthenticated('The API key is not valid.');
+  throw unauthenticated('The API key is not valid.', true);
 }
 
 export function requireScope(caller: Pick<Caller, 'scopes'>, scope: Scope): void {

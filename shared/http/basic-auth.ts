@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { UnauthenticatedError } from '../core/errors.js';
+import { InvalidCredentialsError, UnauthenticatedError } from '../core/errors.js';
 import type { WebhookRequest } from './webhook.js';
 
 /**
@@ -60,7 +60,7 @@ export function verifyBasicAuth(request: WebhookRequest, expected: BasicCredenti
   const usernameMatches = safeEqual(given.username, expected.username);
   const passwordMatches = safeEqual(given.password, expected.password);
   if (!(usernameMatches && passwordMatches)) {
-    throw new UnauthenticatedError(`The HTTP Basic credentials are not the ones configured for ${provider} callbacks.`).withHeader(
+    throw new InvalidCredentialsError(`The HTTP Basic credentials are not the ones configured for ${provider} callbacks.`).withHeader(
       'www-authenticate',
       BASIC_CHALLENGE,
     );

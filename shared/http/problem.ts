@@ -1,5 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ProblemError } from '../core/errors.js';
+import { routes, type RouteDeclaration } from '../platform/resources.js';
 
 export const PROBLEM_TYPE_BASE = 'https://optout-hub.dev/problems/';
 
@@ -10,6 +11,20 @@ export interface Problem {
   detail: string;
   instance?: string;
   [extension: string]: unknown;
+}
+
+/** The declared route an API Gateway route key (`GET /unsubscribe/{token}`) names. */
+export function routeOf(routeKey: string | undefined): RouteDeclaration | undefined {
+  return routes.find((route) => `${route.method} ${route.path}` === routeKey);
+}
+
+/**
+ * What a problem's `instance` names: the request path, except on a signed-token route, where the
+ * path parameter is the credential itself (an unsubscribe link works for whoever holds it), so the
+ * route's template stands in and the token is never echoed into a response, a log or a proxy's cache.
+ */
+export function problemInstance(route: Pick<RouteDeclaration, 'auth' | 'path'> | undefined, rawPath: string): string {
+  return route?.auth === 'signed-token' ? route.path : rawPath;
 }
 
 /** The headers a failure asks for, if it is one of ours. */

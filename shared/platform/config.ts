@@ -377,6 +377,8 @@ export const secretNames = [
   'MAILGUN_WEBHOOK_SIGNING_KEY',
   'POSTMARK_WEBHOOK_USERNAME',
   'POSTMARK_WEBHOOK_PASSWORD',
+  // The key of the address pseudonyms in the logs (shared/platform/logger.ts redact()).
+  'LOG_PSEUDONYM_KEY',
 ] as const;
 export type SecretName = (typeof secretNames)[number];
 

@@ -187,6 +187,8 @@ export const functions = {
     // Writes the DELIVERY# item of each message it enqueued (acks and trace read them).
     tables: { preferences: 'readWrite' },
     sendsTo: channels,
+    // For LOG_PSEUDONYM_KEY: the addresses it logs are pseudonymised with the same key as elsewhere.
+    readsSecrets: true,
   },
   unsubscribe: {
     entry: 'functions/unsubscribe.ts',
@@ -232,7 +234,7 @@ export type FunctionName = keyof typeof functions;
 export type RouteAuth = 'provider-signature' | 'api-key' | 'none' | 'signed-token';
 
 interface RouteBase {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'HEAD' | 'OPTIONS';
   /** API Gateway path syntax: `{name}` is a path parameter. */
   path: string;
   function: FunctionName;
@@ -257,6 +259,10 @@ export const routes: readonly RouteDeclaration[] = [
   // The link in an email: GET shows a page and changes nothing; POST is the RFC 8058 one-click.
   { method: 'GET', path: '/unsubscribe/{token}', function: 'unsubscribe', auth: 'signed-token' },
   { method: 'POST', path: '/unsubscribe/{token}', function: 'unsubscribe', auth: 'signed-token' },
+  // Mail scanners and link previews probe with HEAD (answered like GET, without a body or a write)
+  // and OPTIONS (204 with Allow); an HTTP API answers methods it has no route for with 404.
+  { method: 'HEAD', path: '/unsubscribe/{token}', function: 'unsubscribe', auth: 'signed-token' },
+  { method: 'OPTIONS', path: '/unsubscribe/{token}', function: 'unsubscribe', auth: 'signed-token' },
   { method: 'POST', path: '/webhooks/email/{provider}', function: 'email-inbound', auth: 'provider-signature' },
   { method: 'GET', path: '/v1/people', function: 'people', auth: 'api-key', scope: 'admin' },
   { method: 'GET', path: '/v1/people/{id}', function: 'people', auth: 'api-key', scope: 'admin' },

@@ -150,6 +150,20 @@ describe('functions', () => {
     expect(new Set(logGroupIds).size).toBe(functionNames.length);
   });
 
+  it('masks phone numbers and emails in every function log group (a data-protection policy behind redact())', () => {
+    for (const name of functionNames) {
+      const logGroup = resource(target(resource(functionId(name)).Properties.LoggingConfig.LogGroup)!);
+      expect(logGroup.Properties, name).toMatchObject({ DataProtectionPolicy: expect.objectContaining({ Statement: expect.any(Array) }) });
+      const statements = logGroup.Properties.DataProtectionPolicy.Statement as { DataIdentifier: unknown[]; Operation: Record<string, unknown> }[];
+      const masking = statements.find((statement) => 'Deidentify' in statement.Operation);
+      expect(masking, `${name} masks what it finds`).toMatchObject({ Operation: { Deidentify: { MaskConfig: {} } } });
+      const identifiers = JSON.stringify(masking!.DataIdentifier);
+      for (const identifier of ['EmailAddress', 'PhoneNumber-US', 'PhoneNumber-GB'])
+        expect(identifiers, `${name}: ${identifier}`).toContain(`data-identifier/${identifier}`);
+    }
+    template.hasResourceProperties('AWS::Logs::LogGroup', Match.objectLike({ DataProtectionPolicy: Match.objectLike({ Statement: Match.anyValue() }) }));
+  });
+
   it('passes each function only the environment its declaration calls for', () => {
     for (const name of functionNames) {
       const declaration = declarationOf(name);

@@ -92,9 +92,16 @@ describe('API keys in the store', () => {
     const allowed = await authorizer(authorizerEvent('POST /v1/suppressions/check', checker.key));
     expect(allowed).toEqual({ isAuthorized: true, context: { authenticated: 'true', keyId: checker.id, scopes: 'check' } });
     const missing = await authorizer(authorizerEvent('POST /v1/requests'));
-    expect(missing).toMatchObject({ isAuthorized: true, context: { authenticated: 'false' } });
-    // What the handler does with the authorizer's context.
-    expect((await requests(request(undefined, missing.context))).statusCode).toBe(401);
+    expect(missing).toMatchObject({ isAuthorized: true, context: { authenticated: 'false', credentials: 'missing' } });
+    const invalid = await authorizer(authorizerEvent('POST /v1/requests', 'not-a-key'));
+    expect(invalid).toMatchObject({ isAuthorized: true, context: { authenticated: 'false', credentials: 'invalid' } });
+    // What the handler does with the authorizer's context: a 401 whose title says which it was.
+    const refusedMissing = await requests(request(undefined, missing.context));
+    expect(refusedMissing.statusCode).toBe(401);
+    expect(JSON.parse(refusedMissing.body!)).toMatchObject({ title: 'Credentials are missing' });
+    const refusedInvalid = await requests(request(undefined, invalid.context));
+    expect(refusedInvalid.statusCode).toBe(401);
+    expect(JSON.parse(refusedInvalid.body!)).toMatchObject({ title: 'Credentials are not valid' });
     expect((await requests(request(undefined, allowed.context))).statusCode).toBe(403);
     expect((await requests(request(undefined, { authenticated: 'true', keyId: 'x', scopes: 'ingest check' }))).statusCode).toBe(201);
   });

@@ -7,6 +7,9 @@ import { createUnsubscribeHandler } from '../../functions/unsubscribe.js';
 import { createUnsubscribeToken, parseTokenKeys } from '../../shared/intake/email/tokens.js';
 import { keys as storeKeys } from '../../shared/store/keys.js';
 import { getSuppression } from '../../shared/store/suppressions.js';
+import { recordSignal } from '../../shared/record/record-signal.js';
+import { signalSchema } from '../../shared/core/signal.js';
+import { statusFor } from '../../shared/core/preferences.js';
 import { httpEvent } from '../support/http-event.js';
 import { createTestStack, type TestStack } from '../support/local-stack.js';
 
@@ -25,7 +28,7 @@ beforeAll(async () => {
 const email = () => `u${randomBytes(5).toString('hex')}@example.com`;
 const tokenFor = (address: string, purpose: string) => createUnsubscribeToken(parseTokenKeys(KEYS), address, purpose);
 
-async function call(method: 'GET' | 'POST', token: string, options: { body?: string; contentType?: string; accept?: string } = {}) {
+async function call(method: 'GET' | 'POST', token: string, options: { body?: string; contentType?: string; accept?: string; timeEpoch?: number } = {}) {
   const path = `/unsubscribe/${token}`;
   const event = httpEvent(method, path, {
     routeKey: `${method} /unsubscribe/{token}`,
@@ -37,7 +40,7 @@ async function call(method: 'GET' | 'POST', token: string, options: { body?: str
     },
     ...(options.body !== undefined ? { body: options.body } : {}),
   });
-  event.requestContext.timeEpoch = Date.now();
+  event.requestContext.timeEpoch = options.timeEpoch ?? Date.now();
   return (await handler(event, lambdaContext('unsubscribe', 30_000))) as APIGatewayProxyStructuredResultV2;
 }
 
@@ -140,5 +143,57 @@ describe('POST /unsubscribe/{token} (RFC 8058 one-click)', () => {
     expect((await call('POST', token, { body: '{}', contentType: 'application/json' })).statusCode).toBe(400);
     expect(await getSuppression(stack.store, 'email', address)).toBeUndefined();
     expect(await eventStored(token)).toBe(false);
+  });
+});
+
+/** The person opting back in to a topic by some other way (a preference centre, say), at `at`. */
+const optIn = (address: string, purpose: string, at: Date) =>
+  recordSignal(
+    stack.store,
+    signalSchema.parse({
+      id: `test.opt-in.${randomBytes(6).toString('hex')}`,
+      kind: 'opt-in',
+      channels: ['email'],
+      purpose,
+      scope: 'address',
+      subject: [{ type: 'email', value: address }],
+      occurredAt: at.toISOString(),
+      receivedAt: at.toISOString(),
+      source: { type: 'request', provider: 'preference-centre', messageId: randomBytes(6).toString('hex') },
+      evidence: { collectedBy: 'preference-centre', method: 'web-form' },
+    }),
+  );
+
+describe('POST /unsubscribe/{token} when a later request decides', () => {
+  it('says the link’s opt-out is superseded, not that the address is unsubscribed', async () => {
+    const address = email();
+    const token = tokenFor(address, 'newsletter');
+    const now = Date.now();
+    await optIn(address, 'newsletter', new Date(now - 30_000));
+    // The one-click POST was received before the opt-in (a mail client that queued it offline).
+    const params = { body: 'List-Unsubscribe=One-Click', contentType: 'application/x-www-form-urlencoded', timeEpoch: now - 60_000 };
+    const json = await call('POST', token, params);
+    expect(json.statusCode).toBe(200);
+    expect(JSON.parse(json.body!)).toEqual({
+      status: 'superseded',
+      channel: 'email',
+      purposes: ['newsletter'],
+      current: { newsletter: 'allowed' },
+      recordedAt: expect.any(String),
+    });
+    const html = await call('POST', token, { ...params, accept: 'text/html' });
+    expect(html.statusCode).toBe(200);
+    expect(html.body).not.toContain('You are unsubscribed');
+    expect(html.body).toContain('a later one decides');
+    // What the pre-send check answers for the topic.
+    expect(statusFor(await getSuppression(stack.store, 'email', address), 'newsletter')).toBe('allowed');
+  });
+
+  it('reports the state now, not the first answer, when the same link is posted again after an opt-in', async () => {
+    const address = email();
+    const token = tokenFor(address, 'newsletter');
+    expect(JSON.parse((await oneClick(token)).body!)).toMatchObject({ status: 'unsubscribed', current: { newsletter: 'suppressed' } });
+    await optIn(address, 'newsletter', new Date(Date.now() + 1000));
+    expect(JSON.parse((await oneClick(token)).body!)).toMatchObject({ status: 'superseded', current: { newsletter: 'allowed' } });
   });
 });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseApiKeys, presentedKey, scopes, type ApiKey, type Scope } from '../../shared/core/api-keys.js';
 import { authenticate, requireScope } from '../../shared/http/authenticate.js';
-import { ConfigurationError, ForbiddenError, UnauthenticatedError } from '../../shared/core/errors.js';
+import { ConfigurationError, ForbiddenError, InvalidCredentialsError, UnauthenticatedError } from '../../shared/core/errors.js';
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest();
 
@@ -107,13 +107,19 @@ describe('authenticate and requireScope (configured keys)', () => {
   it.each([undefined, ''])('refuses a missing key (%j) with UnauthenticatedError and a challenge', async (presented) => {
     const error = await authorize(keys, presented, 'check').catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(UnauthenticatedError);
+    expect(error).not.toBeInstanceOf(InvalidCredentialsError);
+    expect((error as UnauthenticatedError).title).toBe('Credentials are missing');
     expect((error as UnauthenticatedError).headers['www-authenticate']).toMatch(/^Bearer /);
   });
 
   it.each(['wrong', CRM_KEY.toUpperCase(), `${CRM_KEY} `, CRM_KEY.slice(1), sha256(CRM_KEY).toString('hex'), 'crm'])(
     'refuses the unknown key %j with UnauthenticatedError',
     async (presented) => {
-      await expect(authorize(keys, presented, 'ingest')).rejects.toBeInstanceOf(UnauthenticatedError);
+      const error = await authorize(keys, presented, 'ingest').catch((caught: unknown) => caught);
+      // Still the 401 a client handles, titled for what is wrong: a key was sent, and it is not valid.
+      expect(error).toBeInstanceOf(UnauthenticatedError);
+      expect((error as UnauthenticatedError).title).toBe('Credentials are not valid');
+      expect((error as UnauthenticatedError).headers['www-authenticate']).toMatch(/^Bearer /);
     },
   );
 

@@ -7,6 +7,7 @@ import {
   DependencyError,
   ForbiddenError,
   InvalidAddressError,
+  InvalidCredentialsError,
   InvalidSignatureError,
   NotFoundError,
   UnauthenticatedError,
@@ -38,6 +39,7 @@ const failures: [string, () => ProblemError, number, string, string][] = [
   ['BadRequestError', () => new BadRequestError('Missing path parameter "channel".'), 400, 'bad-request', 'The request is not valid'],
   ['InvalidAddressError', () => new InvalidAddressError('The phone number cannot be read.'), 400, 'invalid-address', 'The address cannot be normalized'],
   ['UnauthenticatedError', () => new UnauthenticatedError('Send an API key.'), 401, 'unauthenticated', 'Credentials are missing'],
+  ['InvalidCredentialsError', () => new InvalidCredentialsError('The API key is not valid.'), 401, 'unauthenticated', 'Credentials are not valid'],
   [
     'InvalidSignatureError',
     () => new InvalidSignatureError('The signature does not match.'),
@@ -98,6 +100,22 @@ describe('httpHandler', () => {
       throw new BadRequestError('Unknown SMS provider "x".', { knownProviders: ['twilio'] });
     })(event(), context);
     expect(JSON.parse(response.body!)).toMatchObject({ status: 400, knownProviders: ['twilio'] });
+  });
+
+  it('names a signed-token route by its template, never echoing the token', async () => {
+    const token = 'k1.eyJlIjoiYW5uQGV4YW1wbGUuY29tIn0.c2VjcmV0LW1hYw';
+    const response = await httpHandler(async () => {
+      throw new BadRequestError('The unsubscribe link is not valid.');
+    })(httpEvent('POST', `/unsubscribe/${token}`, { routeKey: 'POST /unsubscribe/{token}', pathParameters: { token } }), context);
+    expect(JSON.parse(response.body!)).toMatchObject({ status: 400, instance: '/unsubscribe/{token}' });
+    expect(response.body).not.toContain(token);
+  });
+
+  it('answers HEAD with the problem’s status and headers but no body', async () => {
+    const response = await httpHandler(async () => {
+      throw new BadRequestError('The unsubscribe link is not valid.');
+    })(httpEvent('HEAD', '/unsubscribe/x', { routeKey: 'HEAD /unsubscribe/{token}' }), context);
+    expect(response).toMatchObject({ statusCode: 400, body: '', headers: { 'content-type': 'application/problem+json' } });
   });
 
   it('omits instance when the event has no path', async () => {

@@ -110,3 +110,24 @@ export function renderInvalidPage(detail: string): string {
 <p>Use the unsubscribe link in a recent message, or reply to the sender asking to be removed.</p>`,
   );
 }
+
+export interface NotChangedPage {
+  email: string;
+  /** The purposes the link asked to stop that are still allowed, because a later request decides. */
+  stillAllowed: readonly string[];
+  at: Date;
+}
+
+/**
+ * After a POST that a later request already outweighs (the person opted back in after the link
+ * was used, say): the request is on record, but saying "unsubscribed" would be untrue.
+ */
+export function renderNotChangedPage({ email, stillAllowed, at }: NotChangedPage): string {
+  const what = stillAllowed.map(describePurpose).join(' and ');
+  return page(
+    'Not unsubscribed',
+    `<h1>Your request is recorded, but a later one decides</h1>
+<p>A more recent request about <strong>${escapeHtml(email)}</strong> keeps <strong>${escapeHtml(what)}</strong> coming, so that has not changed.</p>
+<p>Recorded at <time datetime="${at.toISOString()}">${escapeHtml(at.toUTCString())}</time>. To stop it, use the unsubscribe link in a recent message.</p>`,
+  );
+}
