@@ -2,7 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent, DynamoDBBatchResponse } from 'aws-lambda';
 import { queueUrl } from '../shared/platform/config.js';
 import { channelQueuePorts, distributeRecord, type FanoutPorts } from '../shared/distribution/fanout.js';
-import { loadPseudonymKey, logger, redact } from '../shared/platform/logger.js';
+import { logger } from '../shared/platform/logger.js';
 import { sqs, storeFromEnvironment } from '../shared/store/clients.js';
 
 /**
@@ -19,12 +19,9 @@ export function fanoutHandler(ports: FanoutPorts) {
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
   const distribute = async (record: DynamoDBRecord): Promise<void> => {
     const message = await distributeRecord(record, ports);
-    if (message) logger.info('suppression distributed', { channel: message.channel, address: redact(message.address), version: message.version });
+    if (message) logger.info('suppression distributed', { channel: message.channel, eventId: message.eventId, version: message.version });
   };
-  return async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> => {
-    await loadPseudonymKey();
-    return processPartialResponse(event, distribute, processor, { context });
-  };
+  return (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> => processPartialResponse(event, distribute, processor, { context });
 }
 
 export const handler = fanoutHandler(channelQueuePorts({ sqs, store: storeFromEnvironment(), queueUrl }));

@@ -187,8 +187,7 @@ export const functions = {
     // Writes the DELIVERY# item of each message it enqueued (acks and trace read them).
     tables: { preferences: 'readWrite' },
     sendsTo: channels,
-    // For LOG_PSEUDONYM_KEY: the addresses it logs are pseudonymised with the same key as elsewhere.
-    readsSecrets: true,
+    // No secrets (least privilege): it logs which event a change came from, never an address.
   },
   unsubscribe: {
     entry: 'functions/unsubscribe.ts',
