@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { startDynamoDbLocal } from '../../infra/local/services.js';
 import { dynamoDbLocalPid, startSystem } from '../support/system.js';
+import { isRunning } from '../support/processes.js';
 
 /**
  * DynamoDB Local is a JVM in a process of its own: it must end with whatever started it, however
@@ -12,15 +13,6 @@ import { dynamoDbLocalPid, startSystem } from '../support/system.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'optout-hub-java-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('the DynamoDB Local JVM', () => {
   it('is gone once stop() resolves', async () => {

@@ -1,5 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import { startDynamoDbLocal, startQueueEmulator } from '../../infra/local/services.js';
+import { isRunning } from './processes.js';
 
 /** Starts DynamoDB Local and fauxqs once for all integration tests; each test file provisions its own tables and queues. */
 export default async function setup(project: TestProject) {
@@ -16,15 +17,6 @@ export default async function setup(project: TestProject) {
       throw new Error(`DynamoDB Local (pid ${dynamodb.pid}) was still running after it was stopped.`);
     }
   };
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 declare module 'vitest' {

@@ -2,6 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isRunning } from './processes.js';
 
 /** The local system exactly as `npm start` runs it, in a child process, for end-to-end tests. */
 
@@ -27,15 +28,6 @@ export function dynamoDbLocalPid(port: number): number | undefined {
     );
   } catch {
     return undefined; // pgrep exits 1 when nothing matches
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 
