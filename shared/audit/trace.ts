@@ -371,10 +371,10 @@ ${event.receivedOn ? `<dt>Received by the organisation</dt><dd>${escapeHtml(even
 </dl>
 ${
   rows
-    ? `<table><thead><tr><th>Channel</th><th>Address</th><th>Version</th><th>State</th><th>Enqueued</th><th>Applied (acked)</th><th>Acked by</th><th>Target</th><th>Deadline</th></tr></thead>
+    ? `<div class="scroll" role="region" aria-label="${escapeHtml(`Distribution of request ${index + 1}`)}" tabindex="0"><table><thead><tr><th>Channel</th><th>Address</th><th>Version</th><th>State</th><th>Enqueued</th><th>Applied (acked)</th><th>Acked by</th><th>Target</th><th>Deadline</th></tr></thead>
 <tbody>
 ${rows}
-</tbody></table>`
+</tbody></table></div>`
     : '<p>No change for any channel to apply.</p>'
 }
 </section>`;
@@ -388,10 +388,12 @@ ${rows}
 <meta charset="utf-8">
 <title>${escapeHtml(`Opt-out proof for ${subject}`)}</title>
 <style>
-body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:70rem;color:#111}
+body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;padding:0 1rem;max-width:70rem;color:#111;overflow-wrap:anywhere}
 h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}
-dl{display:grid;grid-template-columns:14rem 1fr;gap:.2rem 1rem}dt{color:#555}dd{margin:0}
-table{border-collapse:collapse;width:100%;margin-top:.6rem}th,td{border:1px solid #ccc;padding:.3rem .45rem;text-align:left;vertical-align:top}
+dl{display:grid;grid-template-columns:14rem minmax(0,1fr);gap:.2rem 1rem}dt{color:#555}dd{margin:0}
+.scroll{overflow-x:auto;margin-top:.6rem}.scroll:focus-visible{outline:2px solid #1a55c4}
+table{border-collapse:collapse;width:100%}th,td{border:1px solid #ccc;padding:.3rem .45rem;text-align:left;vertical-align:top;min-width:6rem}
+@media (max-width:40rem){body{margin:1rem auto}dl{grid-template-columns:minmax(0,1fr)}dt{margin-top:.4rem}}
 .ok{background:#e7f6ea}.bad{background:#fde2e2;font-weight:600}.warn{background:#fff4d6}
 code{font-size:.9em}footer{margin-top:2rem;color:#555}
 </style>
