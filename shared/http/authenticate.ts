@@ -2,7 +2,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { apiKeysTable, secret } from '../platform/config.js';
 import { ConfigurationError, ForbiddenError, InvalidCredentialsError, UnauthenticatedError } from '../core/errors.js';
 import { documents } from '../store/clients.js';
-import { findApiKey, type ApiKeyStore } from '../store/api-keys.js';
+import { LAST_USED_INTERVAL_MS, findApiKey, isExpired, recordApiKeyUse, type ApiKeyStore } from '../store/api-keys.js';
+import { logger } from '../platform/logger.js';
 import { parseApiKeys, type ApiKey, type Scope } from '../core/api-keys.js';
 
 /**
@@ -31,7 +32,7 @@ export function unauthenticated(detail: string, invalid = false): Unauthenticate
   return (invalid ? new InvalidCredentialsError(detail) : new UnauthenticatedError(detail)).withHeader('www-authenticate', API_KEY_CHALLENGE);
 }
 
-export async function authenticate(presented: string | undefined, sources: KeySources): Promise<Caller> {
+export async function authenticate(presented: string | undefined, sources: KeySources, now = new Date()): Promise<Caller> {
   if (!presented) throw unauthenticated('Send an API key in the x-api-key header.');
   const hash = createHash('sha256').update(presented).digest();
   let configured: ApiKey | undefined;
@@ -40,7 +41,17 @@ export async function authenticate(presented: string | undefined, sources: KeySo
   }
   if (configured) return { id: configured.id, scopes: configured.scopes, source: 'config' };
   const stored = sources.store ? await findApiKey(sources.store, presented) : undefined;
-  if (stored) return { id: stored.id, scopes: stored.scopes, source: 'store' };
+  if (stored && sources.store) {
+    if (isExpired(stored, now)) throw unauthenticated('The API key has expired.', true);
+    // Skip the write when the item read just now shows a recent use; the condition covers races.
+    if (!stored.lastUsedAt || Date.parse(stored.lastUsedAt) <= now.getTime() - LAST_USED_INTERVAL_MS) {
+      // Bookkeeping only: a key that works is never refused because its use could not be noted.
+      await recordApiKeyUse(sources.store, stored.id, now).catch((error: unknown) =>
+        logger.warn('could not record an API key use', { keyId: stored.id, error: error as Error }),
+      );
+    }
+    return { id: stored.id, scopes: stored.scopes, source: 'store' };
+  }
   throw unauthenticated('The API key is not valid.', true);
 }
 
