@@ -18,8 +18,11 @@ export function expiryOf(values: { 'expires-in'?: string; 'expires-at'?: string 
     return new Date(now.getTime() + Number(days) * DAY_MS);
   }
   if (at !== undefined) {
-    const parsed = /^\d{4}-\d{2}-\d{2}(T.+)?$/.test(at) ? new Date(at) : new Date(Number.NaN);
-    if (Number.isNaN(parsed.getTime())) throw new UsageError('--expires-at is an ISO 8601 date or time, for example 2027-01-31 or 2027-01-31T12:00:00Z.');
+    // A time must carry its offset: without one, Date reads it in this machine's time zone.
+    const parsed = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/.test(at) ? new Date(at) : new Date(Number.NaN);
+    // Date rolls 2027-02-30 over into March rather than refusing it.
+    const realDay = !Number.isNaN(parsed.getTime()) && new Date(`${at.slice(0, 10)}T00:00:00Z`).toISOString().startsWith(at.slice(0, 10));
+    if (!realDay) throw new UsageError('--expires-at is a date (midnight UTC) or a time with Z or an offset, for example 2027-01-31 or 2027-01-31T12:00:00Z.');
     if (parsed.getTime() <= now.getTime()) throw new UsageError('--expires-at must be in the future.');
     return parsed;
   }
