@@ -75,6 +75,11 @@ const FANOUT_RETRY_ATTEMPTS = 10;
 const FANOUT_MAX_RECORD_AGE = Duration.hours(6);
 /** Fan-out this far behind the stream means channels are sending to people who opted out. */
 const FANOUT_ITERATOR_AGE_ALARM_MS = 60_000;
+/**
+ * A letter this old on the fan-out failure queue has outlived six 5-minute redrive runs: redrive
+ * is failing (a queue still down, a poison item, the stream record gone), not merely waiting.
+ */
+const FANOUT_FAILURE_MAX_AGE = Duration.minutes(30);
 
 /**
  * Why each kind of route has no API Gateway authorizer: the contract is recorded per route in
@@ -316,6 +321,18 @@ export class OptoutHubStack extends Stack {
         new iam.PolicyStatement({
           actions: ['sqs:GetQueueAttributes'],
           resources: channels.map((channel) => this.channelQueues[channel].queue.queueArn),
+        }),
+      );
+    }
+
+    if (declaration.redrivesFanoutFailures) {
+      handler.addEnvironment(fanoutFailureQueue.env, this.fanoutFailureQueue.queueUrl);
+      this.fanoutFailureQueue.grantConsumeMessages(handler);
+      // The records a letter names, read by position: no dynamodb:ListStreams (it needs "*").
+      handler.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:GetShardIterator', 'dynamodb:GetRecords'],
+          resources: streamConsumers.map((consumer) => this.tables[consumer.table].tableStreamArn!),
         }),
       );
     }
@@ -567,6 +584,27 @@ export class OptoutHubStack extends Stack {
         })
         .addAlarmAction(action);
     }
+
+    this.fanoutFailureQueue
+      .metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM })
+      .createAlarm(this, `${pascal(fanoutFailureQueue.name)}NotRedrivenAlarm`, {
+        alarmDescription: `A change has waited on ${fanoutFailureQueue.name} for more than ${FANOUT_FAILURE_MAX_AGE.toMinutes()} minutes: the redrive function is not getting it through. See its logs, fix the cause, then run optout-hub replay-dlq --only fanout.`,
+        threshold: FANOUT_FAILURE_MAX_AGE.toSeconds(),
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      })
+      .addAlarmAction(action);
+    this.handlers.redrive.lambda
+      .metricErrors({ statistic: cloudwatch.Stats.SUM, period: Duration.minutes(15) })
+      .createAlarm(this, 'RedriveErrorsAlarm', {
+        alarmDescription: `redrive is failing: changes parked on ${fanoutFailureQueue.name} are not put back until it runs.`,
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      })
+      .addAlarmAction(action);
     return topic;
   }
 }

@@ -120,6 +120,11 @@ export interface FunctionDeclaration {
   readsSecrets?: boolean;
   /** Buckets this function writes objects to. */
   writesTo?: readonly BucketKey[];
+  /**
+   * Receives and deletes letters on the fan-out failure queue and reads back, from the streams
+   * fan-out consumes, the records a letter names (Lambda's on-failure message carries only where they are).
+   */
+  redrivesFanoutFailures?: boolean;
   /** Longer than the 10-second default, for scheduled jobs that walk whole tables. */
   timeoutSeconds?: number;
 }
@@ -226,6 +231,17 @@ export const functions = {
     writesTo: ['snapshots'],
     timeoutSeconds: 900,
   },
+  redrive: {
+    entry: 'functions/redrive.ts',
+    description: 'Puts changes parked on the fan-out failure queue back on their channel queues once those answer again',
+    // Reads the current suppression of each parked change; writes its DELIVERY# item, as fan-out does.
+    tables: { preferences: 'readWrite', suppressions: 'read' },
+    // Sending to a channel queue also grants GetQueueAttributes: the probe that says the queue answers again.
+    sendsTo: channels,
+    redrivesFanoutFailures: true,
+    // Under the 5-minute schedule, so runs do not pile up; it stops receiving 30 s before the end.
+    timeoutSeconds: 240,
+  },
 } as const satisfies Record<string, FunctionDeclaration>;
 
 export type FunctionName = keyof typeof functions;
@@ -280,12 +296,21 @@ export interface ScheduleDeclaration {
   input: Record<string, unknown>;
 }
 
-/** Scheduled runs: reconciliation once a day per channel by default; change a channel's rate here. */
-export const schedules: readonly ScheduleDeclaration[] = channels.map((channel) => ({
-  function: 'reconcile',
-  rate: 'rate(1 day)',
-  input: { channels: [channel] },
-}));
+/**
+ * Scheduled runs: reconciliation once a day per channel by default (change a channel's rate here),
+ * and the redrive of the fan-out failure queue every 5 minutes, so a change parked during a queue
+ * outage reaches its channel within minutes of the queue answering again.
+ */
+export const schedules: readonly ScheduleDeclaration[] = [
+  ...channels.map(
+    (channel): ScheduleDeclaration => ({
+      function: 'reconcile',
+      rate: 'rate(1 day)',
+      input: { channels: [channel] },
+    }),
+  ),
+  { function: 'redrive', rate: 'rate(5 minutes)', input: {} },
+];
 
 /** The DynamoDB stream consumers: the suppressions stream feeds fan-out. */
 export const streamConsumers = [{ table: 'suppressions', function: 'fanout' }] as const satisfies readonly {

@@ -176,6 +176,7 @@ describe('functions', () => {
       }
       if (declaration.readsSecrets) expected.add(secretEnv);
       for (const key of declaration.writesTo ?? []) expected.add(buckets[key].env);
+      if (declaration.redrivesFanoutFailures) expected.add(fanoutFailureQueue.env);
       expect(new Set(Object.keys(environmentOf(name))), name).toEqual(expected);
       expect(environmentOf(name)).toMatchObject({ NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: 'optout-hub' });
     }
@@ -248,7 +249,10 @@ describe('least privilege', () => {
       const touched = dataStatements.flatMap((statement) => statement.resources);
       const isStream = (arn: any) => arn?.['Fn::GetAtt']?.[1] === 'StreamArn';
       const allowedTables = new Set((declaration.inspectsResources ? tableKeys : (Object.keys(declaration.tables) as TableKey[])).map(tableId));
-      const consumedStreams = new Set(streamConsumers.filter((consumer) => consumer.function === name).map((consumer) => tableId(consumer.table)));
+      // Redrive reads back the records a fan-out failure names, from the streams fan-out consumes.
+      const consumedStreams = new Set(
+        streamConsumers.filter((consumer) => consumer.function === name || declaration.redrivesFanoutFailures).map((consumer) => tableId(consumer.table)),
+      );
       // An index ARN is `${table ARN}/index/*` (Fn::Join): it belongs to that table.
       const tableOf = (arn: any) => target(arn) ?? (arn?.['Fn::Join']?.[1]?.[1] === '/index/*' ? target(arn['Fn::Join'][1][0]) : undefined);
       for (const arn of touched.filter((arn) => !isStream(arn))) expect(allowedTables, `${name} touches table ${tableOf(arn)}`).toContain(tableOf(arn));
@@ -461,6 +465,24 @@ describe('alarms', () => {
     }
   });
 
+  it(`alarms when a change has waited on ${fanoutFailureQueue.name} over 30 minutes (redrive failing), and on redrive errors`, () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [failureQueueId(), 'QueueName'] } }],
+      Statistic: 'Maximum',
+      Threshold: 30 * 60,
+      ComparisonOperator: 'GreaterThanThreshold',
+      AlarmActions: [Match.anyValue()],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId('redrive') } }],
+      AlarmActions: [Match.anyValue()],
+    });
+  });
+
   it('alarms when a stream consumer falls behind or fails', () => {
     for (const consumer of streamConsumers) {
       const dimensions = [{ Name: 'FunctionName', Value: { Ref: functionId(consumer.function) } }];
@@ -491,6 +513,57 @@ describe('alarms', () => {
       },
     });
     template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+});
+
+describe('redrive of the fan-out failure queue', () => {
+  const failureQueueId = () => target(resources('AWS::Lambda::EventSourceMapping')[0]![1].Properties.DestinationConfig.OnFailure.Destination)!;
+
+  it('runs redrive on its declared schedule', () => {
+    const declared = schedules.filter((schedule) => schedule.function === 'redrive');
+    expect(declared.length).toBeGreaterThan(0);
+    for (const schedule of declared) {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: schedule.rate,
+        State: 'ENABLED',
+        Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [functionId('redrive'), 'Arn'] }, Input: JSON.stringify(schedule.input) })],
+      });
+    }
+  });
+
+  it('lets only redrive receive and delete fan-out failures; it reads the stream by position and sends to the channel queues', () => {
+    for (const name of functionNames) {
+      const onFailures = statementsOf(name)
+        .filter((statement) => statement.resources.some((arn) => target(arn) === failureQueueId()))
+        .flatMap((statement) => statement.actions);
+      if (name === 'redrive') expect(onFailures).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes']));
+      else
+        expect(
+          onFailures.filter((action) => /^sqs:(ReceiveMessage|DeleteMessage)$/.test(action)),
+          name,
+        ).toEqual([]);
+    }
+    expect(environmentOf('redrive')[fanoutFailureQueue.env]).toEqual({ Ref: failureQueueId() });
+    const streamStatements = statementsOf('redrive').filter((statement) => statement.resources.some((arn: any) => arn?.['Fn::GetAtt']?.[1] === 'StreamArn'));
+    expect(streamStatements.flatMap((statement) => statement.actions).sort()).toEqual(['dynamodb:GetRecords', 'dynamodb:GetShardIterator']);
+    for (const channel of channels) {
+      const onQueue = statementsOf('redrive')
+        .filter((statement) => statement.resources.some((arn) => target(arn) === queueId(channel)))
+        .flatMap((statement) => statement.actions);
+      // GetQueueAttributes is the probe: a queue that does not answer keeps its letters.
+      expect(onQueue, channel).toEqual(expect.arrayContaining(['sqs:SendMessage', 'sqs:GetQueueAttributes']));
+      expect(
+        onQueue.filter((action) => /^sqs:(ReceiveMessage|DeleteMessage)$/.test(action)),
+        channel,
+      ).toEqual([]);
+    }
+    // Channel DLQs are redriven only by an operator (replay-dlq): nothing may consume them.
+    for (const name of functionNames) {
+      const onDlqs = statementsOf(name)
+        .filter((statement) => statement.resources.some((arn) => channels.map(deadLetterQueueId).includes(target(arn)!)))
+        .flatMap((statement) => statement.actions);
+      expect(onDlqs, name).toEqual([]);
+    }
   });
 });
 

@@ -4,7 +4,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { replayDeadLetters, type DeadLetterQueue } from '../../cli/commands/replay-dlq.js';
+import { replayDeadLetters, type DeadLetterQueue } from '../../shared/distribution/redrive.js';
 import { channelQueuePorts, suppressionMessage, type SuppressionMessage } from '../../shared/distribution/fanout.js';
 import { signalFromSms } from '../../shared/intake/sms/inbound.js';
 import { getSuppression } from '../../shared/store/suppressions.js';
