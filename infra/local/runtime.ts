@@ -8,6 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { functions, routes, streamConsumers, type FunctionName } from '../../shared/platform/resources.js';
 import { localDevUnsubscribeKeys } from '../../shared/intake/email/tokens.js';
 import { buckets, schedules } from '../../shared/platform/resources.js';
+import { localDialerWebhookSecret, localSendgridPublicKey, localTelnyxPublicKey } from './dev-keys.js';
 import { createGateway, type HttpFunction } from './gateway.js';
 import { provision, resourceEnvironment, type LocalResources } from './provision.js';
 import { claimPort, localAwsEnvironment, localClientOptions, startDynamoDbLocal, startQueueEmulator, type RunningService } from './services.js';
@@ -21,6 +22,9 @@ import { startStreamPoller, type StreamFunction, type StreamPoller } from './str
 
 const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
+// Every dialer that signs the Standard Webhooks way, with the one local secret.
+const localDialerWebhookSecrets = ['generic', 'genesys', 'connect', 'five9'].map((dialer) => `${dialer}:${localDialerWebhookSecret}`).join(',');
+
 /** Development-only secrets, used when the environment does not provide them. */
 export const localDefaults = {
   TWILIO_AUTH_TOKEN: 'local-twilio-auth-token',
@@ -33,6 +37,10 @@ export const localDefaults = {
   MAILGUN_WEBHOOK_SIGNING_KEY: 'local-mailgun-signing-key',
   POSTMARK_WEBHOOK_USERNAME: 'local-postmark',
   POSTMARK_WEBHOOK_PASSWORD: 'local-postmark-password',
+  // Public halves of the committed local key pairs (dev-keys.ts); the demo signs with the private halves.
+  TELNYX_PUBLIC_KEY: localTelnyxPublicKey,
+  SENDGRID_WEBHOOK_PUBLIC_KEY: localSendgridPublicKey,
+  DIALER_WEBHOOK_SECRETS: localDialerWebhookSecrets,
   API_KEY: 'local-dev-key',
   DEFAULT_PHONE_REGION: 'US',
   // An emulator on a developer's machine (a JVM warming up, a busy laptop) answers far slower than
