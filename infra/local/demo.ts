@@ -1,12 +1,12 @@
 import { ChangeMessageVisibilityCommand, GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { createPrivateKey, randomBytes, sign } from 'node:crypto';
+import { createPrivateKey, randomBytes, randomUUID, sign } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import twilioWebhooks from 'twilio/lib/webhooks/webhooks.js';
 import type { Channel } from '../../shared/core/channels.js';
 import { webhookSecretFor } from '../../shared/intake/calls/adapters.js';
 import { createUnsubscribeToken, parseTokenKeys } from '../../shared/intake/email/tokens.js';
 import { channelQueues } from '../../shared/platform/resources.js';
-import { localDialerWebhookSecret, localSendgridPrivateKeyPem } from './dev-keys.js';
+import { localDialerWebhookSecret, localSendgridPrivateKeyPem, localTelnyxPrivateKeyPem } from './dev-keys.js';
 import { localDefaults } from './runtime.js';
 import { localClientOptions } from './services.js';
 
@@ -16,6 +16,7 @@ import { localClientOptions } from './services.js';
  * the message fan-out put on the channel's queue for that opt-out.
  *
  *   npm run demo [-- sms] [+14155550100]    a Twilio STOP
+ *   npm run demo -- telnyx [+14155550100]   a Telnyx STOP, signed with the committed local Ed25519 key
  *   npm run demo -- email [you@example.com] a signed SendGrid unsubscribe event, then a one-click unsubscribe link
  *   npm run demo -- call [+14155550100]     a signed dialer "DNC" disposition, and its receipt
  */
@@ -24,7 +25,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const base = process.env.OPTOUT_HUB_URL ?? `http://localhost:${process.env.PORT ?? 3000}`;
 const apiKey = process.env.API_KEY ?? localDefaults.API_KEY;
-const flows = ['sms', 'email', 'call'] as const;
+const flows = ['sms', 'telnyx', 'email', 'call'] as const;
 type Flow = (typeof flows)[number];
 // A bare address keeps the original `npm run demo -- +447700900123` working as the SMS demo.
 const flow: Flow = (flows as readonly string[]).includes(process.argv[2] ?? '') ? (process.argv[2] as Flow) : 'sms';
@@ -56,6 +57,40 @@ async function sms(from: string): Promise<string> {
     body: new URLSearchParams(params).toString(),
   });
   await show(`POST ${url}  (Body=STOP, From=${from})`, webhook);
+  return from;
+}
+
+async function telnyx(from: string): Promise<string> {
+  // Telnyx signs `timestamp|body` with its Ed25519 key; locally, with the committed development key.
+  const url = `${base}/webhooks/sms/telnyx`;
+  const at = new Date();
+  const body = JSON.stringify({
+    data: {
+      record_type: 'event',
+      id: randomUUID(),
+      event_type: 'message.received',
+      occurred_at: at.toISOString(),
+      payload: {
+        record_type: 'message',
+        direction: 'inbound',
+        id: randomUUID(),
+        type: 'SMS',
+        from: { phone_number: from },
+        to: [{ phone_number: '+18445550001' }],
+        text: 'STOP',
+        received_at: at.toISOString(),
+      },
+    },
+    meta: { attempt: 1 },
+  });
+  const timestamp = String(Math.floor(at.getTime() / 1000));
+  const signature = sign(null, Buffer.from(`${timestamp}|${body}`), createPrivateKey(localTelnyxPrivateKeyPem)).toString('base64');
+  const webhook = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'telnyx-timestamp': timestamp, 'telnyx-signature-ed25519': signature },
+    body,
+  });
+  await show(`POST ${url}  (text STOP, from ${from})`, webhook);
   return from;
 }
 
@@ -156,7 +191,9 @@ async function main() {
       ? [await email(argument ?? 'you@example.com'), 'email' as const]
       : flow === 'call'
         ? [await call(argument ?? '+14155550100'), 'voice' as const]
-        : [await sms(argument ?? '+14155550100'), 'sms' as const];
+        : flow === 'telnyx'
+          ? [await telnyx(argument ?? '+14155550100'), 'sms' as const]
+          : [await sms(argument ?? '+14155550100'), 'sms' as const];
   const checkUrl = `${base}/v1/suppressions/${channel}/${encodeURIComponent(address)}`;
   await show(`GET ${checkUrl}`, await fetch(checkUrl, { headers: { 'x-api-key': apiKey } }));
   await showQueued(channel, address);

@@ -6,11 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localDefaults } from '../../infra/local/runtime.js';
-import { createPrivateKey } from 'node:crypto';
-import { localTelnyxPrivateKeyPem, localTelnyxPublicKey } from '../../infra/local/dev-keys.js';
 import { phoneNumbers } from '../support/phones.js';
-import { telnyxMessage } from '../support/provider-signing.js';
-import { sendSigned, startSystem, type RunningSystem } from '../support/system.js';
+import { startSystem, type RunningSystem } from '../support/system.js';
 
 /**
  * `npm run demo` for each flow against `npm start` with nothing configured: every provider the
@@ -94,9 +91,9 @@ describe('npm run demo against npm start', () => {
 
   it('Telnyx: a STOP signed with the committed local private key is accepted with nothing configured', async () => {
     const number = phone();
-    const keys = { publicKey: localTelnyxPublicKey, privateKey: createPrivateKey(localTelnyxPrivateKeyPem) };
-    const answer = await sendSigned(system, telnyxMessage(keys, number, 'STOP'));
-    expect(answer.status).toBe(200);
+    const output = await demo('telnyx', number);
+    expect(output).toMatch(/POST .*\/webhooks\/sms\/telnyx.*\n {2}→ 200 /);
+    expect(output).toContain(`suppressions-sms queue, the message for ${number}:`);
     expect(await check('sms', number)).toMatchObject({ suppressed: true });
   });
 });
