@@ -3,10 +3,12 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Server } from 'node:http';
 import { dirname, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { functions, routes, streamConsumers, type FunctionName } from '../../shared/platform/resources.js';
 import { localDevUnsubscribeKeys } from '../../shared/intake/email/tokens.js';
 import { buckets, schedules } from '../../shared/platform/resources.js';
+import { localDialerWebhookSecret, localSendgridPublicKey, localTelnyxPublicKey } from './dev-keys.js';
 import { createGateway, type HttpFunction } from './gateway.js';
 import { provision, resourceEnvironment, type LocalResources } from './provision.js';
 import { claimPort, localAwsEnvironment, localClientOptions, startDynamoDbLocal, startQueueEmulator, type RunningService } from './services.js';
@@ -20,6 +22,9 @@ import { startStreamPoller, type StreamFunction, type StreamPoller } from './str
 
 const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
+// Every dialer that signs the Standard Webhooks way, with the one local secret.
+const localDialerWebhookSecrets = ['generic', 'genesys', 'connect', 'five9'].map((dialer) => `${dialer}:${localDialerWebhookSecret}`).join(',');
+
 /** Development-only secrets, used when the environment does not provide them. */
 export const localDefaults = {
   TWILIO_AUTH_TOKEN: 'local-twilio-auth-token',
@@ -32,6 +37,10 @@ export const localDefaults = {
   MAILGUN_WEBHOOK_SIGNING_KEY: 'local-mailgun-signing-key',
   POSTMARK_WEBHOOK_USERNAME: 'local-postmark',
   POSTMARK_WEBHOOK_PASSWORD: 'local-postmark-password',
+  // Public halves of the committed local key pairs (dev-keys.ts); the demo signs with the private halves.
+  TELNYX_PUBLIC_KEY: localTelnyxPublicKey,
+  SENDGRID_WEBHOOK_PUBLIC_KEY: localSendgridPublicKey,
+  DIALER_WEBHOOK_SECRETS: localDialerWebhookSecrets,
   API_KEY: 'local-dev-key',
   DEFAULT_PHONE_REGION: 'US',
   // An emulator on a developer's machine (a JVM warming up, a busy laptop) answers far slower than
@@ -78,6 +87,66 @@ export function rateMilliseconds(rate: string): number {
   return Number(match[1]) * unit;
 }
 
+const RESTART_ATTEMPTS = 5;
+
+/**
+ * DynamoDB Local, started again (same port, same data directory) whenever its JVM dies under the
+ * running system, rather than the whole system stopping: providers then get 503 problem+json from
+ * the handlers while it is down, and retry, instead of connection refused until someone notices.
+ * Only when it cannot be started again does `onFatal` stop everything.
+ */
+async function startRestartingDynamoDb(
+  options: LocalRuntimeOptions,
+  log: (message: string) => void,
+  clients: () => { dynamodb: DynamoDBClient; sqs: SQSClient } | undefined,
+): Promise<RunningService> {
+  let stopped = false;
+  let current: RunningService | undefined;
+  // The port asked for may be 0 (any free port): a restart takes the one the first start got.
+  let port = options.dynamodbPort;
+  const start = () => startDynamoDbLocal({ port, dataDir: options.dataDir, onExit: (message) => void restart(message) });
+  const restart = async (message: string) => {
+    if (stopped) return;
+    log(
+      `${message} Restarting it on port ${port}${options.dataDir ? ` with the tables in ${options.dataDir}` : ''}; requests are answered 503 until it is back.`,
+    );
+    for (let attempt = 1; !stopped; attempt++) {
+      try {
+        const next = await start();
+        if (stopped) return void (await next.stop());
+        current = next;
+        // Tables kept in memory went with the JVM; with a data directory this finds them all in place.
+        const connected = clients();
+        if (connected) await provision(connected);
+        log(`DynamoDB Local is back on port ${port} (pid ${next.pid ?? 'unknown'}).`);
+        return;
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        if (attempt >= RESTART_ATTEMPTS) {
+          options.onFatal?.(`DynamoDB Local stopped unexpectedly and could not be restarted (${reason}).`);
+          return;
+        }
+        log(`DynamoDB Local restart attempt ${attempt} failed (${reason}); trying again.`);
+        await sleep(1000 * attempt);
+      }
+    }
+  };
+  const first = await start();
+  current = first;
+  port = first.port;
+  return {
+    endpoint: first.endpoint,
+    port: first.port,
+    get pid() {
+      return current?.pid;
+    },
+    async stop() {
+      stopped = true;
+      await current?.stop();
+    },
+  };
+}
+
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const log = options.log ?? (() => undefined);
   const started: { stop(): Promise<void> }[] = [];
@@ -85,18 +154,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     for (const service of started.reverse()) await service.stop().catch(() => undefined);
     started.length = 0;
   };
+  let clients: { dynamodb: DynamoDBClient; sqs: SQSClient; streams: DynamoDBStreamsClient } | undefined;
   try {
     const port = await claimPort(options.port, 'the HTTP API', 'PORT');
-    const dynamodb: RunningService = await startDynamoDbLocal({
-      port: options.dynamodbPort,
-      dataDir: options.dataDir,
-      onExit: (message) => options.onFatal?.(message),
-    });
+    const dynamodb = await startRestartingDynamoDb(options, log, () => clients);
     started.push(dynamodb);
     const queues = await startQueueEmulator({ port: options.sqsPort });
     started.push(queues);
 
-    const clients = {
+    clients = {
       dynamodb: new DynamoDBClient(localClientOptions(dynamodb.endpoint)),
       sqs: new SQSClient(localClientOptions(queues.endpoint)),
       streams: new DynamoDBStreamsClient(localClientOptions(dynamodb.endpoint)),
@@ -104,7 +170,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     // Stopped in reverse order: pollers and the server go before the clients they use.
     started.push({
       stop: async () => {
-        for (const client of Object.values(clients)) client.destroy();
+        for (const client of Object.values(clients ?? {})) client.destroy();
       },
     });
     const resources = await provision(clients);

@@ -63,6 +63,8 @@ ${routes.map((route) => `                    ${route.method.padEnd(5)}${route.pa
   API key         ${process.env.API_KEYS === `local:${localDefaults.API_KEY}:ingest+check+ack+admin` ? `${localDefaults.API_KEY} (local default)` : 'from API_KEYS'}
 
 Send a signed sample STOP:   npm run demo
+  an email unsubscribe:      npm run demo -- email you@example.com
+  a call disposition:        npm run demo -- call +14155550100
 Ask about a number:          curl -H 'x-api-key: ${localDefaults.API_KEY}' ${url}/v1/suppressions/sms/${sample}
 Stop everything:             Ctrl-C
 `);

@@ -1,5 +1,4 @@
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
@@ -12,7 +11,8 @@ import { localClientOptions } from '../../infra/local/services.js';
 import type { SuppressionMessage } from '../../shared/distribution/fanout.js';
 import { channelQueues } from '../../shared/platform/resources.js';
 import { receiveMessagesFor } from '../support/local-stack.js';
-import { failedStart, freePort, startSystem, type RunningSystem } from '../support/system.js';
+import { dynamoDbLocalPid, failedStart, freePort, startSystem, type RunningSystem } from '../support/system.js';
+import { isRunning } from '../support/processes.js';
 import { phoneNumbers } from '../support/phones.js';
 
 /**
@@ -42,8 +42,8 @@ function inboundSms(from: string, body: string, messageSid = `SM${randomBytes(16
   };
 }
 
-async function postTwilio(params: Record<string, string>, signature?: string) {
-  const url = `${system.url}/webhooks/sms/twilio`;
+async function postTwilio(params: Record<string, string>, signature?: string, target: RunningSystem = system) {
+  const url = `${target.url}/webhooks/sms/twilio`;
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
   const signed = signature ?? twilioWebhooks.getExpectedTwilioSignature(localDefaults.TWILIO_AUTH_TOKEN, url, params);
   if (signed) headers['x-twilio-signature'] = signed;
@@ -51,8 +51,8 @@ async function postTwilio(params: Record<string, string>, signature?: string) {
 }
 
 /** `apiKey` '' sends no key at all. */
-async function check(phone: string, apiKey: string = localDefaults.API_KEY) {
-  return fetch(`${system.url}/v1/suppressions/sms/${encodeURIComponent(phone)}`, {
+async function check(phone: string, apiKey: string = localDefaults.API_KEY, target: RunningSystem = system) {
+  return fetch(`${target.url}/v1/suppressions/sms/${encodeURIComponent(phone)}`, {
     headers: apiKey ? { 'x-api-key': apiKey } : {},
   });
 }
@@ -196,14 +196,42 @@ describe('a Twilio STOP through the local system', () => {
 });
 
 describe('starting when something is wrong', () => {
-  it('says in one sentence when DynamoDB Local dies underneath it, and stops', async () => {
-    const doomed = await startSystem({ dataDir: join(dataDir, 'doomed') });
-    const java = execFileSync('pgrep', ['-f', `DynamoDBLocal.jar.*-port ${doomed.ports.dynamodb}`], { encoding: 'utf8' }).trim();
-    expect(java).toMatch(/^\d+$/);
-    process.kill(Number(java), 'SIGKILL');
-    expect(await doomed.exited).toBe(1);
-    expect(doomed.output()).toContain('DynamoDB Local stopped unexpectedly');
-    expect(await portAnswers(doomed.ports.http)).toBe(false);
+  it('restarts DynamoDB Local when it dies underneath it: 503 or success meanwhile, never connection refused, then STOPs are checkable', async () => {
+    const survivor = await startSystem({ dataDir: join(dataDir, 'survivor') });
+    try {
+      const java = dynamoDbLocalPid(survivor.ports.dynamodb);
+      expect(java).toBeGreaterThan(0);
+      process.kill(java!, 'SIGKILL');
+
+      // Bounded: a STOP every 250 ms until one succeeds after the log says the emulator is back.
+      const statuses = new Set<number>();
+      const deadline = Date.now() + 90_000;
+      for (;;) {
+        expect(Date.now()).toBeLessThan(deadline);
+        const response = await postTwilio(inboundSms(randomPhone(), 'STOP'), undefined, survivor);
+        statuses.add(response.status);
+        expect([200, 503]).toContain(response.status);
+        if (response.status === 503) expect(response.headers.get('content-type')).toBe('application/problem+json');
+        await response.arrayBuffer();
+        if (response.status === 200 && survivor.output().includes('DynamoDB Local is back')) break;
+        await new Promise((resolveWait) => setTimeout(resolveWait, 250));
+      }
+      expect(statuses).toContain(503);
+      expect(survivor.output()).toContain('DynamoDB Local stopped unexpectedly');
+      expect(survivor.output()).toContain(`Restarting it on port ${survivor.ports.dynamodb}`);
+      expect(survivor.child.exitCode).toBeNull();
+
+      const phone = randomPhone();
+      expect((await postTwilio(inboundSms(phone, 'STOP'), undefined, survivor)).status).toBe(200);
+      expect(await (await check(phone, localDefaults.API_KEY, survivor)).json()).toMatchObject({ suppressed: true, version: 1 });
+
+      const restarted = dynamoDbLocalPid(survivor.ports.dynamodb);
+      expect(restarted).not.toBe(java);
+      expect(await survivor.interrupt()).toBe(0);
+      expect(restarted !== undefined && isRunning(restarted)).toBe(false);
+    } finally {
+      if (survivor.child.exitCode === null) await survivor.interrupt().catch(() => undefined);
+    }
   });
 
   it('says in one sentence that a port is busy, and exits', async () => {
