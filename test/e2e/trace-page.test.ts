@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { traceHtml, type Trace } from '../../shared/audit/trace.js';
 import { slaPolicy } from '../../shared/core/sla.js';
-import { launchChromium, type RunningBrowser } from '../support/browser.js';
+import { launchChromium, seriousViolations, type RunningBrowser } from '../support/browser.js';
 
 /**
  * The `trace --format html` proof page in a real browser at phone width: an auditor opens it on
@@ -76,6 +76,7 @@ describe('trace proof page', () => {
     await page.setViewportSize({ width: 400, height: 800 });
     await page.setContent(traceHtml(trace, LONG_EMAIL));
     expect(await page.locator('html').evaluate((root) => root.scrollWidth)).toBeLessThanOrEqual(400);
+    expect(await seriousViolations(page)).toEqual([]);
     // The distribution table keeps its columns and scrolls within its region, reachable by keyboard.
     const region = page.getByRole('region', { name: 'Distribution of request 1' });
     expect(await region.getAttribute('tabindex')).toBe('0');

@@ -1,7 +1,8 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type BrowserContextOptions } from 'playwright-core';
+import axe from 'axe-core';
+import { chromium, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 
 /**
  * A real browser for end-to-end tests: Debian's `chromium` package (installed by .ci/run), driven
@@ -44,4 +45,30 @@ export async function launchChromium(options: Pick<BrowserContextOptions, 'javaS
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+export interface AccessibilityViolation {
+  id: string;
+  impact: string;
+  help: string;
+  nodes: string[];
+}
+
+/**
+ * The serious and critical WCAG violations axe-core finds on the page as it is now: what a test
+ * expects to be empty. axe runs inside the page, injected from the installed package.
+ */
+export async function seriousViolations(page: Page): Promise<AccessibilityViolation[]> {
+  // Evaluated over the DevTools protocol, so the page's Content-Security-Policy (no inline scripts) still holds for the page itself.
+  await page.evaluate(axe.source);
+  const violations = await page.evaluate(async () => {
+    const result = await (globalThis as unknown as { axe: typeof axe }).axe.run({ resultTypes: ['violations'] });
+    return result.violations.map((violation) => ({
+      id: violation.id,
+      impact: violation.impact ?? 'unknown',
+      help: violation.help,
+      nodes: violation.nodes.map((node) => node.html),
+    }));
+  });
+  return violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
 }
