@@ -1,6 +1,6 @@
 import { secret, unsubscribeTokenMaxAgeDays } from '../shared/platform/config.js';
 import { ConfigurationError, ProblemError } from '../shared/core/errors.js';
-import { statusFor, type Status } from '../shared/core/preferences.js';
+import { statusFor, suppressionFor, type PersonRecord, type Status } from '../shared/core/preferences.js';
 import { htmlResponse, renderChoicePage, renderDonePage, renderInvalidPage, renderNotChangedPage } from '../shared/intake/email/page.js';
 import { parseTokenKeys, verifyUnsubscribeToken, type TokenKey } from '../shared/intake/email/tokens.js';
 import { effectivePurpose, readUnsubscribePost, signalsFromUnsubscribe } from '../shared/intake/email/unsubscribe.js';
@@ -52,9 +52,11 @@ export function createUnsubscribeHandler(store: StoreContext) {
       const choice = await readUnsubscribePost(header(event, 'content-type') ?? '', body);
       const signals = signalsFromUnsubscribe(token, claims, choice, { receivedAt, rawBody: body, userAgent: header(event, 'user-agent') });
       let recordedAt = receivedAt.toISOString();
+      let record: PersonRecord | undefined;
       for (const signal of signals) {
         const outcome = await recordSignal(store, signal);
         recordedAt = outcome.recordedAt;
+        record = outcome.record;
         logger.info('email unsubscribe recorded', {
           eventId: outcome.eventId,
           address: redact(claims.email),
@@ -66,7 +68,8 @@ export function createUnsubscribeHandler(store: StoreContext) {
       const purposes = signals.map((signal) => signal.purpose);
       // What the pre-send check now answers, not what the request asked: a later opt-in (or a
       // repeated POST after one) leaves the address allowed, and the answer must not say otherwise.
-      const suppression = await getSuppression(store, 'email', claims.email);
+      // The record as the last signal left it says so; only a duplicate (nothing written) reads the store.
+      const suppression = record ? suppressionFor(record, 'email', claims.email) : await getSuppression(store, 'email', claims.email);
       const current: Record<string, Status> = Object.fromEntries(purposes.map((purpose) => [purpose, statusFor(suppression, purpose)]));
       const stillAllowed = purposes.filter((purpose) => current[purpose] !== 'suppressed');
       if (wantsHtml(event)) {

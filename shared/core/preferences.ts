@@ -275,7 +275,7 @@ export function materialize(implied: readonly SuppressionView[], current: Readon
 }
 
 /** A suppression's answer for one purpose; without a purpose, the strictest answer. */
-export function statusFor(suppression: Suppression | undefined, purpose: string | undefined): Status {
+export function statusFor(suppression: Pick<SuppressionView, 'status' | 'purposes'> | undefined, purpose: string | undefined): Status {
   if (!suppression) return 'allowed';
   if (purpose === undefined) return suppression.status;
   return suppression.purposes[purpose] ?? suppression.purposes.all ?? 'allowed';
