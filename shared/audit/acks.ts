@@ -47,6 +47,8 @@ export interface AckTarget {
   channel: Channel;
   address: string;
   version: number;
+  /** A connector's permanent vendor refusal of this version, recorded instead of an application. */
+  refused?: string;
 }
 
 export type AckStatus = 'acked' | 'already-acked' | 'not-enqueued-yet' | 'unknown';
@@ -86,13 +88,23 @@ export function normalizeAcks(request: AckRequest, region: CountryCode): AckTarg
 }
 
 /**
+ * The integrations that must ack a delivery of a channel before it counts as applied; the
+ * delivery's `affects` (the purposes it changed) decides for integrations with a purpose filter.
+ */
+export type ExpectedIntegrations = (channel: Channel, delivery?: Pick<Delivery, 'affects'>) => string[];
+
+/**
  * When a channel counts a delivery as applied: with no expected integrations, at its first ack;
  * otherwise once every expected integration acked it, at the last of their acks.
  */
 export function appliedAt(delivery: Pick<Delivery, 'ackedAt' | 'acks'> | undefined, expected: readonly string[] = []): string | undefined {
   if (!delivery) return undefined;
   if (expected.length === 0) return delivery.ackedAt;
-  const times = expected.map((integration) => delivery.acks?.[integration]?.at);
+  // A refusal is an answer, not an application: it leaves the delivery unapplied (and reported).
+  const times = expected.map((integration) => {
+    const ack = delivery.acks?.[integration];
+    return ack && !ack.refused ? ack.at : undefined;
+  });
   if (times.some((time) => time === undefined)) return undefined;
   // ISO 8601 times in UTC sort as strings: the latest one is when the last expected integration applied it.
   return (times as string[]).toSorted().at(-1);
@@ -119,7 +131,7 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T
 }
 
 async function ackOne(ctx: StoreContext, integration: string, target: AckTarget, at: string, keyId: string | undefined): Promise<AckResult> {
-  const ack = { at, version: target.version, ...(keyId ? { keyId } : {}) };
+  const ack = { at, version: target.version, ...(keyId ? { keyId } : {}), ...(target.refused ? { refused: target.refused } : {}) };
   const result = await recordAck(ctx, { ...target, integration, ack });
   if (result.outcome === 'missing') {
     const suppression = await getSuppression(ctx, target.channel, target.address);

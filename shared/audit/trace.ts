@@ -1,5 +1,5 @@
 import escapeMarkup from 'escape-html';
-import { appliedAt } from './acks.js';
+import { appliedAt, type ExpectedIntegrations } from './acks.js';
 import { addressesOn, statusOf, type PersonRecord, type Suppression } from '../core/preferences.js';
 import { channelIdentity, type Identity } from '../core/identity.js';
 import { channels as allChannels, type Channel } from '../core/channels.js';
@@ -85,7 +85,7 @@ export interface TraceInputs {
   /** The current suppression item of each of the person's addresses, by `channel#address`. */
   suppressions: ReadonlyMap<string, Suppression>;
   policy: SlaPolicy;
-  expected: (channel: Channel) => string[];
+  expected: ExpectedIntegrations;
   now: Date;
   table: string;
 }
@@ -120,7 +120,6 @@ export function traceOf(inputs: TraceInputs): Omit<Trace, 'generatedAt'> {
     if (wanted && entry.effect === 'applied') {
       for (const channel of channels) {
         const sla = policy.channels[channel];
-        const expected = inputs.expected(channel);
         for (const address of targetsOf(entry, detail, inputs.person, channel)) {
           const deliveries = byAddress.get(`${channel}#${address}`) ?? [];
           // The first version this request produced on the address; later ones re-state it (merges, links).
@@ -128,7 +127,7 @@ export function traceOf(inputs: TraceInputs): Omit<Trace, 'generatedAt'> {
           let coveredBy: ChannelTiming['coveredBy'];
           let state: DistributionState;
           if (delivery) {
-            state = appliedAt(delivery, expected) ? 'applied' : delivery.enqueuedAt ? 'enqueued' : 'not-enqueued';
+            state = appliedAt(delivery, inputs.expected(channel, delivery)) ? 'applied' : delivery.enqueuedAt ? 'enqueued' : 'not-enqueued';
           } else {
             const current = inputs.suppressions.get(`${channel}#${address}`);
             if (current && current.status === wanted && current.eventId !== entry.eventId) {
@@ -140,6 +139,7 @@ export function traceOf(inputs: TraceInputs): Omit<Trace, 'generatedAt'> {
               state = 'not-enqueued';
             }
           }
+          const expected = inputs.expected(channel, delivery);
           const applied = appliedAt(delivery, expected);
           const judgedAt = state === 'already-in-effect' && applied && applied < entry.recordedAt ? entry.recordedAt : applied;
           const assessment = assess(sla, { startedAt, recordedAt: entry.recordedAt }, judgedAt, now, policy.calendar);
@@ -191,7 +191,7 @@ export async function readTrace(
   person: StoredPerson,
   options: {
     policy: SlaPolicy;
-    expected: (channel: Channel) => string[];
+    expected: ExpectedIntegrations;
     now?: Date;
     /** The person's history, when the caller has read it already. */
     history?: readonly HistoryEntry[];
