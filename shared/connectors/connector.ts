@@ -45,7 +45,18 @@ export interface ConnectorDefinition<S = unknown> {
   requestsPerSecond: number;
   /** False for `queue`: its subscription is consumed by the customer's own code, which acks through the API. */
   runsFunction: boolean;
-  create(context: ConnectorContext<S>): Connector;
+  /**
+   * AWS actions the integration's function needs (a connector whose vendor is an AWS service),
+   * from its settings; the stack grants exactly these and nothing else.
+   */
+  awsPermissions?: (settings: S) => { actions: string[]; resources: string[] }[];
+  /**
+   * Work the connector does on a schedule besides applying changes (the print vendor's file):
+   * the stack adds an EventBridge rule and the local runtime a timer, each invoking the
+   * integration's function with `{ "scheduled": true }`, which calls `scheduled`.
+   */
+  schedule?: { rate: string };
+  create(context: ConnectorContext<S>): Connector & { scheduled?: () => Promise<void> };
 }
 
 /** A vendor said "not now": 429, 5xx, a timeout or a dropped connection. */
