@@ -14,9 +14,16 @@ const store = storeFromEnvironment();
 
 interface Prepared {
   integration: CheckedIntegration;
-  connector: Connector;
+  connector: Connector & { scheduled?: () => Promise<void> };
   queueUrl: string;
 }
+
+/** What the connector's schedule (EventBridge on AWS, a timer locally) sends: run its scheduled work. */
+export interface ScheduledEvent {
+  scheduled: true;
+}
+
+const isScheduled = (event: SQSEvent | ScheduledEvent): event is ScheduledEvent => (event as ScheduledEvent).scheduled === true;
 
 async function prepare(name: string, fetcher: typeof fetch): Promise<Prepared> {
   const integration = checkIntegrations(integrations()).find((candidate) => candidate.name === name);
@@ -34,12 +41,17 @@ async function prepare(name: string, fetcher: typeof fetch): Promise<Prepared> {
  */
 export function connectorHandler(name: string, options: { fetch?: typeof fetch } = {}) {
   let prepared: Promise<Prepared> | undefined;
-  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  return async (event: SQSEvent | ScheduledEvent): Promise<SQSBatchResponse> => {
     prepared ??= prepare(name, options.fetch ?? fetch).catch((error: unknown) => {
       prepared = undefined;
       throw error;
     });
     const { integration, connector, queueUrl } = await prepared;
+    if (isScheduled(event)) {
+      await connector.scheduled?.();
+      logger.info('connector schedule ran', { integration: name, connector: integration.connector });
+      return { batchItemFailures: [] };
+    }
     const settings = integration.checkedSettings as { requestsPerSecond?: number };
     const result = await applyBatch(
       integration,
@@ -68,7 +80,7 @@ export function connectorHandler(name: string, options: { fetch?: typeof fetch }
 let deployed: ReturnType<typeof connectorHandler> | undefined;
 
 /** On AWS each integration's function is told its name by INTEGRATION_NAME. */
-export const handler = (event: SQSEvent): Promise<SQSBatchResponse> => {
+export const handler = (event: SQSEvent | ScheduledEvent): Promise<SQSBatchResponse> => {
   const name = process.env.INTEGRATION_NAME;
   if (!name) throw new ConfigurationError('INTEGRATION_NAME is not set.');
   deployed ??= connectorHandler(name);
