@@ -426,6 +426,12 @@ export const labelledMessages: readonly LabelledMessage[] = [
   none('je ne suis pas s\u00fbr'),
   none('Leave me a message if you need anything'),
   none("I'm never going to stop ordering from you guys"),
+  none('I want to be taken off the schedule'),
+  none("you don't have my permission to post that photo"),
+  none('I do not consent to the surgery'),
+  none('get me out of here'),
+  none('I never agreed to this price'),
+  none('I never signed up for this class, can I still come?'),
 ];
 
 function formatRate(perSecond: number): string {
@@ -440,7 +446,36 @@ function measure(texts: readonly string[], total: number): { rate: number; optOu
   return { rate: total / seconds, optOuts };
 }
 
-/** Lines to print: classifications per second on this core, over the labelled mix and two slices of it. */
+/**
+ * How the engine reads the labelled messages: recall (opt-outs read as opt-outs) and false
+ * positives (anything else read as an opt-out).
+ */
+export function keywordAccuracy(rows: readonly LabelledMessage[] = labelledMessages): {
+  optOuts: number;
+  found: number;
+  others: number;
+  falsePositives: number;
+} {
+  let optOuts = 0;
+  let found = 0;
+  let others = 0;
+  let falsePositives = 0;
+  for (const row of rows) {
+    const optOut = classify(row.text).intent === 'opt-out';
+    if (row.intent === 'opt-out') {
+      optOuts++;
+      if (optOut) found++;
+    } else {
+      others++;
+      if (optOut) falsePositives++;
+    }
+  }
+  return { optOuts, found, others, falsePositives };
+}
+
+const percent = (part: number, whole: number) => `${((100 * part) / whole).toFixed(1)}%`;
+
+/** Lines to print: classifications per second on this core, over the labelled mix and two slices of it, and the accuracy on it. */
 export async function benchKeywords(): Promise<string[]> {
   const total = Number(process.env.BENCH_KEYWORD_CLASSIFICATIONS ?? 200_000);
   const all = labelledMessages.map((m) => m.text);
@@ -450,6 +485,7 @@ export async function benchKeywords(): Promise<string[]> {
   const mix = measure(all, total);
   const exact = measure(keywords, total);
   const plain = measure(ordinary, total);
+  const accuracy = keywordAccuracy();
   const line = (label: string, rate: number, detail: string) => `${label.padEnd(34)} ${formatRate(rate).padStart(11)} messages/s   ${detail}`;
   return [
     line(
@@ -459,6 +495,8 @@ export async function benchKeywords(): Promise<string[]> {
     ),
     line('  exact keywords only', exact.rate, `(${keywords.length} messages)`),
     line('  ordinary messages only', plain.rate, `(${ordinary.length} messages, every rule tried)`),
+    `${'  labelled opt-outs read as opt-out'.padEnd(34)} ${percent(accuracy.found, accuracy.optOuts).padStart(11)}              (${accuracy.found} of ${accuracy.optOuts}: recall)`,
+    `${'  other messages read as opt-out'.padEnd(34)} ${percent(accuracy.falsePositives, accuracy.others).padStart(11)}              (${accuracy.falsePositives} of ${accuracy.others}: false positives)`,
   ];
 }
 

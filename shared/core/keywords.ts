@@ -3,13 +3,30 @@
  * the same way, and the result says how it matched so that an auditor can see why a message was
  * (or was not) read as a STOP.
  *
+ * Every rule reads the message's words with the usual disguises of a keyword undone:
+ * - letters from other scripts that look Latin are read as the Latin letter (Unicode confusables,
+ *   UTS #39: Cyrillic "ЅТОР", Greek "ΤΟ", Lisu, Cherokee, …; see shared/core/confusables.ts), in
+ *   words whose every letter is Latin or such a look-alike, so that Russian "стоп" stays Russian.
+ *   This is part of `normalizeText`, so it holds for every intent ("ЅТАRТ" is START).
+ * - letters spelled out ("S T O P", "S.T.O.P", "s-t-o-p") or a keyword broken by punctuation
+ *   ("ST.OP", "un-subscribe") are joined, and digits are read as the letters they look like ("ST0P",
+ *   "5TOP", "UNSUBSCR1BE"), but only where the result is a word of an opt-out keyword: "U.S.A.",
+ *   "B4", "room 4B" and "S.T.A.R.T" stay as they are, a number is never a word, and a
+ *   digit-spelled word has at least three letters (a seat "7D" is not TD).
+ *
  * The rules, in the order they are tried (the first that matches decides):
  *
  * 1. `keyword`: after normalization (see `normalizeText`; plus repeated words folded, "STOP STOP"
  *    and "stop stop stop" are "STOP") the whole message is an opt-out keyword.
  * 2. `phrase`: a natural-language revocation anywhere in the message, of any length ("please stop
- *    texting me", "remove me from your list", "no more texts", "don't text me anymore"). A rule
- *    does not fire right after a negation ("don't stop sending deals"). See `englishPhrases` etc.
+ *    texting me", "remove me from your list", "no more texts", "don't text me anymore"), including
+ *    withdrawals of permission with no keyword: a negation with a contact verb ("never message
+ *    me again"), remove or take off with me and a list ("take me off", "get me off this list", "I'd
+ *    like to be removed"), no longer wanting messages or contact ("I no longer want these
+ *    messages", "I don't want to be contacted"), consent denied ("you do not have my permission to
+ *    text me", "I never signed up for this"), "leave me alone", "go away", and the same in Spanish
+ *    and French. A rule does not fire right after a negation ("don't stop sending deals", "please
+ *    don't take me off the list"). See `englishPhrases` etc.
  * 3. `edge-word`: a short message (at most `shortMessageWords` words, 6 by default) that starts or
  *    ends with an opt-out keyword ("stop lol", "ok stop", "Stop. Thank you"). Conservative by
  *    design: when in doubt, suppress. Exceptions, for the keyword's ordinary meanings:
@@ -23,8 +40,8 @@
  *    "HELP STOP HELP"); an ambiguous keyword only as the last sentence ("Thanks. End.").
  * 5. `typo`: a one-word message within one edit of an unambiguous opt-out keyword of 7+ letters
  *    ("UNSUBCRIBE", "unsubscribed"), or, for shorter ones, one swap of adjacent letters or one
- *    doubled letter ("STPO", "SOTP", "STOPP"). Nothing looser: "STOPS", "STOPPING", "S T O P",
- *    "ST0P" (a zero) are not read as STOP.
+ *    doubled letter ("STPO", "SOTP", "STOPP"). Nothing looser: "STOPS", "STOPPING" and "ST OP"
+ *    (two pieces of several letters separated by a space) are not read as STOP.
  * 6. opt-in and help: only the exact keyword (same normalization). "help me" and "start over" are
  *    `none`; re-subscribing is never inferred.
  *
@@ -116,6 +133,8 @@ const NOT_ANYMORE = '(?:DONT|DO NOT|NO LONGER|DONT EVER|NEVER|DONT REALLY|DO NOT
 /** Being contacted, in the passive: what a person no longer wants to be. */
 const CONTACTED =
   '(?:CONTACTED|TEXTED|MESSAGED|CALLED|EMAILED|BOTHERED|SPAMMED|HARASSED|ON (?:YOUR|UR|THE|THIS|ANY) (?:LIST|LISTS|MAILING LIST|TEXT LIST|CONTACT LIST))';
+/** Contacting someone, as the verb after "permission to". */
+const CONTACT = '(?:TEXT|TXT|MESSAGE|MSG|CONTACT|CALL|EMAIL|SEND|SMS)';
 /** Whoever sends the messages. */
 const YOU = '(?:YOU|U|YALL|Y ALL|YOU GUYS|YOU PEOPLE|YOUR COMPANY|THIS NUMBER|THIS COMPANY)';
 /** Courtesy words that may close a clause-long revocation ("go away thanks", "take me off ok?"). */
@@ -151,7 +170,7 @@ export const englishPhrases: readonly PhraseRule[] = [
    */
   {
     id: 'no-consent',
-    pattern: `(?:I|WE) (?:DO NOT|DONT|NO LONGER) (?:CONSENT|GIVE (?:YOU )?(?:MY )?(?:CONSENT|PERMISSION))|${YOU} (?:DO NOT|DONT|NO LONGER) HAVE (?:MY |OUR )?(?:CONSENT|PERMISSION)|${YOU} HAVE NO (?:CONSENT|PERMISSION)|(?:NEVER|DIDNT|DID NOT) (?:SIGN UP|SIGNED UP|SUBSCRIBE|SUBSCRIBED|OPT IN|OPTED IN|AGREE|AGREED|CONSENT|CONSENTED|ASK|ASKED) (?:FOR|TO) (?:(?:THIS|THESE|THAT|ANY OF THIS|ANY OF THESE|ANYTHING|IT)(?: (?:CRAP|STUFF|JUNK|SPAM|NONSENSE|SERVICE|LIST))?${CLOSING}<END>|(?:THIS |THESE |YOUR |UR |ANY )?${NOUNS}|(?:RECEIVE|RECEIVING|GET|GETTING|BE CONTACTED|BE TEXTED|BEING CONTACTED|BEING TEXTED))`,
+    pattern: `(?:I|WE) (?:DO NOT|DONT|NO LONGER) (?:CONSENT|GIVE (?:YOU )?(?:MY )?(?:CONSENT|PERMISSION))(?:${CLOSING}<END>| TO (?:THIS|THESE|THAT|BEING|RECEIVING|RECEIVE|BE|ANY|YOUR|UR))|${YOU} (?:DO NOT|DONT|NO LONGER) HAVE (?:MY |OUR )?(?:CONSENT|PERMISSION)(?:${CLOSING}<END>| TO ${CONTACT})|${YOU} HAVE NO (?:CONSENT|PERMISSION) TO ${CONTACT}|(?:NEVER|DIDNT|DID NOT) (?:SIGN UP|SIGNED UP|SUBSCRIBE|SUBSCRIBED|OPT IN|OPTED IN) (?:FOR|TO) (?:(?:THIS|THESE|THAT|ANY OF THIS|ANY OF THESE|ANYTHING|IT)(?: (?:CRAP|STUFF|JUNK|SPAM|NONSENSE|SERVICE|LIST))?${CLOSING}<END>|(?:THIS |THESE |YOUR |UR |ANY )?${NOUNS})|(?:NEVER|DIDNT|DID NOT) (?:SIGN UP|SIGNED UP|SUBSCRIBE|SUBSCRIBED|OPT IN|OPTED IN|AGREE|AGREED|CONSENT|CONSENTED|ASK|ASKED) (?:FOR|TO) (?:(?:THIS |THESE |YOUR |UR |ANY )?${NOUNS}|(?:RECEIVE|RECEIVING|GET|GETTING|BE CONTACTED|BE TEXTED|BEING CONTACTED|BEING TEXTED))`,
     negatable: false,
   },
   { id: 'already-opted-out', pattern: `(?:I|IVE|I HAVE|I ALREADY|IVE ALREADY|I HAVE ALREADY|ALREADY) (?:UNSUBSCRIBED|OPTED OUT)` },
@@ -163,11 +182,11 @@ export const englishPhrases: readonly PhraseRule[] = [
   /** Asking to be removed, in the passive: "I'd like to be removed", "please have my number removed". */
   {
     id: 'be-removed',
-    pattern: `(?:WANT|WANNA|LIKE|WISH|NEED|ASK|ASKING|ASKED|REQUEST|REQUESTING|PLEASE|PLS|PLZ|CAN I|HOW DO I|HOW CAN I|COULD I|MAY I)(?: TO)? (?:BE|GET) (?:REMOVED|UNSUBSCRIBED|OPTED OUT|TAKEN OFF|TAKEN OUT|DELETED)|(?:HAVE|GET|WANT|NEED|LIKE) ${ME} (?:REMOVED|DELETED|ERASED|TAKEN OFF|UNSUBSCRIBED|OPTED OUT)`,
+    pattern: `(?:WANT|WANNA|LIKE|WISH|NEED|ASK|ASKING|ASKED|REQUEST|REQUESTING|PLEASE|PLS|PLZ|CAN I|HOW DO I|HOW CAN I|COULD I|MAY I)(?: TO)? (?:BE|GET) (?:REMOVED|UNSUBSCRIBED|OPTED OUT|DELETED|TAKEN (?:OFF|OUT)(?:(?: OF)? (?:YOUR |UR |THE |THIS |THAT )?${LIST}|${CLOSING}<END>))|(?:HAVE|GET|WANT|NEED|LIKE) ${ME} (?:REMOVED|DELETED|ERASED|TAKEN OFF|UNSUBSCRIBED|OPTED OUT)`,
   },
   {
     id: 'take-me-off',
-    pattern: `(?:TAKE|DROP|GET|PULL|KICK|PUT) ${ME} (?:OFF|OUT OF|FROM)(?: OF)? (?:YOUR |UR |THE |THIS |THAT |ALL |ALL YOUR |YOUR TEXT |THE TEXT |YOUR MAILING |THE MAILING |YOUR TEXTING )?${LIST}|GET OFF(?: OF)? (?:YOUR |UR |THE |THIS |THAT )?(?:LIST|LISTS|MAILING LIST|TEXT LIST|TEXTING LIST|CONTACT LIST)|(?:TAKE|GET|PULL|KICK|DROP) ${ME} (?:OFF|OUT)(?: OF)?(?: (?:THIS|THESE|HERE|IT|THAT|THIS THING|THIS CRAP)){0,2}${CLOSING}<END>`,
+    pattern: `(?:TAKE|DROP|GET|PULL|KICK|PUT) ${ME} (?:OFF|OUT OF|FROM)(?: OF)? (?:YOUR |UR |THE |THIS |THAT |ALL |ALL YOUR |YOUR TEXT |THE TEXT |YOUR MAILING |THE MAILING |YOUR TEXTING )?${LIST}|GET OFF(?: OF)? (?:YOUR |UR |THE |THIS |THAT )?(?:LIST|LISTS|MAILING LIST|TEXT LIST|TEXTING LIST|CONTACT LIST)|(?:TAKE|GET|PULL|KICK|DROP) ${ME} OFF(?: OF)?(?: (?:THIS|THESE|HERE|IT|THAT|THIS THING|THIS CRAP)){0,2}${CLOSING}<END>`,
   },
   { id: 'do-not-contact-list', pattern: `(?:PUT|ADD|PLACE) ${ME} (?:ON|TO|IN) (?:YOUR |UR |THE )?(?:DO NOT|DONT|DNC)` },
   {
