@@ -186,7 +186,7 @@ export const englishPhrases: readonly PhraseRule[] = [
   },
   {
     id: 'take-me-off',
-    pattern: `(?:TAKE|DROP|GET|PULL|KICK|PUT) ${ME} (?:OFF|OUT OF|FROM)(?: OF)? (?:YOUR |UR |THE |THIS |THAT |ALL |ALL YOUR |YOUR TEXT |THE TEXT |YOUR MAILING |THE MAILING |YOUR TEXTING )?${LIST}|GET OFF(?: OF)? (?:YOUR |UR |THE |THIS |THAT )?(?:LIST|LISTS|MAILING LIST|TEXT LIST|TEXTING LIST|CONTACT LIST)|(?:TAKE|GET|PULL|KICK|DROP) ${ME} OFF(?: OF)?(?: (?:THIS|THESE|HERE|IT|THAT|THIS THING|THIS CRAP)){0,2}${CLOSING}<END>`,
+    pattern: `(?:TAKE|DROP|GET|PULL|KICK|PUT) ${ME} (?:OFF|OUT OF|FROM)(?: OF)? (?:YOUR |UR |THE |THIS |THAT |ALL |ALL YOUR |YOUR TEXT |THE TEXT |YOUR MAILING |THE MAILING |YOUR TEXTING )?${LIST}|(?:GET|WANT|WANNA|NEED|WANT TO BE|NEED TO BE) (?:OFF|OUT)(?: OF)? (?:YOUR |UR |THE |THIS |THAT )?(?:LIST|LISTS|MAILING LIST|TEXT LIST|TEXTING LIST|CONTACT LIST)|(?:TAKE|GET|PULL|KICK|DROP) ${ME} OFF(?: OF)?(?: (?:THIS|THESE|HERE|IT|THAT|THIS THING|THIS CRAP)){0,2}${CLOSING}<END>`,
   },
   { id: 'do-not-contact-list', pattern: `(?:PUT|ADD|PLACE) ${ME} (?:ON|TO|IN) (?:YOUR |UR |THE )?(?:DO NOT|DONT|DNC)` },
   {
@@ -195,7 +195,7 @@ export const englishPhrases: readonly PhraseRule[] = [
   },
   {
     id: 'dont-contact',
-    pattern: `(?:DONT|DO NOT|NEVER|DONT EVER|DO NOT EVER|PLEASE DONT|PLEASE DO NOT) (?:(?:CALL|EMAIL) (?:OR|AND|NOR) )?(?:TEXT|TXT|MESSAGE|MSG|CONTACT|SMS|SPAM|BOTHER|SEND)(?: (?:ME|US|THIS NUMBER|MY NUMBER|MY PHONE|THIS PHONE|HERE)| ANY(?: ?MORE)? ${NOUNS}|(?: (?:ANYMORE|ANY MORE|AGAIN|EVER AGAIN))?<END>)`,
+    pattern: `(?:DONT|DO NOT|NEVER|DONT EVER|DO NOT EVER|PLEASE DONT|PLEASE DO NOT|(?:CAN|COULD|WOULD|WILL) (?:YOU|U|YALL)(?: PLEASE| PLS| PLZ| JUST)? NOT) (?:(?:CALL|EMAIL) (?:OR|AND|NOR) )?(?:TEXT|TXT|MESSAGE|MSG|CONTACT|SMS|SPAM|BOTHER|SEND)(?: (?:ME|US|THIS NUMBER|MY NUMBER|MY PHONE|THIS PHONE|HERE)| ANY(?: ?MORE)? ${NOUNS}|(?: (?:ANYMORE|ANY MORE|AGAIN|EVER AGAIN))?<END>)`,
   },
   {
     id: 'dont-want',
@@ -234,7 +234,7 @@ export const spanishPhrases: readonly PhraseRule[] = [
   },
   {
     id: 'es-sacame-de-la-lista',
-    pattern: `(?:SAQUENME|SACAME|SAQUEME|SACARME|QUITENME|QUITAME|QUITEME|QUITARME|BORRENME|BORRAME|BORREME|BORRARME|ELIMINENME|ELIMINAME|ELIMINEME|ELIMINARME|EXCLUYANME|RETIRENME|DENME DE BAJA) (?:DE|DEL) (?:(?:SU|TU|LA|ESTA|ESA|SUS|LAS|SUS) )?(?:LISTAS?|BASE DE DATOS|SISTEMA|DIFUSION)|(?:BORREN|BORRA|BORRE|ELIMINEN|ELIMINA|ELIMINE|QUITEN|QUITA|QUITE|SAQUEN|SACA|SAQUE) (?:MI NUMERO|MIS DATOS|ESTE NUMERO|MI TELEFONO|MI CONTACTO)`,
+    pattern: `(?:SAQUENME|SACAME|SAQUEME|SACARME|QUITENME|QUITAME|QUITEME|QUITARME|BORRENME|BORRAME|BORREME|BORRARME|ELIMINENME|ELIMINAME|ELIMINEME|ELIMINARME|EXCLUYANME|RETIRENME|DENME DE BAJA) (?:DE|DEL) (?:(?:SU|TU|LA|ESTA|ESA|SUS|LAS) )?(?:LISTAS?|BASE DE DATOS|SISTEMA|DIFUSION)|(?:BORREN|BORRA|BORRE|ELIMINEN|ELIMINA|ELIMINE|QUITEN|QUITA|QUITE|SAQUEN|SACA|SAQUE) (?:MI NUMERO|MIS DATOS|ESTE NUMERO|MI TELEFONO|MI CONTACTO)`,
   },
   { id: 'es-no-me-interesa', pattern: `<START>(?:YA )?NO (?:ME INTERESA|ME INTERESAN|ESTOY INTERESADO|ESTOY INTERESADA)(?: (?:GRACIAS|MAS|POR FAVOR))?<END>` },
   { id: 'es-consentimiento', pattern: `(?:RETIRO|REVOCO|RETIRAR|REVOCAR) (?:MI )?(?:CONSENTIMIENTO|PERMISO|AUTORIZACION)` },
@@ -578,14 +578,14 @@ function reread(piece: string, [one, es]: (typeof READINGS)[number]): string {
 }
 
 /**
- * The keyword word that the pieces from `from` on spell, if any; `spelled.next` is then the index after
- * the last piece used.
- * Pieces join when they are single characters separated by at most three characters of spaces or
- * punctuation ("S T O P", "S.T.O.P", "s - t - o - p"), or pieces of any length separated by
- * punctuation without a space ("ST.OP", "un-subscribe"); digits read as the letters they look like
- * ("ST0P", "5 T 0 P"). Only what then spells a keyword word is joined, and never pieces that are
- * keyword words already ("opt-out" stays OPT OUT). A word of digits alone is a number, never a
- * keyword, and a digit-spelled word has at least three letters (a seat "7D" is not TD).
+ * The keyword word that the pieces from `from` on spell, if any (`spelledNext` is then the index
+ * after the last piece used). Pieces join when they are single characters separated by at most
+ * three characters of spaces or punctuation ("S T O P", "S.T.O.P", "s - t - o - p"), or pieces of
+ * any length separated by punctuation without a space ("ST.OP", "un-subscribe"); digits read as
+ * the letters they look like ("ST0P", "5 T 0 P"). Only what then spells a keyword word is joined,
+ * and never pieces that are keyword words already ("opt-out" stays OPT OUT). A word of digits
+ * alone is a number, never a keyword, and a digit-spelled word has at least three letters (a seat
+ * "7D" is not TD).
  */
 function spelledAt(pieces: readonly string[], gaps: readonly string[], from: number, joins: Joins): string | undefined {
   const first = pieces[from]!;
