@@ -139,8 +139,12 @@ const CONTACT = '(?:TEXT|TXT|MESSAGE|MSG|CONTACT|CALL|EMAIL|SEND|SMS)';
 const YOU = '(?:YOU|U|YALL|Y ALL|YOU GUYS|YOU PEOPLE|YOUR COMPANY|THIS NUMBER|THIS COMPANY)';
 /** Courtesy words that may close a clause-long revocation ("go away thanks", "take me off ok?"). */
 const CLOSING = '(?: (?:PLEASE|PLS|PLZ|THANKS|THANK YOU|THX|TY|OK|OKAY|NOW|ASAP|ALREADY|LOL|SERIOUSLY)){0,2}';
+/** Which messages: "these", "your", "all the", … before a message noun. */
+const WHICH = '(?:ANY ?MORE |THESE |THIS |THOSE |YOUR |UR |ANY |ALL |THE |ALL THESE |ALL YOUR |ALL THE |ALL OF THESE |ALL OF YOUR )';
 /** A contact list and what people call one. */
 const LIST = '(?:LISTS?|MAILING LIST|TEXT LIST|TEXTING LIST|CONTACT LIST|CONTACTS|DATABASE|SYSTEM|TEXTS|MESSAGES)';
+/** After "removed": from a list or from these messages, if from anything ("removed from the carpool schedule" is not a revocation). */
+const REMOVED_FROM = `(?! FROM (?!(?:(?:YOUR |UR |THE |THIS |THAT |ALL |ALL YOUR |ANY )?${LIST}|THIS|THESE|HERE|IT|THEM|YOU|YOUR|UR)(?: |$)))`;
 const ME = '(?:ME|US|MY NUMBER|MY PHONE|MY CELL|THIS NUMBER|THIS PHONE|MY NAME|MY INFO)';
 
 /**
@@ -165,7 +169,7 @@ export const englishPhrases: readonly PhraseRule[] = [
   /** Weariness with the messages: "I've had enough of these texts", "sick of getting these messages". */
   {
     id: 'tired-of-messages',
-    pattern: `(?:HAD ENOUGH|TIRED|SICK|SICK AND TIRED|FED UP|DONE) (?:OF|WITH) (?:(?:GETTING|RECEIVING|ALL) )?(?:THESE |THIS |YOUR |UR |ALL THESE |ALL THE |THE |ALL YOUR )?${NOUNS}`,
+    pattern: `(?:HAD ENOUGH|TIRED|SICK|SICK AND TIRED|FED UP|DONE) (?:OF|WITH) (?:(?:GETTING|RECEIVING) )?${WHICH}?${NOUNS}`,
   },
   { id: 'unsubscribe', pattern: `UNSUBSCRIBE|UNSUB|UNSUBSCRIBING` },
   { id: 'opt-out', pattern: `OPT OUT|OPTOUT|OPT ME OUT|OPT ${ME} OUT|OPTING OUT` },
@@ -188,7 +192,7 @@ export const englishPhrases: readonly PhraseRule[] = [
   /** Asking to be removed, in the passive: "I'd like to be removed", "please have my number removed". */
   {
     id: 'be-removed',
-    pattern: `(?:WANT|WANNA|LIKE|WISH|NEED|ASK|ASKING|ASKED|REQUEST|REQUESTING|PLEASE|PLS|PLZ|CAN I|HOW DO I|HOW CAN I|COULD I|MAY I)(?: TO)? (?:BE|GET) (?:REMOVED|UNSUBSCRIBED|OPTED OUT|DELETED|TAKEN (?:OFF|OUT)(?:(?: OF)? (?:YOUR |UR |THE |THIS |THAT )?${LIST}|${CLOSING}<END>))|(?:HAVE|GET|WANT|NEED|LIKE) ${ME} (?:REMOVED|DELETED|ERASED|TAKEN OFF|UNSUBSCRIBED|OPTED OUT)`,
+    pattern: `(?:WANT|WANNA|LIKE|WISH|NEED|ASK|ASKING|ASKED|REQUEST|REQUESTING|PLEASE|PLS|PLZ|CAN I|HOW DO I|HOW CAN I|COULD I|MAY I)(?: TO)? (?:BE|GET) (?:(?:REMOVED|DELETED)${REMOVED_FROM}|UNSUBSCRIBED|OPTED OUT|TAKEN (?:OFF|OUT)(?:(?: OF)? (?:YOUR |UR |THE |THIS |THAT )?${LIST}|${CLOSING}<END>))|(?:HAVE|GET|WANT|NEED|LIKE) ${ME} (?:REMOVED|DELETED|ERASED|TAKEN OFF|UNSUBSCRIBED|OPTED OUT)${REMOVED_FROM}`,
   },
   {
     id: 'take-me-off',
@@ -205,13 +209,13 @@ export const englishPhrases: readonly PhraseRule[] = [
   },
   {
     id: 'dont-want',
-    pattern: `${NOT_ANYMORE} (?:WANT|NEED|WISH) (?:TO (?:RECEIVE|GET) )?(?:ANY ?MORE |THESE |THIS |THOSE |YOUR |UR |ANY |ALL |THE |ALL THESE |ALL YOUR |ALL THE )?(?:ANY ?MORE )?${NOUNS}`,
+    pattern: `${NOT_ANYMORE} (?:WANT|NEED|WISH) (?:TO (?:RECEIVE|GET) )?${WHICH}?(?:ANY ?MORE )?${NOUNS}`,
   },
   /** Not wanting to be contacted, or to hear from the sender, or to receive "these" (messages, as the reply to them). */
   /** A preference stated as a refusal: "I'd rather not receive these", "I would prefer not to be contacted". */
   {
     id: 'rather-not',
-    pattern: `(?:RATHER NOT|PREFER NOT TO|PREFER TO NOT|PREFER NOT) (?:(?:RECEIVE|GET) (?:(?:THESE|THEM|THIS|ANY|ANYTHING)(?: ANY ?MORE)?${CLOSING}<END>|(?:ANY ?MORE |THESE |THIS |THOSE |YOUR |UR |ANY |ALL |THE )?${NOUNS})|BE ${CONTACTED})`,
+    pattern: `(?:RATHER NOT|PREFER NOT TO|PREFER TO NOT|PREFER NOT) (?:(?:RECEIVE|GET) (?:(?:THESE|THEM|THIS|ANY|ANYTHING)(?: ANY ?MORE)?${CLOSING}<END>|${WHICH}?${NOUNS})|BE ${CONTACTED})`,
   },
   {
     id: 'dont-want-contact',
@@ -902,6 +906,8 @@ function compile(lists: KeywordLists): Compiled {
   }
   const courtesyWords = lists.courtesy ?? Object.values(keywordLanguages).flatMap((language) => language.courtesy ?? []);
   const keywordWords = new Set([...byFirst.values()].flat().flatMap((keyword) => keyword.tokens));
+  // The built-in unsubscribe phrase's short word, spelled out as "U-N-S-U-B" as often as STOP is.
+  if (lists.phrases?.some((rule) => rule.id === 'unsubscribe')) keywordWords.add('UNSUB');
   const prefixes = new Set([...keywordWords].flatMap((word) => [...word].map((_c, i) => word.slice(0, i + 1))));
   return {
     exact,

@@ -239,6 +239,21 @@ describe('withdrawals of permission without a keyword', () => {
         tail,
       )
       .map(([ask, what, end]) => `${ask} ${what}${end}`),
+    'weariness or a preference against the messages': fc
+      .tuple(
+        fc.constantFrom(
+          "I've had enough of",
+          "I'm tired of getting",
+          "I'm sick of",
+          "I'd rather not receive",
+          'I would prefer not to get',
+          'Honestly, I am fed up with',
+        ),
+        fc.constantFrom('these', 'your', 'all these', 'the'),
+        fc.constantFrom('messages', 'texts', 'promotions', 'alerts'),
+        tail,
+      )
+      .map(([feeling, which, what, end]) => `${feeling} ${which} ${what}${end}`),
     'leave me alone': fc.tuple(please, fc.constantFrom('leave me alone', 'leave us alone', 'go away', 'leave me be'), tail).map((parts) => parts.join('')),
     'consent withdrawn': fc
       .constantFrom(
