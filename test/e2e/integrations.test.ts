@@ -5,11 +5,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import twilioWebhooks from 'twilio/lib/webhooks/webhooks.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localDefaults } from '../../infra/local/runtime.js';
 import { localClientOptions } from '../../infra/local/services.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/contracts/webhook-receiver.js';
+import { twilioSms } from '../support/provider-signing.js';
 import { startSystem, type RunningSystem } from '../support/system.js';
 
 /**
@@ -64,16 +64,8 @@ async function call(method: string, path: string, body?: unknown) {
 }
 
 async function signedStop(from: string) {
-  const url = `${system.url}/webhooks/sms/twilio`;
-  const params = { MessageSid: `SM${randomBytes(16).toString('hex')}`, From: from, To: '+15005550006', Body: 'STOP', AccountSid: `AC${'0'.repeat(32)}` };
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-twilio-signature': twilioWebhooks.getExpectedTwilioSignature(localDefaults.TWILIO_AUTH_TOKEN, url, params),
-    },
-    body: new URLSearchParams(params).toString(),
-  });
+  const { url, init } = twilioSms(localDefaults.TWILIO_AUTH_TOKEN, system.url, from, 'STOP');
+  const response = await fetch(url, init);
   expect(response.status).toBe(200);
 }
 
