@@ -1,6 +1,6 @@
 import { statusFor } from '../core/preferences.js';
 import type { SuppressionMessage } from '../distribution/fanout.js';
-import type { ChangeOutcome } from './connector.js';
+import { RetryLater, retryAfterMs, type ChangeOutcome } from './connector.js';
 
 /**
  * What the email and messaging platforms' connectors share: each change becomes operations on
@@ -39,6 +39,7 @@ export async function runOperations(
   operations: readonly Operation[],
   perCall: (target: string) => number,
   call: (target: string, addresses: string[]) => Promise<CallAnswer>,
+  pace: () => Promise<void> = async () => undefined,
 ): Promise<ChangeOutcome[]> {
   const refusals = new Map<number, string>();
   const byTarget = new Map<string, Operation[]>();
@@ -51,6 +52,7 @@ export async function runOperations(
     const size = Math.max(1, perCall(target));
     for (let start = 0; start < list.length; start += size) {
       const group = list.slice(start, start + size);
+      await pace();
       const answer = await call(
         target,
         group.map((operation) => operation.address),
@@ -61,6 +63,7 @@ export async function runOperations(
         continue;
       }
       for (const operation of group) {
+        await pace();
         const alone = await call(target, [operation.address]);
         if (alone.outcome === 'refused' && !refusals.has(operation.index)) refusals.set(operation.index, alone.reason);
       }
@@ -91,4 +94,43 @@ export function suppressesPurpose(message: Pick<SuppressionMessage, 'status' | '
 export function resetAfterMs(header: string | null | undefined, now: Date = new Date()): number | undefined {
   if (!header || !/^\d+$/.test(header.trim())) return undefined;
   return Math.max(0, Number(header.trim()) * 1000 - now.getTime());
+}
+
+/**
+ * Spaces vendor calls at most `perSecond` apart. The runtime paces batches; a batch here can make
+ * several calls (one per target), so each connector also paces its calls against the vendor's limit.
+ */
+export function pacer(perSecond: number, sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms))) {
+  const interval = 1000 / perSecond;
+  let next = 0;
+  return async () => {
+    const now = Date.now();
+    const at = Math.max(now, next);
+    next = at + interval;
+    if (at > now) await sleep(at - now);
+  };
+}
+
+/**
+ * A vendor call as vendorFetch makes it (429, 408, 5xx, timeouts and network failures become
+ * RetryLater), for vendors whose 429 names the end of the rate-limit window in X-RateLimit-Reset
+ * (UTC epoch seconds) instead of, or as well as, Retry-After.
+ */
+export async function rateLimitedFetch(fetcher: typeof fetch, url: string, init: RequestInit & { timeoutMs?: number }): Promise<Response> {
+  const { timeoutMs = 10_000, ...request } = init;
+  let response: Response;
+  try {
+    response = await fetcher(url, { ...request, signal: AbortSignal.timeout(timeoutMs) });
+  } catch (error) {
+    throw new RetryLater(`The vendor did not answer (${error instanceof Error ? error.name : 'error'}).`);
+  }
+  if (response.status === 429 || response.status === 408 || response.status >= 500) {
+    await response.arrayBuffer().catch(() => undefined);
+    const afterMs =
+      retryAfterMs(response.headers.get('retry-after')) ??
+      retryAfterMs(response.headers.get('x-ratelimit-retry-after')) ??
+      (response.status === 429 ? resetAfterMs(response.headers.get('x-ratelimit-reset')) : undefined);
+    throw new RetryLater(`The vendor answered ${response.status}.`, afterMs);
+  }
+  return response;
 }

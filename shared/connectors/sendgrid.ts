@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ALL_PURPOSES } from '../core/channels.js';
 import { ConfigurationError } from '../core/errors.js';
 import { retryAfterMs, RetryLater, type ConnectorDefinition } from './connector.js';
-import { liftsPurpose, resetAfterMs, runOperations, suppressesPurpose, type CallAnswer, type Operation } from './operations.js';
+import { liftsPurpose, pacer, resetAfterMs, runOperations, suppressesPurpose, type CallAnswer, type Operation } from './operations.js';
 
 /**
  * `sendgrid`: Twilio SendGrid's unsubscribe management (ASM), through the official
@@ -85,7 +85,7 @@ export const sendgridConnector: ConnectorDefinition<Settings> = {
   // 600 requests a minute is its documented default elsewhere in the v3/v2 APIs.
   requestsPerSecond: 10,
   runsFunction: true,
-  create({ integration, settings: { baseUrl, globalPurpose, groups, onBehalfOf, timeoutMs }, secret }) {
+  create({ integration, settings: { baseUrl, globalPurpose, groups, onBehalfOf, timeoutMs, requestsPerSecond }, secret }) {
     if (!secret) throw new ConfigurationError(`INTEGRATION_SECRETS has no SendGrid API key for integration "${integration.name}".`);
     const client = new Client();
     client.setApiKey(secret);
@@ -115,6 +115,7 @@ export const sendgridConnector: ConnectorDefinition<Settings> = {
       }
     };
 
+    const pace = pacer(requestsPerSecond ?? sendgridConnector.requestsPerSecond);
     return {
       async apply(changes) {
         const operations: Operation[] = [];
@@ -124,7 +125,7 @@ export const sendgridConnector: ConnectorDefinition<Settings> = {
             else if (liftsPurpose(message, purpose)) operations.push({ index, address: message.address, target: remove });
           }
         });
-        return runOperations(changes.length, operations, (target) => (target.startsWith('POST') ? RECIPIENTS_PER_CALL : 1), call);
+        return runOperations(changes.length, operations, (target) => (target.startsWith('POST') ? RECIPIENTS_PER_CALL : 1), call, pace);
       },
     };
   },
