@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,15 +57,18 @@ describe('GET /v1/suppressions/{channel}/{address} with the store down', () => {
     expect((await check(optedOut)).body).toMatchObject({ suppressed: true, status: 'suppressed' });
     expect((await check(unknown)).body).toMatchObject({ suppressed: false, status: 'allowed' });
 
+    // The process frozen is the emulator serving this system's port, and it is frozen (state T).
+    expect(readFileSync(`/proc/${java}/cmdline`, 'utf8')).toContain(`-port\0${system.ports.dynamodb}\0`);
     process.kill(java, 'SIGSTOP');
     try {
+      expect(readFileSync(`/proc/${java}/stat`, 'utf8').split(') ')[1]![0]).toBe('T');
       for (const [number, query] of [
         [optedOut, ''],
         [unknown, ''],
         [unknown, '?purpose=marketing'],
       ] as const) {
         const answer = await check(number, query);
-        expect(answer.status, `${number}${query}`).toBe(503);
+        expect(answer.status, `${number}${query}: ${JSON.stringify(answer.body)}`).toBe(503);
         expect(answer.type).toBe('application/problem+json');
         expect(answer.body).toMatchObject({ status: 503, type: 'https://optout-hub.dev/problems/dependency-unavailable' });
         expect(answer.body).not.toHaveProperty('suppressed');
