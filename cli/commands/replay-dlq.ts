@@ -67,7 +67,8 @@ export const replayDlq: Command = {
       import('../../shared/platform/config.js'),
       import('../../shared/distribution/fanout.js'),
     ]);
-    const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+    // The store's timeouts and tries (STORE_*): a queue that stops answering fails the command, not hangs it.
+    const sqs = new SQSClient({ ...config.storeClientOptions(), useQueueUrlAsEndpoint: false });
     const streams = streamsClient();
     const store = clients.storeFromEnvironment();
     try {
