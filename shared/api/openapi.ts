@@ -294,6 +294,7 @@ export const operations: Record<string, OperationSpec> = {
       '200': { description: 'Merged.', content: json('PersonChangeAnswer') },
       ...keyProblems,
       '404': problem('No such person.'),
+      '409': problem('One of them was already merged into someone else: merge with that person.'),
       '422': problem('The merge would touch more than 100 items. Nothing was written.'),
     },
   },
