@@ -17,6 +17,9 @@ describe('the OpenAPI document', () => {
     expect(Object.keys(operations).toSorted()).toEqual(declared.toSorted());
     expect(declared).toContain('GET /v1/openapi.json');
     expect(declared).toContain('GET /v1/docs');
+    // Clients name their calls, and the reference page its anchors, by operationId.
+    const ids = Object.values(document.paths).flatMap((item) => Object.values(item).map((operation) => operation.operationId));
+    expect(new Set(ids).size).toBe(declared.length);
   });
 
   it.each(routes.map((route) => [`${route.method} ${route.path}`, route] as const))('%s says how its caller is verified', (_key, route) => {
