@@ -1,6 +1,7 @@
 import { ConfigurationError } from '../core/errors.js';
 import type { IntegrationDeclaration } from '../platform/integrations.js';
 import type { ConnectorDefinition } from './connector.js';
+import { five9Connector } from './five9.js';
 import { genesysCloudConnector } from './genesys-cloud.js';
 import { queueConnector, webhookConnector } from './webhook.js';
 
@@ -10,7 +11,7 @@ export type AnyConnectorDefinition = ConnectorDefinition<any>;
 
 /** Every connector optout-hub ships, by the `connector` name an integration declares. */
 export const connectors: Record<string, AnyConnectorDefinition> = Object.fromEntries(
-  [webhookConnector, queueConnector, genesysCloudConnector].map((definition) => [definition.kind, definition]),
+  [webhookConnector, queueConnector, genesysCloudConnector, five9Connector].map((definition) => [definition.kind, definition]),
 );
 
 export interface CheckedIntegration extends IntegrationDeclaration {
