@@ -3,6 +3,7 @@ import type { IntegrationDeclaration } from '../platform/integrations.js';
 import type { ConnectorDefinition } from './connector.js';
 import { five9Connector } from './five9.js';
 import { genesysCloudConnector } from './genesys-cloud.js';
+import { salesforceConnector } from './salesforce.js';
 import { queueConnector, webhookConnector } from './webhook.js';
 
 /** A connector of any settings type: checkIntegrations pairs each with settings its own schema parsed. */
@@ -11,7 +12,7 @@ export type AnyConnectorDefinition = ConnectorDefinition<any>;
 
 /** Every connector optout-hub ships, by the `connector` name an integration declares. */
 export const connectors: Record<string, AnyConnectorDefinition> = Object.fromEntries(
-  [webhookConnector, queueConnector, genesysCloudConnector, five9Connector].map((definition) => [definition.kind, definition]),
+  [webhookConnector, queueConnector, genesysCloudConnector, five9Connector, salesforceConnector].map((definition) => [definition.kind, definition]),
 );
 
 export interface CheckedIntegration extends IntegrationDeclaration {
