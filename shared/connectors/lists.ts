@@ -29,9 +29,14 @@ export type GroupAnswer =
  * name, finds the refused items: a named culprit is taken out and the rest resent; otherwise the
  * group is halved until each refusal is pinned on one item. Returns the refusal reason per refused
  * item; every other item was accepted. RetryLater from `send` propagates (the whole chunk retries).
+ *
+ * A refusal is final, so a vendor that refuses everything (a misconfigured list or account, not bad
+ * addresses) must not turn a whole batch into refusals: when several items have been refused and
+ * none accepted, the batch fails instead, to be retried and, if nothing changes, parked on the DLQ.
  */
 export async function sendIsolatingRefusals(items: readonly string[], send: (group: string[]) => Promise<GroupAnswer>): Promise<Map<string, string>> {
   const refused = new Map<string, string>();
+  let accepted = 0;
   const pending: string[][] = items.length ? [[...items]] : [];
   // Each step either accepts a group, removes one item or halves a group: bounded by 3n calls.
   let budget = items.length * 3 + 1;
@@ -40,7 +45,10 @@ export async function sendIsolatingRefusals(items: readonly string[], send: (gro
     if (!group.length) continue;
     if (budget-- <= 0) throw new RetryLater('The vendor kept refusing batches without naming an address.');
     const answer = await send(group);
-    if (answer.ok) continue;
+    if (answer.ok) {
+      accepted += group.length;
+      continue;
+    }
     if (answer.culprit && group.includes(answer.culprit)) {
       refused.set(answer.culprit, answer.reason);
       pending.push(group.filter((item) => item !== answer.culprit));
@@ -49,6 +57,9 @@ export async function sendIsolatingRefusals(items: readonly string[], send: (gro
     } else {
       const half = Math.ceil(group.length / 2);
       pending.push(group.slice(half), group.slice(0, half));
+    }
+    if (items.length > 1 && accepted === 0 && refused.size >= Math.min(3, items.length)) {
+      throw new Error(`The vendor refused every address it was sent (${answer.reason}); is the integration configured as its page says?`);
     }
   }
   return refused;

@@ -58,6 +58,15 @@ describe('sendIsolatingRefusals', () => {
     expect(calls.length).toBeLessThan(items.length);
   });
 
+  it('fails the batch instead of refusing every address when the vendor refuses them all', async () => {
+    const items = Array.from({ length: 8 }, (_, index) => `n${index}`);
+    const { calls, send } = vendor(new Set(items), false);
+    await expect(sendIsolatingRefusals(items, send)).rejects.toThrow(/refused every address/);
+    expect(calls.length).toBeLessThan(items.length);
+    // One address alone can still be refused for good.
+    expect(await sendIsolatingRefusals(['n0'], vendor(new Set(['n0']), false).send)).toEqual(new Map([['n0', 'invalid']]));
+  });
+
   it('lets RetryLater through', async () => {
     await expect(
       sendIsolatingRefusals(['a'], async () => {
