@@ -188,8 +188,9 @@ export const five9Connector: ConnectorDefinition<Five9Settings> = {
         throw new RetryLater(reason, await limitResetMs(/<operationType>([^<]*)<\/operationType>/.exec(fault.detail)?.[1]));
       }
       if (fault.name === 'ExecutionRestrictionFault' && method === 'addNumbersToDnc') {
-        // Outside the upload window Five9 refuses additions; they wait for it to open.
-        throw new RetryLater(reason, addWindow ? msUntilWindow(addWindow, new Date()) || 60_000 : 3_600_000);
+        // Outside the upload window Five9 refuses additions; they wait for it to open. When the
+        // configured window says it is open, it is a little off (a clock change): look again soon.
+        throw new RetryLater(reason, addWindow ? msUntilWindow(addWindow, new Date()) || 900_000 : 3_600_000);
       }
       if (TRANSIENT.has(fault.name)) throw new RetryLater(reason);
       if (fault.name === 'IncorrectArgumentFault') {
