@@ -148,6 +148,40 @@ describe('genesys-cloud connector', () => {
     expect(genesys.numbers(LIST).has(later)).toBe(true);
   });
 
+  it("sends changes back until the token's rate limit window ends when Genesys throttles it", async () => {
+    const limited = await startGenesysCloud({ clientId: 'client-id-1', clientSecret: 'client-secret-1', dncListIds: [LIST], requestsPerMinute: 2 });
+    try {
+      const declaration: IntegrationDeclaration = {
+        name: 'genesys-limited',
+        connector: 'genesys-cloud',
+        channels: ['voice'],
+        settings: { apiBaseUrl: limited.url, loginBaseUrl: limited.url, dncListId: LIST },
+      };
+      const [checked] = checkIntegrations([declaration]);
+      const connector = genesysCloudConnector.create({
+        integration: declaration,
+        settings: checked!.checkedSettings as GenesysCloudSettings,
+        secret: 'client-id-1:client-secret-1',
+        fetch,
+      });
+      const numbers = [phone(), phone(), phone()];
+      const results = [];
+      for (const number of numbers) {
+        results.push(
+          await runBatch(stack.store, declaration, genesysCloudConnector, connector, await enqueue(stack.store, [change('voice', number, 1, 'suppressed')]), {
+            maxInlineWaitMs: 0,
+          }),
+        );
+      }
+      expect(results.map((result) => result.applied)).toEqual([1, 1, 0]);
+      expect(results[2]!.delays[0]!.seconds).toBeGreaterThan(0);
+      expect(results[2]!.delays[0]!.seconds).toBeLessThanOrEqual(60);
+      expect(limited.numbers(LIST).has(numbers[2]!)).toBe(false);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('retries a 5xx with back-off', async () => {
     const { declaration, connector } = connectorFor();
     const number = phone();
