@@ -18,6 +18,7 @@ export function useLocalSystemUnlessConfigured(): 'aws' | 'local' {
     AWS_ENDPOINT_URL_SQS: endpoints.sqs,
     [tables.preferences.env]: tables.preferences.name,
     [tables.suppressions.env]: tables.suppressions.name,
+    [tables.registries.env]: tables.registries.name,
   };
   for (const [name, value] of Object.entries(defaults)) process.env[name] ??= value;
   return 'local';

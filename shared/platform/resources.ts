@@ -68,6 +68,17 @@ export const tables = {
     partitionKey: 'pk',
     timeToLiveAttribute: 'expiresAt',
   },
+  /**
+   * Do-Not-Call lists (national, state, litigator, internal) as one item per list and block of
+   * 10,000 numbers, their catalogue and load checkpoints, and exemptions per number
+   * (shared/store/registries.ts; docs/registries-and-calling-windows.md).
+   */
+  registries: {
+    name: 'registries',
+    env: 'REGISTRIES_TABLE',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+  },
 } as const satisfies Record<string, TableDeclaration>;
 
 export type TableKey = keyof typeof tables;
@@ -242,6 +253,18 @@ export const functions = {
     // Under the 5-minute schedule, so runs do not pile up; it stops receiving 30 s before the end.
     timeoutSeconds: 240,
   },
+  'contact-check': {
+    entry: 'functions/contact-check.ts',
+    description: 'Answers whether a number may be called or texted now: opt-outs, Do-Not-Call lists, exemptions, calling windows, reassigned numbers',
+    tables: { suppressions: 'read', registries: 'read' },
+    readsSecrets: true,
+  },
+  'contact-exemptions': {
+    entry: 'functions/contact-exemptions.ts',
+    description: 'Records an established business relationship or written consent for a number, with its evidence and dates',
+    tables: { registries: 'readWrite' },
+    readsSecrets: true,
+  },
 } as const satisfies Record<string, FunctionDeclaration>;
 
 export type FunctionName = keyof typeof functions;
@@ -286,6 +309,8 @@ export const routes: readonly RouteDeclaration[] = [
   { method: 'POST', path: '/v1/people/merge', function: 'people-changes', auth: 'api-key', scope: 'admin' },
   { method: 'GET', path: '/v1/health', function: 'health', auth: 'none' },
   { method: 'POST', path: '/v1/acks', function: 'acks', auth: 'api-key', scope: 'ack' },
+  { method: 'POST', path: '/v1/contact-check', function: 'contact-check', auth: 'api-key', scope: 'check' },
+  { method: 'POST', path: '/v1/contact-exemptions', function: 'contact-exemptions', auth: 'api-key', scope: 'ingest' },
 ];
 
 export interface ScheduleDeclaration {
