@@ -22,6 +22,8 @@ load   loads registry files into a list:
               add / delete: every number in the files is added / deleted
   --partial   a full load replaces only the area codes that appear in its files
   --restart   start again from the first line instead of resuming an interrupted load
+  --flush-lines  lines buffered before the blocks they touch are written and the place is
+              checkpointed (default 250000; smaller uses less memory and loses less on a kill)
 Lines are NPANXXXXXX or NPA,NXXXXXX; blank lines and a header line are skipped; a malformed line
 is reported with its file and line number and the rest loads. Rerunning the same command resumes
 an interrupted load, or does nothing if it finished.
