@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { areaCodes } from '../../shared/core/area-codes.js';
 import { defaultCallingRules } from '../../shared/core/calling-rules.js';
@@ -148,7 +150,22 @@ describe('configuration', () => {
     expect(() => callingRulesFrom(rules, undefined, 'weekdays=9-5')).toThrow(ConfigurationError);
   });
 
-  it('every default rule names its source', () => {
-    for (const rule of defaultCallingRules) expect(rule.source.length).toBeGreaterThan(5);
+  it('every default rule names its source, and the documented table prints each with it', () => {
+    const page = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'registries-and-calling-windows.md'), 'utf8');
+    const show = (day: { from: string; to: string } | null | undefined, fallback: string) =>
+      day === undefined ? fallback : day ? `${day.from}–${day.to}` : 'no calls';
+    for (const rule of defaultCallingRules) {
+      expect(rule.source.length).toBeGreaterThan(5);
+      const row = page.split('\n').find((line) => line.startsWith(`| \`${rule.jurisdiction}\``));
+      expect(row, rule.jurisdiction).toBeDefined();
+      const cells = row!.split('|').map((cell) => cell.trim());
+      expect(cells.slice(2, 7)).toEqual([
+        show(rule.weekdays, ''),
+        show(rule.saturday, ''),
+        show(rule.sunday, ''),
+        show(rule.holidays, 'as the day'),
+        rule.source,
+      ]);
+    }
   });
 });
