@@ -10,6 +10,9 @@ import { BadRequestError } from '../../shared/core/errors.js';
 import { decodeBlock, parseListName, refreshRule } from '../../shared/core/registries.js';
 import { checkContacts, type ContactCheckContext } from '../../shared/distribution/contact-check.js';
 import { loadRegistry } from '../../shared/record/registry-load.js';
+import { scrubCsv } from '../../cli/commands/scrub.js';
+import { parse } from 'csv-parse/sync';
+import { readFileSync } from 'node:fs';
 import { areaCodesOf, blocksOfAreaCode, getList, getLoad, readBlocks, type RegistryContext } from '../../shared/store/registries.js';
 import { createTestStack, type TestStack } from '../support/local-stack.js';
 
@@ -200,4 +203,50 @@ describe('registry load', () => {
     expect(again.status, again.stderr).toBe(0);
     expect(again.stdout).toMatch(/nothing to do/);
   }, 120_000);
+
+  it('scrub --contact-check writes the pre-contact reasons as columns of both files', async () => {
+    await loadRegistry(registries, { list: parseListName('no-sms'), files: [file('no-sms.txt', ['4155550101'])], mode: 'full', asOf: '2026-01-10' });
+    const input = file('campaign.csv', ['customer,phone', 'C1,+14155550101', 'C2,+14155550102', 'C3,not a phone']);
+    const ctx: ContactCheckContext = {
+      store: stack.store,
+      registries,
+      region: 'US',
+      rules: defaultCallingRules,
+      refreshDays: refreshRule(undefined),
+      staleFailsClosed: true,
+    };
+    const summary = await scrubCsv({
+      input,
+      channel: 'sms',
+      purpose: 'marketing',
+      columns: ['phone'],
+      store: stack.store,
+      region: 'US',
+      contact: { ctx, at: '2026-01-14T20:00:00Z' },
+    });
+    expect(summary).toMatchObject({ rows: 3, sendable: 1, suppressed: 1, invalid: 1, failed: 0 });
+    const sendable = parse(readFileSync(summary.sendableFile, 'utf8'), { columns: true });
+    expect(sendable).toEqual([
+      {
+        customer: 'C2',
+        phone: '+14155550102',
+        contact_reasons: '',
+        next_allowed_at: '2026-01-14T20:00:00.000Z',
+        listed_on: '',
+        exemptions_applied: '',
+        stale_lists: '',
+      },
+    ]);
+    const blocked = parse(readFileSync(summary.suppressedFile, 'utf8'), { columns: true });
+    expect(blocked).toEqual([
+      expect.objectContaining({
+        customer: 'C1',
+        suppression_reason: 'suppressed',
+        contact_reasons: 'internal-list:no-sms',
+        listed_on: 'internal-list:no-sms',
+        next_allowed_at: '',
+      }),
+      expect.objectContaining({ customer: 'C3', suppression_reason: 'invalid-address', contact_reasons: 'invalid-number' }),
+    ]);
+  });
 });
