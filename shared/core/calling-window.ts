@@ -21,7 +21,7 @@ export interface CalledLocation {
   /** Every time zone the person may be in (one when the caller said). */
   zones: readonly string[];
   /** What the location was taken from. */
-  source: 'caller' | 'area-code' | 'unknown';
+  source: 'caller' | 'postal-address' | 'area-code' | 'unknown';
 }
 
 /** The contiguous US, Alaska and Hawaii: where an unknown number may be. */
@@ -36,16 +36,39 @@ export function isTimeZone(zone: string): boolean {
   }
 }
 
+let zonesByRegion: Map<string, string[]> | undefined;
+
+/** Every time zone of a state or province's area codes (a state spans zones: Florida, Texas…). */
+export function regionZones(region: string): string[] | undefined {
+  if (!zonesByRegion) {
+    zonesByRegion = new Map();
+    for (const [entryRegion, zones] of Object.values(areaCodes)) {
+      if (!entryRegion) continue;
+      zonesByRegion.set(entryRegion, [...new Set([...(zonesByRegion.get(entryRegion) ?? []), ...zones])].sort());
+    }
+  }
+  return zonesByRegion.get(region);
+}
+
+const asRegion = (state: string) => (state.includes('-') ? state.toUpperCase() : `US-${state.toUpperCase()}`);
+
 /**
- * The called party's location: the caller's `state` (`FL` or `US-FL`) and `timeZone` when given,
- * else the area code of `digits` (ten NANP digits), else unknown (every US zone, federal rule).
+ * The called party's location, from the best source there is: the caller's `state` (`FL`,
+ * `US-FL`, `CA-ON`) and `timeZone`; else the state of the person's postal address on record
+ * (`postalState`); else the area code of `digits` (ten NANP digits); else unknown (every US
+ * zone, federal rule). A state's zones are those of its area codes, narrowed to the number's own
+ * area code when that is in the same state.
  */
-export function locate(digits: string, given: { state?: string; timeZone?: string } = {}): CalledLocation {
+export function locate(digits: string, given: { state?: string; timeZone?: string; postalState?: string } = {}): CalledLocation {
   const byAreaCode = areaCodes[digits.slice(0, 3)];
-  const region = given.state ? (given.state.includes('-') ? given.state.toUpperCase() : `US-${given.state.toUpperCase()}`) : (byAreaCode?.[0] ?? null);
-  if (given.timeZone) return { region, zones: [given.timeZone], source: 'caller' };
-  if (byAreaCode) return { region, zones: byAreaCode[1], source: given.state ? 'caller' : 'area-code' };
-  return { region, zones: US_ZONES, source: given.state ? 'caller' : 'unknown' };
+  const stated = given.state ? asRegion(given.state) : undefined;
+  const postal = !stated && given.postalState ? asRegion(given.postalState) : undefined;
+  const region = stated ?? postal ?? byAreaCode?.[0] ?? null;
+  const source = stated || given.timeZone ? 'caller' : postal ? 'postal-address' : byAreaCode ? 'area-code' : 'unknown';
+  if (given.timeZone) return { region, zones: [given.timeZone], source };
+  if (byAreaCode && (region === byAreaCode[0] || (!stated && !postal))) return { region, zones: byAreaCode[1], source };
+  const zones = region ? regionZones(region) : undefined;
+  return { region, zones: zones ?? byAreaCode?.[1] ?? US_ZONES, source };
 }
 
 interface LocalTime {

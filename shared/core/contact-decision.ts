@@ -35,6 +35,8 @@ export interface ContactFacts {
   /** A list past its refresh rule blocks (REGISTRY_STALE_FAILS_CLOSED). */
   staleFailsClosed: boolean;
   failures: string[];
+  /** Where the person is could not be read (their postal address on record). */
+  locationFailed?: boolean;
 }
 
 export interface AppliedExemption {
@@ -89,7 +91,8 @@ export function decideContact(facts: ContactFacts, at: Date): ContactDecision {
     facts.lists === null ||
     (facts.lists ?? []).some((list) => list.listed === null && (facts.solicitation || !isExemptable(list.list))) ||
     (facts.exemptions === null && (facts.lists ?? []).some((list) => list.listed === true)) ||
-    typeof facts.reassigned === 'object';
+    typeof facts.reassigned === 'object' ||
+    facts.locationFailed === true;
   if (failed) reasons.push('check-failed');
   if (typeof facts.reassigned === 'object') failures.push(facts.reassigned.failed);
   const onlyWindow = reasons.length === 1 && reasons[0] === 'outside-calling-window';

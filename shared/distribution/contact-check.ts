@@ -7,6 +7,7 @@ import { consentDate } from '../core/exemptions.js';
 import { isLegalHoliday } from '../core/legal-holidays.js';
 import { blockHas, blockOf, isStale, nanpDigits, placeOf, type RefreshRule } from '../core/registries.js';
 import type { StoreContext } from '../store/clients.js';
+import { getPerson, readClaims } from '../store/people.js';
 import { exemptionsFrom, listCatalogue, readKeyId, readKeys, registryKeys, storedBlock, type ListEntry, type RegistryContext } from '../store/registries.js';
 import { checkAddresses, type AddressCheck } from './enforcement.js';
 
@@ -61,6 +62,46 @@ export interface ContactCheckContext {
   /** The list catalogue, possibly cached. */
   catalogue?: () => Promise<ListEntry[]>;
   now?: () => Date;
+}
+
+/**
+ * The state or province of the postal address on record for each number's person (`US-FL`), for
+ * numbers whose caller named no state: one BatchGetItem of identity claims, then each person's
+ * record. A person with postal addresses in more than one state has none taken (the area code
+ * decides). Throws when the store does not answer (the check then fails closed).
+ */
+export async function postalStates(store: StoreContext, addresses: readonly string[]): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  const unique = [...new Set(addresses)];
+  if (unique.length === 0) return found;
+  const claims = await readClaims(
+    store,
+    unique.map((value) => ({ type: 'phone' as const, value })),
+  );
+  const people = [...new Set(claims.values())];
+  const states = new Map<string, string | undefined>();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(8, people.length) }, async () => {
+      while (next < people.length) {
+        const personId = people[next++]!;
+        const person = await getPerson(store, personId);
+        const regions = new Set(
+          (person?.identities ?? [])
+            .filter((identity) => identity.type === 'postal')
+            .map((identity) => identity.value.split('|'))
+            .filter((parts) => (parts[4] === 'US' || parts[4] === 'CA') && /^[A-Z]{2}$/.test(parts[2] ?? ''))
+            .map((parts) => `${parts[4]}-${parts[2]}`),
+        );
+        states.set(personId, regions.size === 1 ? [...regions][0] : undefined);
+      }
+    }),
+  );
+  for (const address of unique) {
+    const state = states.get(claims.get(`phone#${address}`) ?? '');
+    if (state) found.set(address, state);
+  }
+  return found;
 }
 
 /** The instant of a request: `at` parsed, or now. A bad `at` is the caller's mistake (400). */
@@ -142,6 +183,16 @@ export async function checkContacts(
     );
   }
 
+  // Where each person lives, when the caller did not say: the postal address on record.
+  let postal = new Map<string, string>();
+  let postalFailure: string | undefined;
+  const unplaced = requests.flatMap((request, i) => (digits[i] && !request.state ? [internal[i]!.address!] : []));
+  try {
+    postal = await postalStates(ctx.store, unplaced);
+  } catch (error) {
+    postalFailure = `The postal address on record could not be read: ${error instanceof Error ? error.message : String(error)}`;
+  }
+
   let catalogue: ListEntry[] | null;
   let catalogueFailure: string | undefined;
   try {
@@ -164,12 +215,14 @@ export async function checkContacts(
         return invalidAnswer(request, at, check.detail ?? 'The phone number is not a North American (+1) number.');
       }
       const kind = request.kind ?? 'solicitation';
-      const location = locate(number, { state: request.state, timeZone: request.timeZone });
+      const location = locate(number, { state: request.state, timeZone: request.timeZone, postalState: postal.get(check.address!) });
       const window = callingWindow(at, location, kind, ctx.rules, isLegalHoliday);
       const localDate = localTime(at.getTime(), location.zones[0]!).date;
       const failures: string[] = [];
       if (check.reason === 'check-failed') failures.push(check.detail ?? 'The opt-out record could not be read.');
       if (catalogueFailure) failures.push(catalogueFailure);
+      const located = request.state === undefined && postalFailure !== undefined;
+      if (located) failures.push(postalFailure!);
       const lists: ListFacts[] | null = catalogue
         ? catalogue.map((list) => {
             const read = reads.get(readKeyId(registryKeys.block(list.name, blockOf(number))))!;
@@ -206,6 +259,7 @@ export async function checkContacts(
           solicitation: kind === 'solicitation',
           staleFailsClosed: ctx.staleFailsClosed,
           failures,
+          locationFailed: located,
         },
         at,
       );

@@ -256,7 +256,8 @@ export const functions = {
   'contact-check': {
     entry: 'functions/contact-check.ts',
     description: 'Answers whether a number may be called or texted now: opt-outs, Do-Not-Call lists, exemptions, calling windows, reassigned numbers',
-    tables: { suppressions: 'read', registries: 'read' },
+    // preferences: the postal address on record says where a person is when the caller does not.
+    tables: { preferences: 'read', suppressions: 'read', registries: 'read' },
     readsSecrets: true,
   },
   'contact-exemptions': {

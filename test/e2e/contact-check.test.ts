@@ -190,6 +190,42 @@ describe('POST /v1/contact-check', () => {
     expect(moved.body).toMatchObject({ allowed: false, reasons: ['outside-calling-window'], nextAllowedAt: '2026-06-10T15:00:00.000Z' });
   });
 
+  it('takes the state of the postal address on record when the caller names none', async () => {
+    const linked = await call(
+      'POST',
+      '/v1/requests',
+      {
+        requestId: 'e2e-contact-postal',
+        kind: 'opt-in',
+        channels: ['mail'],
+        purpose: 'marketing',
+        subject: { phone: '+12125550180', postal: { line1: '1 Main Street', city: 'Los Angeles', state: 'California', postalCode: '90012' } },
+        occurredAt: '2026-06-01T09:30:00Z',
+        source: 'crm',
+        evidence: { collectedBy: 'web-signup', method: 'web-form' },
+      },
+      INGEST,
+    );
+    expect(linked.status, JSON.stringify(linked.body)).toBeLessThan(300);
+    // 10:30 in New York (the area code) is 07:30 in Los Angeles (where the person lives).
+    const answer = await call('POST', '/v1/contact-check', { channel: 'voice', phone: '+12125550180', purpose: 'marketing', at: '2026-06-10T14:30:00Z' });
+    expect(answer.body).toMatchObject({
+      allowed: false,
+      reasons: ['outside-calling-window'],
+      location: { region: 'US-CA', zones: ['America/Los_Angeles'], source: 'postal-address' },
+      nextAllowedAt: '2026-06-10T15:00:00.000Z',
+    });
+    // The caller's own word still wins.
+    const stated = await call('POST', '/v1/contact-check', {
+      channel: 'voice',
+      phone: '+12125550180',
+      purpose: 'marketing',
+      at: '2026-06-10T14:30:00Z',
+      state: 'NY',
+    });
+    expect(stated.body).toMatchObject({ allowed: true, location: { region: 'US-NY', source: 'caller' } });
+  });
+
   it('refuses bad input with a problem and writes nothing', async () => {
     const invalid = await call('POST', '/v1/contact-check', { channel: 'voice', phone: '+44 20 7946 0000', purpose: 'marketing' });
     expect(invalid.status).toBe(400);

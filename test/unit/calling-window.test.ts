@@ -74,6 +74,14 @@ describe('the federal window (8 a.m. to 9 p.m. where the called party is)', () =
     expect(toFlorida).toMatchObject({ allowed: false, outsideOf: ['US-FL'] });
   });
 
+  it('takes the postal address’s state when the caller names none: its zones, narrowed to the area code’s when in the same state', () => {
+    expect(locate('2125550123', { postalState: 'US-CA' })).toEqual({ region: 'US-CA', zones: ['America/Los_Angeles'], source: 'postal-address' });
+    // Florida spans Eastern and Central time: a 212 number of a Florida resident is checked in both.
+    expect(locate('2125550123', { postalState: 'US-FL' }).zones).toEqual(['America/Chicago', 'America/New_York']);
+    expect(locate('3055550123', { postalState: 'US-FL' })).toEqual({ region: 'US-FL', zones: ['America/New_York'], source: 'postal-address' });
+    expect(locate('2125550123', { state: 'NY', postalState: 'US-CA' })).toMatchObject({ region: 'US-NY', source: 'caller' });
+  });
+
   it('an unknown area code must fit every US zone, Hawaii included', () => {
     const answer = solicit('2026-01-14T14:00:00Z', '8005550123');
     expect(answer.allowed).toBe(false);
