@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startSystem, type RunningSystem } from '../support/system.js';
+import { startRndContract, type RndContract } from '../support/rnd-contract.js';
+import { startSystem, type RunningSystem } from '../support/system.js';
 
 /**
  * The combined pre-contact answer over HTTP on the local system (`npm start`): Do-Not-Call lists
@@ -18,45 +18,16 @@ const INGEST = 'ingest-key-0123456789';
 const CHECKER = 'check-key-0123456789';
 const RND_KEY = 'rnd-login-0123456789';
 let system: RunningSystem;
-let rnd: Server;
-const rndQueries: { phoneNumber: string | null; date: string | null }[] = [];
-
-/**
- * The reassigned-numbers query as DNCScrub documents RNDBasic: GET ?phoneNumber=NPANXXXXXX&date=YYYYMMDD
- * with a loginId header; 401 without it; IsReassigned true / false / null ("no data").
- */
-function startRnd(port: number): Promise<Server> {
-  const reassignedAfter: Record<string, string> = { '2125550140': '20260301' };
-  const server = createServer((request, response) => {
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    if (request.headers.loginid !== RND_KEY) {
-      response.writeHead(401, { 'content-type': 'application/json' }).end('{"Message":"Invalid or missing API key"}');
-      return;
-    }
-    const phoneNumber = url.searchParams.get('phoneNumber');
-    const date = url.searchParams.get('date');
-    rndQueries.push({ phoneNumber, date });
-    if (!phoneNumber || !/^\d{10}$/.test(phoneNumber) || !date || !/^\d{8}$/.test(date)) {
-      response.writeHead(400, { 'content-type': 'application/json' }).end('{"Message":"Invalid phone number or date"}');
-      return;
-    }
-    const disconnected = reassignedAfter[phoneNumber];
-    const IsReassigned = disconnected === undefined ? (date < '20210127' ? null : false) : date <= disconnected;
-    response
-      .writeHead(200, { 'content-type': 'application/json' })
-      .end(JSON.stringify({ PhoneNumber: phoneNumber, IsReassigned, HasSafeHarbor: IsReassigned === false }));
-  });
-  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
-}
+let rnd: RndContract;
 
 beforeAll(async () => {
-  const rndPort = await freePort();
-  rnd = await startRnd(rndPort);
+  rnd = await startRndContract(RND_KEY);
+  rnd.disconnected.set('2125550140', '20260301');
   system = await startSystem({
     dataDir,
     env: {
       API_KEYS: `crm:${INGEST}:ingest,checker:${CHECKER}:check`,
-      REASSIGNED_NUMBERS_URL: `http://127.0.0.1:${rndPort}/v1.5/Data/RNDBasic`,
+      REASSIGNED_NUMBERS_URL: rnd.url,
       REASSIGNED_NUMBERS_API_KEY: RND_KEY,
       ORGANISATION_CALLING_HOURS: 'sunday=none',
     },
@@ -83,7 +54,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await system?.interrupt();
-  await new Promise((resolve) => rnd?.close(resolve));
+  await rnd?.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -167,7 +138,7 @@ describe('POST /v1/contact-check', () => {
     expect(litigator).toMatchObject({ allowed: false, reasons: ['litigator'], exemptionsApplied: [{ exempts: ['national-dnc'] }] });
     expect(optedOut).toMatchObject({ allowed: false, reasons: ['internal-opt-out', 'state-dnc:FL'], nextAllowedAt: null });
     expect(reassigned).toMatchObject({ allowed: false, reasons: ['reassigned'], reassigned: 'yes' });
-    expect(rndQueries).toContainEqual({ phoneNumber: '2125550140', date: '20260115' });
+    expect(rnd.queries).toContainEqual({ phoneNumber: '2125550140', date: '20260115' });
     expect(late).toMatchObject({ allowed: false, reasons: ['outside-calling-window'], nextAllowedAt: '2026-06-11T12:00:00.000Z' });
     expect(late.window).toMatchObject({ outsideOf: ['US-FL'] });
     expect(sunday).toMatchObject({ allowed: false, reasons: ['outside-calling-window'], listedOn: [], nextAllowedAt: '2026-06-15T12:00:00.000Z' });
