@@ -9,7 +9,7 @@ import { httpHandler } from '../shared/http/middleware.js';
 import { jsonResponse } from '../shared/http/problem.js';
 import { jsonBody } from '../shared/http/request.js';
 import { storeFromEnvironment } from '../shared/store/clients.js';
-import { listCatalogue, registryStoreFromEnvironment, type ListEntry } from '../shared/store/registries.js';
+import { listCatalogue, reassignedAnswerCacheFromEnvironment, registryStoreFromEnvironment, type ListEntry } from '../shared/store/registries.js';
 
 const store = storeFromEnvironment();
 const registries = registryStoreFromEnvironment();
@@ -41,7 +41,11 @@ let reassigned: { url: string; query: ReassignedQuery } | undefined;
 async function reassignedQuery(): Promise<ReassignedQuery | undefined> {
   const url = reassignedNumbersUrl();
   if (!url) return undefined;
-  if (reassigned?.url !== url) reassigned = { url, query: reassignedNumbersClient({ url, apiKey: await secret('REASSIGNED_NUMBERS_API_KEY') }) };
+  if (reassigned?.url !== url)
+    reassigned = {
+      url,
+      query: reassignedNumbersClient({ url, apiKey: await secret('REASSIGNED_NUMBERS_API_KEY'), shared: reassignedAnswerCacheFromEnvironment() }),
+    };
   return reassigned.query;
 }
 

@@ -242,7 +242,7 @@ Uses the store the environment points at (the local system by default).`;
 async function contactContext(store: StoreContext): Promise<ContactCheckContext> {
   const [
     { callingRules, reassignedNumbersUrl, registryRefreshRule, staleListsFailClosed },
-    { registryStoreFromEnvironment, listCatalogue },
+    { registryStoreFromEnvironment, listCatalogue, reassignedAnswerCacheFromEnvironment },
     { reassignedNumbersClient },
     { secret },
   ] = await Promise.all([
@@ -261,7 +261,9 @@ async function contactContext(store: StoreContext): Promise<ContactCheckContext>
     rules: callingRules(),
     refreshDays: registryRefreshRule(),
     staleFailsClosed: staleListsFailClosed(),
-    reassigned: url ? reassignedNumbersClient({ url, apiKey: await secret('REASSIGNED_NUMBERS_API_KEY') }) : undefined,
+    reassigned: url
+      ? reassignedNumbersClient({ url, apiKey: await secret('REASSIGNED_NUMBERS_API_KEY'), shared: reassignedAnswerCacheFromEnvironment() })
+      : undefined,
     // One catalogue for the whole file: every row is answered against the same lists.
     catalogue: () => catalogue,
   };

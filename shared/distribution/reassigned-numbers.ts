@@ -1,4 +1,5 @@
 import type { Reassigned } from '../core/contact-decision.js';
+import type { ReassignedAnswerCache } from '../store/registries.js';
 import type { ReassignedQuery } from './contact-check.js';
 
 /**
@@ -11,7 +12,9 @@ import type { ReassignedQuery } from './contact-check.js';
  *
  * (DNCScrub's RNDBasic, https://docs.dncscrub.com/api-reference/reassigned/rnd-basic-get;
  * `null` is the database's "no data".) Answers are cached per number and consent date for a
- * day: the database changes monthly. A 429 is retried once after its Retry-After (at most 2 s);
+ * day, in the instance and, when given, in the reassigned-answers table shared by every
+ * instance: the database changes monthly and each query is paid for. A cache that cannot be read
+ * or written only costs a query. A 429 is retried once after its Retry-After (at most 2 s);
  * anything else that is not an answer throws, and the check fails closed.
  */
 
@@ -24,6 +27,8 @@ export interface ReassignedClientOptions {
   apiKey: string | undefined;
   fetch?: typeof fetch;
   now?: () => number;
+  /** The answers every instance shares. */
+  shared?: ReassignedAnswerCache;
 }
 
 export function reassignedNumbersClient(options: ReassignedClientOptions): ReassignedQuery & { cacheSize(): number } {
@@ -34,6 +39,15 @@ export function reassignedNumbersClient(options: ReassignedClientOptions): Reass
     const key = `${digits}#${consentDate}`;
     const cached = cache.get(key);
     if (cached && cached.until > now()) return cached.answer;
+    const remember = (answer: Reassigned, until: number) => {
+      if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
+      cache.set(key, { answer, until });
+    };
+    const stored = await options.shared?.get(digits, consentDate, now()).catch(() => undefined);
+    if (stored === 'yes' || stored === 'no' || stored === 'no-data') {
+      remember(stored, now() + CACHE_MS);
+      return stored;
+    }
     const url = new URL(options.url);
     url.searchParams.set('phoneNumber', digits);
     url.searchParams.set('date', consentDate.replaceAll('-', ''));
@@ -56,8 +70,8 @@ export function reassignedNumbersClient(options: ReassignedClientOptions): Reass
       const answer: Reassigned =
         body.IsReassigned === true ? 'yes' : body.IsReassigned === false ? 'no' : body.IsReassigned === null ? 'no-data' : 'not-checked';
       if (answer === 'not-checked') throw new Error('its answer has no IsReassigned');
-      if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
-      cache.set(key, { answer, until: now() + CACHE_MS });
+      remember(answer, now() + CACHE_MS);
+      await options.shared?.put(digits, consentDate, answer, now() + CACHE_MS).catch(() => undefined);
       return answer;
     }
   };

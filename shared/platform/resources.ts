@@ -79,6 +79,17 @@ export const tables = {
     partitionKey: 'pk',
     sortKey: 'sk',
   },
+  /**
+   * Answers of the reassigned-numbers database per number and consent date
+   * (`REASSIGNED#<NPANXXXXXX>#<date>`), kept a day and then expired by TTL: the database changes
+   * monthly and every query is paid for. Nothing else is ever stored here.
+   */
+  reassignedAnswers: {
+    name: 'reassigned-answers',
+    env: 'REASSIGNED_ANSWERS_TABLE',
+    partitionKey: 'pk',
+    timeToLiveAttribute: 'expiresAt',
+  },
 } as const satisfies Record<string, TableDeclaration>;
 
 export type TableKey = keyof typeof tables;
@@ -257,7 +268,7 @@ export const functions = {
     entry: 'functions/contact-check.ts',
     description: 'Answers whether a number may be called or texted now: opt-outs, Do-Not-Call lists, exemptions, calling windows, reassigned numbers',
     // preferences: the postal address on record says where a person is when the caller does not.
-    tables: { preferences: 'read', suppressions: 'read', registries: 'read' },
+    tables: { preferences: 'read', suppressions: 'read', registries: 'read', reassignedAnswers: 'readWrite' },
     readsSecrets: true,
   },
   'contact-exemptions': {

@@ -369,3 +369,32 @@ export async function recordExemption(ctx: RegistryContext, digits: string, exem
   }
   throw new Error('The exemptions of this number kept changing under the write; try again.');
 }
+
+/**
+ * The reassigned-answers table: each answer of the reassigned-numbers database per number and
+ * consent date, until `expiresAt` (Unix seconds; DynamoDB's TTL deletes it some time later, so a
+ * read checks the time itself).
+ */
+export interface ReassignedAnswerCache {
+  get(digits: string, consentDate: string, nowMs: number): Promise<string | undefined>;
+  put(digits: string, consentDate: string, answer: string, untilMs: number): Promise<void>;
+}
+
+export function reassignedAnswerCache(client: DynamoDBDocumentClient, table: () => string): ReassignedAnswerCache {
+  const key = (digits: string, consentDate: string) => ({ pk: `REASSIGNED#${digits}#${consentDate}` });
+  return {
+    async get(digits, consentDate, nowMs) {
+      const { Item } = await guard(() => client.send(new GetCommand({ TableName: table(), Key: key(digits, consentDate) })));
+      return Item && Number(Item.expiresAt) * 1000 > nowMs ? String(Item.answer) : undefined;
+    },
+    async put(digits, consentDate, answer, untilMs) {
+      await guard(() =>
+        client.send(new PutCommand({ TableName: table(), Item: { ...key(digits, consentDate), answer, expiresAt: Math.ceil(untilMs / 1000) } })),
+      );
+    },
+  };
+}
+
+export function reassignedAnswerCacheFromEnvironment(): ReassignedAnswerCache {
+  return reassignedAnswerCache(documents, () => tableName('reassignedAnswers'));
+}

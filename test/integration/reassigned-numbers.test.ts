@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { reassignedNumbersClient } from '../../shared/distribution/reassigned-numbers.js';
+import { reassignedAnswerCache } from '../../shared/store/registries.js';
+import { createTestStack } from '../support/local-stack.js';
 import { startRndContract, type RndContract } from '../support/rnd-contract.js';
 
 /** The reassigned-numbers client against a contract server written from the query service's docs. */
@@ -48,5 +51,20 @@ describe('reassigned numbers client', () => {
     expect(rnd.limited).toBe(1);
     await expect(reassignedNumbersClient({ url: rnd.url, apiKey: 'wrong' })('2125550144', '2026-02-01')).rejects.toThrow(/401/);
     await expect(query('2125550150', '2026-02-01')).rejects.toThrow(/503/);
+  });
+
+  it('shares answers between instances through the reassigned-answers table, until they expire', async () => {
+    const stack = await createTestStack();
+    const documents = DynamoDBDocumentClient.from(stack.dynamodb);
+    const shared = reassignedAnswerCache(documents, () => stack.resources.tables.reassignedAnswers.name);
+    let clock = Date.parse('2026-06-10T12:00:00Z');
+    const instance = () => reassignedNumbersClient({ url: rnd.url, apiKey: KEY, shared, now: () => clock });
+    const before = rnd.queries.length;
+    expect(await instance()('2125550140', '2026-01-15')).toBe('yes');
+    expect(await instance()('2125550140', '2026-01-15')).toBe('yes');
+    expect(rnd.queries.length - before).toBe(1);
+    clock += 25 * 3_600_000;
+    expect(await instance()('2125550140', '2026-01-15')).toBe('yes');
+    expect(rnd.queries.length - before).toBe(2);
   });
 });
