@@ -103,7 +103,7 @@ export function parseRegistryLine(line: string, withAction: boolean): ParsedLine
     digits = `${fields[0]}${fields[1]!.replace('-', '')}`;
   else return { error: `expected NPANXXXXXX or NPA,NXXXXXX${withAction ? ' followed by ,A or ,D' : ''}.` };
   const number = digits === undefined ? undefined : nanpDigits(digits);
-  if (!number) return { error: `"${digits}" is not a North American number (ten digits; area code and exchange start 2-9).` };
+  if (!number) return { error: 'not a North American number (ten digits; area code and exchange start 2-9).' };
   return action ? { number, action } : { number };
 }
 
