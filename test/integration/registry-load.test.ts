@@ -1,4 +1,5 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import fc from 'fast-check';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -249,4 +250,72 @@ describe('registry load', () => {
       expect.objectContaining({ customer: 'C3', suppression_reason: 'invalid-address', contact_reasons: 'invalid-number' }),
     ]);
   });
+
+  it('property: a loaded list, after any sequence of change files, answers every check exactly like the set it represents', async () => {
+    // A small number space (two blocks in two area codes), so deltas collide with the list and each other.
+    const space = Array.from({ length: 40 }, (_, i) => `${i % 2 ? '212' : '305'}55501${String(i).padStart(2, '0')}`);
+    const number = fc.constantFrom(...space);
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(number, { maxLength: 30 }),
+        fc.array(fc.array(fc.tuple(number, fc.constantFrom('A', 'D')), { minLength: 1, maxLength: 15 }), { maxLength: 3 }),
+        async (full, deltas) => {
+          run++;
+          const name = `property-${run}`;
+          const list = parseListName(name);
+          const model = new Set(full);
+          await loadRegistry(registries, {
+            list,
+            files: [file(`${name}-full.txt`, full.length ? full : ['AreaCode,PhoneNumber'])],
+            mode: 'full',
+            asOf: '2026-01-01',
+            flushLines: 7,
+          });
+          for (const [index, delta] of deltas.entries()) {
+            await loadRegistry(registries, {
+              list,
+              files: [
+                file(
+                  `${name}-delta-${index}.txt`,
+                  delta.map(([n, action]) => `${n},${action}`),
+                ),
+              ],
+              mode: 'changes',
+              asOf: `2026-01-0${index + 2}`,
+              flushLines: 4,
+            });
+            for (const [n, action] of delta) {
+              if (action === 'A') model.add(n);
+              else model.delete(n);
+            }
+          }
+          expect(await contents(name)).toEqual(model);
+          const ctx: ContactCheckContext = {
+            store: stack.store,
+            registries,
+            region: 'US',
+            rules: defaultCallingRules,
+            refreshDays: refreshRule(undefined),
+            staleFailsClosed: false,
+            catalogue: async () => [(await getList(registries, name))!],
+          };
+          const answers = await checkContacts(
+            ctx,
+            space.map((phone) => ({
+              channel: 'sms' as const,
+              phone: `+1${phone}`,
+              purpose: 'marketing',
+              at: '2026-01-14T17:00:00Z',
+              kind: 'informational' as const,
+            })),
+          );
+          expect(answers.filter((answer) => answer.reasons.includes(`internal-list:${name}`)).map((answer) => answer.address!.slice(2))).toEqual(
+            space.filter((n) => model.has(n)),
+          );
+        },
+      ),
+      { numRuns: 8 },
+    );
+  }, 120_000);
 });
