@@ -104,7 +104,7 @@ export async function benchRegistries(): Promise<string[]> {
         }
       }
       lines.push(
-        `${`stored, ${list}`.padEnd(34)} ${(((bytes / count) * 1e6) / 1024 / 1024).toFixed(2).padStart(9)} MB per million numbers   (${count} numbers, ${list === 'national' ? '1,250' : '2'} per block)`,
+        `${`stored, ${list}`.padEnd(34)} ${(bytes / count).toFixed(2).padStart(9)} MB per million numbers   (${count} numbers, ${list === 'national' ? '1,250' : '2'} per block)`,
       );
     }
 
