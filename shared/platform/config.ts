@@ -207,6 +207,14 @@ export function postmarkStreamPurposes(): Map<string, string> {
   return pairsFrom('POSTMARK_STREAM_PURPOSES');
 }
 
+/**
+ * SNS_SIGNING_CERTIFICATE_PEM: a certificate trusted instead of fetching each SES notification's
+ * SigningCertURL. Local development only (`npm start` sets its own); `cdk synth` refuses it.
+ */
+export function pinnedSnsSigningCertificate(): string | undefined {
+  return process.env.SNS_SIGNING_CERTIFICATE_PEM?.trim() || undefined;
+}
+
 /** The SNS topics whose SES notifications are accepted, from SES_SNS_TOPIC_ARNS (comma-separated); none means all are refused. */
 export function sesSnsTopicArns(): string[] {
   return listFrom('SES_SNS_TOPIC_ARNS');
