@@ -14,7 +14,6 @@ import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -28,7 +27,7 @@ import {
   fanoutFailureQueue,
   functions,
   routes,
-  secretEnv,
+  secretGroups,
   schedules,
   streamConsumers,
   tables,
@@ -36,12 +35,17 @@ import {
   type FunctionDeclaration,
   type FunctionName,
   type RouteAuth,
+  type SecretGroupDeclaration,
+  type SecretGroupKey,
   type TableDeclaration,
   type TableKey,
 } from '../shared/platform/resources.js';
 import { channels, type Channel } from '../shared/core/channels.js';
 import { secretNames } from '../shared/platform/config.js';
 import { HandlerFunction } from './constructs/handler-function.js';
+import { OptoutHubSecrets } from './constructs/secrets.js';
+import { applyProductionOptions, type ProductionConstructs, type ProductionOptions } from './constructs/production.js';
+import { grantTableAccess } from './constructs/table-access.js';
 
 export interface OptoutHubStackProps extends StackProps {
   /** The base URL providers were told to call (they sign it); without it the request's own URL is used. */
@@ -55,6 +59,10 @@ export interface OptoutHubStackProps extends StackProps {
    * DISPOSITION_MAP, …; see README.md and docs/). Never secrets: those live in the config secret.
    */
   readonly configuration?: Record<string, string>;
+  /** Alarm routing, edge protection, backups: see infra/constructs/production.ts and docs/operations.md. */
+  readonly production?: ProductionOptions;
+  /** The single config secret of earlier releases, read after each function's own secrets while values move (README, Deploy). */
+  readonly legacyConfigSecretArn?: string;
 }
 
 /** A channel's suppression queue and the dead-letter queue behind it. */
@@ -112,12 +120,13 @@ export class OptoutHubStack extends Stack {
   readonly tables: Record<TableKey, dynamodb.Table>;
   readonly channelQueues: Record<Channel, ChannelQueue>;
   readonly fanoutFailureQueue: sqs.Queue;
-  readonly configSecret: secretsmanager.Secret;
+  readonly secrets: OptoutHubSecrets;
   readonly handlers: Record<FunctionName, HandlerFunction>;
   readonly api: HttpApi;
   readonly apiStage: HttpStage;
   readonly alarmTopic: sns.Topic;
   readonly buckets: Record<BucketKey, s3.Bucket>;
+  readonly operations: ProductionConstructs;
 
   constructor(scope: Construct, id: string, props: OptoutHubStackProps = {}) {
     super(scope, id, props);
@@ -125,7 +134,7 @@ export class OptoutHubStack extends Stack {
     this.tables = this.createTables();
     this.channelQueues = Object.fromEntries(channels.map((channel) => [channel, this.createChannelQueue(channel)])) as Record<Channel, ChannelQueue>;
     this.fanoutFailureQueue = this.createFanoutFailureQueue();
-    this.configSecret = this.createConfigSecret();
+    this.secrets = new OptoutHubSecrets(this, 'Secrets', { legacyConfigSecretArn: props.legacyConfigSecretArn });
     this.buckets = this.createBuckets();
     this.handlers = this.createHandlers(props);
     const { api, stage } = this.createApi();
@@ -135,12 +144,9 @@ export class OptoutHubStack extends Stack {
     this.alarmTopic = this.createAlarms(props.alarmEmail);
     this.createSchedules();
     this.createReconcileAlarms(this.alarmTopic);
+    this.operations = applyProductionOptions(this, props.production);
 
     new CfnOutput(this, 'ApiUrl', { value: this.apiStage.url, description: 'Base URL of the HTTP API' });
-    new CfnOutput(this, 'ConfigSecretArn', {
-      value: this.configSecret.secretArn,
-      description: 'Secret holding TWILIO_AUTH_TOKEN and API_KEYS; set real values after the first deploy',
-    });
     this.createOperatorOutputs();
   }
 
@@ -162,6 +168,11 @@ export class OptoutHubStack extends Stack {
         [channelQueues[channel].dlqEnv, this.channelQueues[channel].deadLetterQueue.queueUrl, `Dead-letter queue of the ${channel} queue`],
       ]),
       [fanoutFailureQueue.env, this.fanoutFailureQueue.queueUrl, 'Where fan-out puts stream records it could not deliver'],
+      ...entries<SecretGroupKey, SecretGroupDeclaration>(secretGroups).map(([key, group]): [string, string, string] => [
+        group.env,
+        this.secrets.secrets[key].secretArn,
+        `Secret holding ${group.keys.join(', ')}`,
+      ]),
       ...entries<BucketKey, { name: string; env: string }>(buckets).map(([key, declaration]): [string, string, string] => [
         declaration.env,
         this.buckets[key].bucketName,
@@ -205,13 +216,6 @@ export class OptoutHubStack extends Stack {
             projectionType: dynamodb.ProjectionType.ALL,
           });
         }
-        if (declaration.indexes?.length) {
-          acknowledge(
-            this,
-            `AwsSolutions-IAM5[Resource::<${this.getLogicalId(table.node.defaultChild as dynamodb.CfnTable)}.Arn>/index/*]`,
-            `Access to the ${declaration.name} table includes its indexes (index/*); each projects the same items the table holds, so it grants no data the table grant does not.`,
-          );
-        }
         return [key, table];
       }),
     ) as Record<TableKey, dynamodb.Table>;
@@ -235,31 +239,6 @@ export class OptoutHubStack extends Stack {
       'This queue is itself a dead-letter destination: the stream event source parks records here after its bounded retries (an on-failure destination, which cdk-nag does not recognise as a DLQ), and an alarm fires on the first message.',
     );
     return queue;
-  }
-
-  private createConfigSecret(): secretsmanager.Secret {
-    const secret = new secretsmanager.Secret(this, 'ConfigSecret', {
-      description: 'optout-hub provider secrets and API keys (JSON; keys named like the environment variables)',
-      /**
-       * Nothing real is ever in the template. TWILIO_AUTH_TOKEN starts as a random value no
-       * provider knows (so webhooks are refused until the real token is set) and API_KEYS starts
-       * empty (so every API call is refused until keys are issued).
-       */
-      generateSecretString: {
-        secretStringTemplate: JSON.stringify({ API_KEYS: '' }),
-        generateStringKey: 'TWILIO_AUTH_TOKEN',
-        excludePunctuation: true,
-        passwordLength: 32,
-      },
-      /** Operators put issued API keys here; deleting the stack must not revoke every integration. */
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    acknowledge(
-      secret,
-      'AwsSolutions-SMG4',
-      'The values are issued by others: the Twilio auth token is rotated in the Twilio console and API keys are rotated with the integrators holding them, so rotation is an operator procedure that no rotation Lambda could perform alone.',
-    );
-    return secret;
   }
 
   /** Deployment settings go to every function: they are configuration, not access. */
@@ -290,12 +269,7 @@ export class OptoutHubStack extends Stack {
 
   /** Exactly the access a function's declaration asks for, and the environment that names it. */
   private grantDeclaredAccess(handler: HandlerFunction, declaration: FunctionDeclaration): void {
-    for (const [key, access] of entries(declaration.tables)) {
-      const table = this.tables[key];
-      handler.addEnvironment(tables[key].env, table.tableName);
-      if (access === 'readWrite') table.grantReadWriteData(handler);
-      else table.grantReadData(handler);
-    }
+    grantTableAccess(handler, declaration, this.tables);
 
     for (const channel of declaration.sendsTo ?? []) {
       const { queue } = this.channelQueues[channel];
@@ -337,10 +311,7 @@ export class OptoutHubStack extends Stack {
       );
     }
 
-    if (declaration.readsSecrets) {
-      handler.addEnvironment(secretEnv, this.configSecret.secretArn);
-      this.configSecret.grantRead(handler);
-    }
+    this.secrets.grantDeclared(handler, declaration);
 
     for (const key of declaration.writesTo ?? []) {
       handler.addEnvironment(buckets[key].env, this.buckets[key].bucketName);
