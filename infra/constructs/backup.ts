@@ -6,8 +6,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
 /**
- * Opt-out evidence must outlive PITR's 35 days: the FCC's rules keep do-not-call records five years
- * (47 CFR 64.1200(d)(6)), and a dispute can come later than any of that. Five years and a day.
+ * Opt-out evidence must outlive PITR's 35 days: a do-not-call request is honoured for five years
+ * (47 CFR 64.1200(d)(6)), and the proof of it is needed as long. Five years, leap days included.
  */
 export const DEFAULT_BACKUP_RETENTION_DAYS = 5 * 365 + 2;
 

@@ -179,7 +179,7 @@ export class Monitoring extends Construct {
       });
     }
 
-    linkRunbookFromStackAlarms(stack, this.runbook);
+    completeStackAlarms(stack, this.runbook, this.action);
     this.dashboard = this.createDashboard(props, queues, deadLetterQueues);
 
     new CfnOutput(stack, 'AlarmTopicArn', {
@@ -368,15 +368,17 @@ export type RunbookAnchor =
 
 /**
  * The alarms infra/stack.ts makes itself (dead-letter queues, fan-out, redrive, reconciliation)
- * get the same runbook link, chosen by what they watch.
+ * get the same runbook link, chosen by what they watch, and notify when they clear too.
  */
-function linkRunbookFromStackAlarms(stack: Stack, runbook: string): void {
+function completeStackAlarms(stack: Stack, runbook: string, action: SnsAction): void {
   for (const alarm of stack.node.findAll().filter((construct): construct is cloudwatch.Alarm => construct instanceof cloudwatch.Alarm)) {
     const cfn = alarm.node.defaultChild as cloudwatch.CfnAlarm;
     const description = cfn.alarmDescription ?? '';
     if (description.includes('Runbook: ')) continue;
     const anchor = anchorFor(cfn);
     if (anchor) cfn.alarmDescription = `${description} Runbook: ${runbook}#${anchor}`;
+    // Alarms made elsewhere in the stack notify only on firing; here they get the clearing too.
+    alarm.addOkAction(action);
   }
 }
 

@@ -47,7 +47,7 @@ export class OptoutHubSecrets extends Construct {
         Validations.of(secret).acknowledge({
           id: 'AwsSolutions-SMG4',
           reason:
-            'The values are issued by others (provider consoles, integrators holding API keys, ESPs), so rotation is the operator procedure in docs/runbook.md (two keys valid at once, by key id) that no rotation Lambda could perform alone.',
+            'The values are issued by others (provider consoles, integrators holding API keys, ESPs), so rotation is the operator procedure in docs/operations.md (old and new valid together, by key id where the scheme has one) that no rotation Lambda could perform alone.',
         });
         return [key, secret];
       }),

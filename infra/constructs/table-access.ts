@@ -15,9 +15,15 @@ export function grantTableAccess(handler: HandlerFunction, declaration: Function
     const table = deployed[key];
     handler.addEnvironment(tables[key].env, table.tableName);
     const operations = [...new Set(declaration.tables[key] ?? [])];
+    const prefixes = declaration.keyPrefixes?.[key];
+    if (prefixes?.length && operations.includes('Scan')) throw new Error(`${declaration.entry} scans ${tables[key].name}, which no key prefix can limit.`);
     if (operations.length) {
       handler.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({ actions: operations.map((operation) => `dynamodb:${operation}`), resources: [table.tableArn] }),
+        new iam.PolicyStatement({
+          actions: operations.map((operation) => `dynamodb:${operation}`),
+          resources: [table.tableArn],
+          ...(prefixes?.length ? { conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes.map((prefix) => `${prefix}*`) } } } : {}),
+        }),
       );
     }
     const declaredIndexes = ((tables[key] as TableDeclaration).indexes ?? []).map((index) => index.name);

@@ -121,6 +121,11 @@ export interface FunctionDeclaration {
   tables: Partial<Record<TableKey, Access>>;
   /** Global secondary indexes this function queries (dynamodb:Query on that index only), by table. */
   queriesIndexes?: Partial<Record<TableKey, readonly string[]>>;
+  /**
+   * The partition-key prefixes of every item this function touches, by table: IAM then refuses any
+   * other item (dynamodb:LeadingKeys), so a function that keeps delivery records cannot touch a person.
+   */
+  keyPrefixes?: Partial<Record<TableKey, readonly string[]>>;
   /** Channel queues this function sends to. */
   sendsTo?: readonly Channel[];
   /** Needs describe/attributes access to every table and queue (health checks only). */
@@ -206,6 +211,7 @@ export const functions = {
     // Writes the DELIVERY# item of each message it enqueued (acks and trace read them).
     tables: { preferences: ['GetItem', 'UpdateItem'] },
     sendsTo: channels,
+    keyPrefixes: { preferences: ['DELIVERY#'] },
     // No secrets (least privilege): it logs which event a change came from, never an address.
   },
   unsubscribe: {
@@ -245,6 +251,7 @@ export const functions = {
     description: 'Records that an integration applied given suppression versions',
     // Reads and updates DELIVERY# items (older versions by Query) and reads the current suppression.
     tables: { preferences: ['GetItem', 'UpdateItem', 'Query'], suppressions: ['GetItem'] },
+    keyPrefixes: { preferences: ['DELIVERY#'] },
     secrets: ['logPseudonyms'],
   },
   reconcile: {
@@ -259,6 +266,7 @@ export const functions = {
     description: 'Puts changes parked on the fan-out failure queue back on their channel queues once those answer again',
     // Reads the current suppression of each parked change; writes its DELIVERY# item, as fan-out does.
     tables: { preferences: ['GetItem', 'UpdateItem'], suppressions: ['GetItem'] },
+    keyPrefixes: { preferences: ['DELIVERY#'] },
     // Sending to a channel queue also grants GetQueueAttributes: the probe that says the queue answers again.
     sendsTo: channels,
     redrivesFanoutFailures: true,

@@ -121,7 +121,8 @@ beforeAll(() => {
     production: productionOptionsFromContext(configuredApp.node),
   });
   configured = Template.fromStack(configuredStack);
-});
+  // Two stacks, each bundling every function: slow on a busy machine.
+}, 600_000);
 
 afterAll(() => {
   rmSync(outdir, { recursive: true, force: true });
@@ -235,6 +236,7 @@ describe('alarms on the intake path', () => {
     const [[topicId]] = resourcesOf(defaults, 'AWS::SNS::Topic') as [[string, Resource]];
     for (const alarm of alarms(defaults)) {
       expect(alarm.AlarmActions, alarm.AlarmDescription).toEqual([{ Ref: topicId }]);
+      expect(alarm.OKActions, alarm.AlarmDescription).toEqual([{ Ref: topicId }]);
       const link = /Runbook: docs\/runbook\.md#([a-z0-9-]+)$/.exec(alarm.AlarmDescription);
       expect(link, alarm.AlarmDescription).not.toBeNull();
       expect(runbookAnchors, alarm.AlarmDescription).toContain(link![1]);

@@ -27,6 +27,7 @@ import {
   type TableKey,
 } from '../../shared/platform/resources.js';
 import { channels, type Channel } from '../../shared/core/channels.js';
+import { keys } from '../../shared/store/keys.js';
 
 /**
  * The stack as `cdk synth` builds it: same feature flags (cdk.json context), no env. Assertions
@@ -81,6 +82,18 @@ const statementsOf = (name: FunctionName): { actions: string[]; resources: unkno
     .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement)
     .filter((statement: any) => statement.Effect === 'Allow')
     .map((statement: any) => ({ actions: asArray<string>(statement.Action), resources: asArray(statement.Resource) }));
+};
+/** The policy statement as synthesized (with its Condition), for one of statementsOf's. */
+const rawStatementOf = (name: FunctionName, wanted: { actions: string[]; resources: unknown[] }): any => {
+  const roleId = target(resource(functionId(name)).Properties.Role);
+  return resources('AWS::IAM::Policy')
+    .filter(([, policy]) => policy.Properties.Roles.some((role: unknown) => target(role) === roleId))
+    .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement)
+    .find(
+      (statement: any) =>
+        JSON.stringify(asArray(statement.Action)) === JSON.stringify(wanted.actions) &&
+        JSON.stringify(asArray(statement.Resource)) === JSON.stringify(wanted.resources),
+    );
 };
 const actionsOf = (name: FunctionName) => new Set(statementsOf(name).flatMap((statement) => statement.actions));
 
@@ -364,6 +377,23 @@ describe('least privilege', () => {
       }
       expect(dynamodbGrants(name), name).toEqual(expected);
     }
+  });
+
+  it('limits fan-out, redrive and acks to DELIVERY# items of the preferences table (dynamodb:LeadingKeys)', () => {
+    const deliveryPrefix = keys.deliveryPartition('sms', '+15551234567').replace(/sms#.*$/, '');
+    for (const name of functionNames) {
+      const declared = declarationOf(name).keyPrefixes ?? {};
+      for (const statement of statementsOf(name).filter((candidate) => candidate.actions.some((action) => action.startsWith('dynamodb:')))) {
+        const table = tableKeys.find((key) => statement.resources.some((arn) => target(arn) === tableId(key)));
+        if (!table || statement.actions.includes('dynamodb:DescribeTable')) continue;
+        const prefixes = declared[table];
+        const condition = rawStatementOf(name, statement)?.Condition;
+        if (prefixes)
+          expect(condition, `${name} on ${table}`).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes.map((prefix) => `${prefix}*`) } });
+        else expect(condition, `${name} on ${table}`).toBeUndefined();
+      }
+    }
+    for (const name of ['fanout', 'redrive', 'acks'] as const) expect(declarationOf(name).keyPrefixes?.preferences, name).toEqual([deliveryPrefix]);
   });
 
   it('lets no function Scan but reconcile, and none DeleteItem or BatchWriteItem: check cannot Scan, fan-out cannot delete', () => {
