@@ -41,7 +41,6 @@ import {
   type TableKey,
 } from '../shared/platform/resources.js';
 import { channels, type Channel } from '../shared/core/channels.js';
-import { secretNames } from '../shared/platform/config.js';
 import { HandlerFunction } from './constructs/handler-function.js';
 import { OptoutHubSecrets } from './constructs/secrets.js';
 import { applyProductionOptions, type ProductionConstructs, type ProductionOptions } from './constructs/production.js';
@@ -56,7 +55,7 @@ export interface OptoutHubStackProps extends StackProps {
   readonly alarmEmail?: string;
   /**
    * Settings every function receives as environment variables (PURPOSES, SLA_TARGET_MINUTES,
-   * DISPOSITION_MAP, …; see README.md and docs/). Never secrets: those live in the config secret.
+   * DISPOSITION_MAP, …; see README.md and docs/). Never secrets: those live in the secrets (docs/operations.md).
    */
   readonly configuration?: Record<string, string>;
   /** Alarm routing, edge protection, backups: see infra/constructs/production.ts and docs/operations.md. */
@@ -97,7 +96,7 @@ const unauthorizedRouteReasons: Record<RouteAuth, string> = {
   'provider-signature':
     'Provider webhooks cannot send AWS credentials or tokens; the handler verifies the provider signature (e.g. X-Twilio-Signature) over the public URL and body and refuses anything unsigned.',
   'api-key':
-    'Callers authenticate with an API key (x-api-key or Bearer) that the handler checks, in constant time and per scope, against the keys held in the config secret.',
+    'Callers authenticate with an API key (x-api-key or Bearer) that the handler checks, in constant time and per scope, against the keys in the api-keys secret and table.',
   'signed-token':
     'Unsubscribe links are opened by mail clients and browsers that cannot send credentials (RFC 8058 forbids them); the handler verifies the HMAC-signed token in the path and refuses anything tampered with.',
   none: 'Health is deliberately public so load balancers and uptime monitors can probe it; it reveals only ok/unavailable per dependency.',
@@ -245,9 +244,8 @@ export class OptoutHubStack extends Stack {
   private createHandlers(props: OptoutHubStackProps): Record<FunctionName, HandlerFunction> {
     for (const name of Object.keys(props.configuration ?? {})) {
       if (!/^[A-Z][A-Z0-9_]*$/.test(name)) throw new Error(`Configuration name "${name}" is not an environment variable name.`);
-      if ((secretNames as readonly string[]).includes(name)) {
-        throw new Error(`${name} is a secret: put it in the config secret, not in the deployed configuration.`);
-      }
+      const group = Object.values(secretGroups).find((candidate) => (candidate.keys as readonly string[]).includes(name));
+      if (group) throw new Error(`${name} is a secret: put it in the ${group.name} secret, not in the deployed configuration.`);
     }
     const sharedEnvironment: Record<string, string> = { ...props.configuration };
     if (props.defaultPhoneRegion) sharedEnvironment.DEFAULT_PHONE_REGION = props.defaultPhoneRegion;

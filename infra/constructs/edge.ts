@@ -48,8 +48,8 @@ export const DEFAULT_ROUTE_THROTTLES: Record<RouteFamily, Throttle> = {
 /**
  * Reserved concurrency per function when `reservedConcurrency` is on: a floor that a check burst
  * or a reconciliation run cannot take from the STOP intake and fan-out, and a ceiling on the
- * check and reconcile so they cannot take the account's whole pool. Together 430, so the account
- * needs a concurrency quota of at least 530 (Lambda keeps 100 unreserved).
+ * check and reconcile so they cannot take the account's whole pool. Together 465, so the account
+ * needs a concurrency quota of at least 565 (Lambda keeps 100 unreserved).
  */
 export const DEFAULT_RESERVED_CONCURRENCY: Partial<Record<FunctionName, number>> = {
   'sms-inbound': 50,
@@ -60,7 +60,7 @@ export const DEFAULT_RESERVED_CONCURRENCY: Partial<Record<FunctionName, number>>
   check: 200,
   'check-batch': 50,
   'suppressions-export': 10,
-  authorizer: 25,
+  authorizer: 60,
   reconcile: 5,
 };
 

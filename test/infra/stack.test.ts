@@ -232,7 +232,7 @@ describe('functions', () => {
 
   it('refuses to deploy a secret, or a name that is no environment variable, as configuration', () => {
     const synthWith = (configuration: Record<string, string>) => () => new OptoutHubStack(new App({ context: cdkContext }), 'Misconfigured', { configuration });
-    expect(synthWith({ TWILIO_AUTH_TOKEN: 'abc' })).toThrow(/config secret/);
+    expect(synthWith({ TWILIO_AUTH_TOKEN: 'abc' })).toThrow(/put it in the twilio secret/);
     expect(synthWith({ 'not-a-name': 'x' })).toThrow(/environment variable name/);
   });
 });
