@@ -14,8 +14,13 @@ const store = storeFromEnvironment();
 
 interface Prepared {
   integration: CheckedIntegration;
-  connector: Connector;
+  connector: Connector & { scheduled?: () => Promise<void> };
   queueUrl: string;
+}
+
+/** What the schedule of a definition with `schedule` sends: `{ "scheduled": true }`. */
+export interface ScheduledEvent {
+  scheduled: true;
 }
 
 async function prepare(name: string, fetcher: typeof fetch): Promise<Prepared> {
@@ -34,12 +39,19 @@ async function prepare(name: string, fetcher: typeof fetch): Promise<Prepared> {
  */
 export function connectorHandler(name: string, options: { fetch?: typeof fetch } = {}) {
   let prepared: Promise<Prepared> | undefined;
-  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  return async (event: SQSEvent | ScheduledEvent): Promise<SQSBatchResponse> => {
     prepared ??= prepare(name, options.fetch ?? fetch).catch((error: unknown) => {
       prepared = undefined;
       throw error;
     });
     const { integration, connector, queueUrl } = await prepared;
+    if ('scheduled' in event) {
+      // The definition's schedule (an EventBridge rule, or the local runtime's timer).
+      if (!connector.scheduled) throw new ConfigurationError(`Connector ${integration.connector} has no scheduled work.`);
+      await connector.scheduled();
+      logger.info('connector scheduled run', { integration: name, connector: integration.connector });
+      return { batchItemFailures: [] };
+    }
     const settings = integration.checkedSettings as { requestsPerSecond?: number };
     const result = await applyBatch(
       integration,
@@ -68,7 +80,7 @@ export function connectorHandler(name: string, options: { fetch?: typeof fetch }
 let deployed: ReturnType<typeof connectorHandler> | undefined;
 
 /** On AWS each integration's function is told its name by INTEGRATION_NAME. */
-export const handler = (event: SQSEvent): Promise<SQSBatchResponse> => {
+export const handler = (event: SQSEvent | ScheduledEvent): Promise<SQSBatchResponse> => {
   const name = process.env.INTEGRATION_NAME;
   if (!name) throw new ConfigurationError('INTEGRATION_NAME is not set.');
   deployed ??= connectorHandler(name);
