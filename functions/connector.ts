@@ -18,10 +18,12 @@ interface Prepared {
   queueUrl: string;
 }
 
-/** What the schedule of a definition with `schedule` sends: `{ "scheduled": true }`. */
+/** What the connector's schedule (EventBridge on AWS, a timer locally) sends: run its scheduled work. */
 export interface ScheduledEvent {
   scheduled: true;
 }
+
+const isScheduled = (event: SQSEvent | ScheduledEvent): event is ScheduledEvent => (event as ScheduledEvent).scheduled === true;
 
 async function prepare(name: string, fetcher: typeof fetch): Promise<Prepared> {
   const integration = checkIntegrations(integrations()).find((candidate) => candidate.name === name);
@@ -45,11 +47,9 @@ export function connectorHandler(name: string, options: { fetch?: typeof fetch }
       throw error;
     });
     const { integration, connector, queueUrl } = await prepared;
-    if ('scheduled' in event) {
-      // The definition's schedule (an EventBridge rule, or the local runtime's timer).
-      if (!connector.scheduled) throw new ConfigurationError(`Connector ${integration.connector} has no scheduled work.`);
-      await connector.scheduled();
-      logger.info('connector scheduled run', { integration: name, connector: integration.connector });
+    if (isScheduled(event)) {
+      await connector.scheduled?.();
+      logger.info('connector schedule ran', { integration: name, connector: integration.connector });
       return { batchItemFailures: [] };
     }
     const settings = integration.checkedSettings as { requestsPerSecond?: number };

@@ -14,6 +14,7 @@ import { createGateway, type HttpFunction } from './gateway.js';
 import { provision, provisionTables, resourceEnvironment, type LocalResources } from './provision.js';
 import { startQueuePoller } from './queue-poller.js';
 import type { CheckedIntegration } from '../../shared/connectors/registry.js';
+import { queueBatchSize } from '../../shared/connectors/connector.js';
 import { claimPort, localAwsEnvironment, localClientOptions, startDynamoDbLocal, startQueueEmulator, type RunningService } from './services.js';
 import { startStreamPoller, type StreamFunction, type StreamPoller } from './stream-poller.js';
 
@@ -249,12 +250,23 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     )) as typeof import('../../functions/connector.js');
     for (const integration of integrations) {
       if (!integration.definition.runsFunction) continue;
+      const connector = connectorHandler(integration.name);
+      const schedule = integration.definition.schedule;
+      if (schedule) {
+        const timer = setInterval(() => {
+          connector({ scheduled: true }).catch((error: unknown) =>
+            log(`${integration.name} schedule failed: ${error instanceof Error ? error.message : String(error)}`),
+          );
+        }, rateMilliseconds(schedule.rate));
+        timer.unref();
+        started.push({ stop: async () => clearInterval(timer) });
+      }
       started.push(
         startQueuePoller({
           sqs: clients.sqs,
           queueUrl: resources.integrations[integration.name]!.url,
-          handler: connectorHandler(integration.name),
-          batchSize: integration.definition.batchSize,
+          handler: connector,
+          batchSize: queueBatchSize(integration.definition),
           region: localAwsEnvironment.AWS_REGION,
           log: (message) => log(`${integration.name}: ${message}`),
         }),

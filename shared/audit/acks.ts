@@ -4,8 +4,8 @@ import { BadRequestError } from '../core/errors.js';
 import { normalizeChannelAddress } from '../core/identity.js';
 import { channels, type Channel } from '../core/channels.js';
 import type { StoreContext } from '../store/clients.js';
-import { deliveriesOf, recordAck, type Delivery } from '../store/deliveries.js';
-import { getSuppression } from '../store/suppressions.js';
+import { deliveriesOf, deliveryId, getDeliveries, recordAck, type Delivery } from '../store/deliveries.js';
+import { getSuppression, readSuppressions } from '../store/suppressions.js';
 
 /**
  * Acks: an integration (a dialer, a CRM, an ESP sync, a print vendor) says it applied given
@@ -110,6 +110,34 @@ export function appliedAt(delivery: Pick<Delivery, 'ackedAt' | 'acks'> | undefin
   return (times as string[]).toSorted().at(-1);
 }
 
+/** Where one integration stands with one delivery: what `trace` and GET /v1/people/{id} show per integration. */
+export interface IntegrationState {
+  integration: string;
+  state: 'applied' | 'refused' | 'pending';
+  /** When it applied (or refused) it. */
+  at?: string;
+  /** The version its ack named: newer than the delivery's when a later version covered it. */
+  version?: number;
+  /** The vendor's refusal. */
+  reason?: string;
+}
+
+/** Every expected integration (pending until it answers) and every other that acked, by name. */
+export function integrationStates(delivery: Pick<Delivery, 'acks'> | undefined, expected: readonly string[]): IntegrationState[] {
+  const names = [...new Set([...expected, ...Object.keys(delivery?.acks ?? {})])].sort();
+  return names.map((integration): IntegrationState => {
+    const ack = delivery?.acks?.[integration];
+    if (!ack) return { integration, state: 'pending' };
+    return {
+      integration,
+      state: ack.refused ? 'refused' : 'applied',
+      at: ack.at,
+      version: ack.version,
+      ...(ack.refused ? { reason: ack.refused } : {}),
+    };
+  });
+}
+
 /** Expected integrations that have not acked a delivery yet. */
 export function missingAcks(delivery: Pick<Delivery, 'acks'> | undefined, expected: readonly string[]): string[] {
   return expected.filter((integration) => delivery?.acks?.[integration] === undefined);
@@ -198,4 +226,40 @@ export function summarize(results: readonly AckResult[]): Record<AckStatus, numb
   const counts: Record<AckStatus, number> = { acked: 0, 'already-acked': 0, 'not-enqueued-yet': 0, unknown: 0 };
   for (const result of results) counts[result.status]++;
   return counts;
+}
+
+/** Where the current version of one of a person's suppressions stands with every integration of its channel. */
+export interface SuppressionDistribution {
+  channel: Channel;
+  address: string;
+  version: number;
+  enqueuedAt?: string;
+  appliedAt?: string;
+  integrations: IntegrationState[];
+}
+
+/**
+ * For each (channel, address) given, its current version and, per integration, whether that
+ * version is applied: the agent's "future contact is blocked" beside the receipt's "logged".
+ */
+export async function distributionOf(
+  ctx: StoreContext,
+  addresses: readonly { channel: Channel; address: string }[],
+  expected: ExpectedIntegrations,
+): Promise<SuppressionDistribution[]> {
+  const current = [...(await readSuppressions(ctx, addresses)).values()];
+  const deliveries = await getDeliveries(ctx, current);
+  return current.map((item) => {
+    const delivery = deliveries.get(deliveryId(item));
+    const wanted = expected(item.channel, delivery);
+    const applied = appliedAt(delivery, wanted);
+    return {
+      channel: item.channel,
+      address: item.address,
+      version: item.version,
+      ...(delivery?.enqueuedAt ? { enqueuedAt: delivery.enqueuedAt } : {}),
+      ...(applied ? { appliedAt: applied } : {}),
+      integrations: integrationStates(delivery, wanted),
+    };
+  });
 }

@@ -105,3 +105,11 @@ export async function refusalReason(response: Response): Promise<string> {
   const text = await response.text().catch(() => '');
   return `${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`;
 }
+
+/**
+ * Messages the queue hands the function at once: at least 10 (SQS's receive limit, which needs no
+ * batching window), more when the vendor takes bigger batches (then with a batching window).
+ */
+export function queueBatchSize(definition: Pick<ConnectorDefinition, 'batchSize'>): number {
+  return Math.max(10, definition.batchSize);
+}

@@ -36,13 +36,14 @@ export const webhookConnector: ConnectorDefinition<z.infer<typeof settings>> = {
   channels,
   settings,
   secret: 'a Standard Webhooks secret, whsec_ followed by base64',
-  batchSize: 10,
+  batchSize: 1,
   requestsPerSecond: 50,
   runsFunction: true,
   create({ integration, settings: { url, timeoutMs }, secret, fetch }) {
     if (!secret?.startsWith('whsec_')) throw new ConfigurationError(`INTEGRATION_SECRETS has no whsec_ secret for integration "${integration.name}".`);
     const signer = new Webhook(secret);
     return {
+      // One change per request: each request is a vendor call, so the runtime's rate limit counts requests.
       async apply(changes) {
         const outcomes: ChangeOutcome[] = [];
         for (const message of changes) {

@@ -78,7 +78,12 @@ export function s3PathStyle(): boolean {
  * (comma-separated, e.g. `newsletter,product-updates`).
  */
 export function purposes(): string[] {
-  const topics = (process.env.PURPOSES ?? '')
+  return purposesFrom(process.env.PURPOSES);
+}
+
+/** The purposes a PURPOSES value declares, with the built-in ones (what `cdk synth` checks INTEGRATIONS against). */
+export function purposesFrom(value: string | undefined): string[] {
+  const topics = (value ?? '')
     .split(',')
     .map((topic) => topic.trim())
     .filter(Boolean);

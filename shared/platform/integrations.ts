@@ -47,8 +47,15 @@ export function parseIntegrations(value: string | undefined, knownPurposes: read
   if (!Array.isArray(parsed)) throw new ConfigurationError('INTEGRATIONS must be a JSON array of integrations.');
   const problems: string[] = [];
   const declared: IntegrationDeclaration[] = [];
+  const names = new Set<string>();
   parsed.forEach((entry: unknown, index) => {
-    const label = typeof (entry as { name?: unknown })?.name === 'string' ? `"${(entry as { name: string }).name}"` : `#${index + 1}`;
+    const name = (entry as { name?: unknown })?.name;
+    const label = typeof name === 'string' ? `"${name}"` : `#${index + 1}`;
+    // Checked on every entry, valid or not, so a second declaration is reported even beside a broken first.
+    if (typeof name === 'string') {
+      if (names.has(name)) problems.push(`integration ${label}: the name is declared twice`);
+      names.add(name);
+    }
     const result = integrationSchema.safeParse(entry);
     if (!result.success) {
       for (const issue of result.error.issues) problems.push(`integration ${label}: ${issue.path.join('.') || 'entry'}: ${issue.message}`);
@@ -60,7 +67,6 @@ export function parseIntegrations(value: string | undefined, knownPurposes: read
         `integration ${label}: unknown purpose ${unknownPurposes.map((purpose) => `"${purpose}"`).join(', ')} (known: ${knownPurposes.join(', ')})`,
       );
     }
-    if (declared.some((other) => other.name === result.data.name)) problems.push(`integration ${label}: the name is declared twice`);
     declared.push({ ...result.data, channels: [...new Set(result.data.channels)] });
   });
   if (problems.length) throw new ConfigurationError(`INTEGRATIONS is not valid: ${problems.join('; ')}.`);
