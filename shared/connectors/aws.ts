@@ -60,3 +60,20 @@ export function awsReason(error: AwsError): string {
   const message = (error.message ?? '').replace(/[^\s@]+@[^\s@]+/g, '<email>').replace(/\+?\d{7,15}/g, '<number>');
   return `${error.name ?? 'Error'}${message ? `: ${message.slice(0, 200)}` : ''}`;
 }
+
+/**
+ * Paces one connector's calls to `rate` per second. The runtime paces changes; a connector whose
+ * change may take several calls (SES: update, then create) paces the calls too.
+ */
+export function callPacer(
+  rate: number,
+  sleep: (ms: number) => Promise<unknown> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+): () => Promise<void> {
+  let next = 0;
+  return async () => {
+    const now = Date.now();
+    const at = Math.max(now, next);
+    next = at + 1000 / rate;
+    if (at > now) await sleep(at - now);
+  };
+}

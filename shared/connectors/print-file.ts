@@ -113,12 +113,14 @@ export function createPrintFile(
       const covered = manifest ? Date.parse(manifest.coversChangesRecordedUpTo) : Number.NEGATIVE_INFINITY;
       const now = ports.now().getTime();
       const nextFileAt = (manifest ? Date.parse(manifest.writtenAt) : now) + INTERVAL_MS;
-      const afterMs = Math.max(60_000, nextFileAt + RUN_MARGIN_MS - now);
-      return changes.map((change) =>
-        Date.parse(change.recordedAt) <= covered
-          ? { outcome: 'applied' }
-          : { outcome: 'retry', reason: 'Waiting for the next mail suppression file to include this change.', afterMs },
-      );
+      // Past the next run's time, the run is failing: the runtime's back-off then paces the wait.
+      const untilNextFile = nextFileAt + RUN_MARGIN_MS - now;
+      const waiting: ChangeOutcome = {
+        outcome: 'retry',
+        reason: 'Waiting for the next mail suppression file to include this change.',
+        ...(untilNextFile > 0 ? { afterMs: untilNextFile } : {}),
+      };
+      return changes.map((change) => (Date.parse(change.recordedAt) <= covered ? { outcome: 'applied' } : waiting));
     },
 
     /** Writes the file of every address currently suppressed on the mail channel, then the manifest. */

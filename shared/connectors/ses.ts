@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { statusFor } from '../core/preferences.js';
 import type { SuppressionMessage } from '../distribution/fanout.js';
 import { purposes } from '../platform/config.js';
-import { awsClientOptions, awsClientSettings, awsReason, throwIfTransient } from './aws.js';
+import { awsClientOptions, awsClientSettings, awsReason, callPacer, throwIfTransient } from './aws.js';
 import type { ChangeOutcome, ConnectorDefinition } from './connector.js';
 
 /**
@@ -97,13 +97,16 @@ export const sesConnector: ConnectorDefinition<SesSettings> = {
         ]
       : []),
   ],
-  create({ settings: { contactListName, topics, accountSuppressionList, region, endpoint } }) {
+  create({ settings: { contactListName, topics, accountSuppressionList, region, endpoint, requestsPerSecond } }) {
     const ses = new SESv2Client(awsClientOptions({ region, endpoint }));
+    // A change takes one to three calls; the rate is SES's, so the calls are paced, not only the changes.
+    const pace = callPacer(requestsPerSecond ?? sesConnector.requestsPerSecond);
 
     async function setContact(message: SuppressionMessage): Promise<ChangeOutcome | undefined> {
       const preferences = topicPreferences(message, topics);
       const unsubscribeAll = suppressedForEverything(message);
       try {
+        await pace();
         await ses.send(
           new UpdateContactCommand({
             ContactListName: contactListName,
@@ -120,6 +123,7 @@ export const sesConnector: ConnectorDefinition<SesSettings> = {
       // Not on the list: an opt-in has nothing to lift; an opt-out adds the contact, opted out.
       if (message.status === 'allowed') return undefined;
       try {
+        await pace();
         await ses.send(
           new CreateContactCommand({
             ContactListName: contactListName,
@@ -142,6 +146,7 @@ export const sesConnector: ConnectorDefinition<SesSettings> = {
     async function setAccountSuppression(message: SuppressionMessage): Promise<ChangeOutcome | undefined> {
       if (suppressedForEverything(message)) {
         try {
+          await pace();
           await ses.send(new PutSuppressedDestinationCommand({ EmailAddress: message.address, Reason: 'COMPLAINT' }));
           return undefined;
         } catch (error) {
@@ -149,9 +154,11 @@ export const sesConnector: ConnectorDefinition<SesSettings> = {
         }
       }
       try {
+        await pace();
         const { SuppressedDestination: entry } = await ses.send(new GetSuppressedDestinationCommand({ EmailAddress: message.address }));
         // SES's own entry after a real bounce or complaint names the message behind it: keep it.
         if (entry?.Attributes?.MessageId || entry?.Attributes?.FeedbackId) return undefined;
+        await pace();
         await ses.send(new DeleteSuppressedDestinationCommand({ EmailAddress: message.address }));
         return undefined;
       } catch (error) {

@@ -185,6 +185,46 @@ describe('ses connector', () => {
     expect(ses.calls).toEqual([]);
   });
 
+  it('paces its calls to the rate: new contacts take two calls each and are never throttled', async () => {
+    const limited = await startSesContract({ contactListName: 'customers', topics: ['offers'], requestsPerSecond: 10 });
+    try {
+      const paced = sesConnector.create({
+        integration,
+        settings: sesConnector.settings.parse({ contactListName: 'customers', topics: { marketing: 'offers' }, endpoint: limited.endpoint }),
+        secret: undefined,
+        fetch,
+      });
+      const messages = Array.from({ length: 12 }, () => change('email', email(), 1, { all: 'suppressed' }));
+      const result = await runBatch(stack.store, { ...integration, name: `${integration.name}-paced` }, paced, await enqueue(stack.store, messages), {
+        batchSize: sesConnector.batchSize,
+        requestsPerSecond: sesConnector.requestsPerSecond,
+      });
+      expect(result).toMatchObject({ applied: 12, retried: 0 });
+      expect(limited.calls).toHaveLength(24);
+      expect(messages.every((message) => limited.contacts.get(message.address)?.unsubscribeAll)).toBe(true);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('a request signed with another secret key is refused by the server, and the change retried', async () => {
+    process.env.AWS_SECRET_ACCESS_KEY = 'not-the-contract-secret';
+    try {
+      const forged = sesConnector.create({
+        integration,
+        settings: sesConnector.settings.parse({ contactListName: 'customers', endpoint: ses.endpoint }),
+        secret: undefined,
+        fetch,
+      });
+      const before = ses.forged;
+      const outcome = await forged.apply([change('email', email(), 1, { all: 'suppressed' })]);
+      expect(outcome[0]).toMatchObject({ outcome: 'retry' });
+      expect(ses.forged).toBe(before + 1);
+    } finally {
+      process.env.AWS_SECRET_ACCESS_KEY = contractCredentials('ses').secretAccessKey;
+    }
+  });
+
   it('settings: a purpose not declared, or more than 20 topics, is refused at configuration time', () => {
     expect(sesConnector.settings.safeParse({ contactListName: 'customers', topics: { nonsense: 'x' } }).success).toBe(false);
     const many = Object.fromEntries(Array.from({ length: 21 }, (_, index) => [index === 0 ? 'all' : `p${index}`, `t${index}`]));

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { contractCredentials, sigV4Problem } from './sigv4.js';
+import { tokenBucket } from './token-bucket.js';
 
 /**
  * AWS End User Messaging SMS (the SMS and Voice v2 API, `pinpoint-sms-voice-v2`), the two
@@ -15,7 +16,7 @@ import { contractCredentials, sigV4Problem } from './sigv4.js';
  *
  * Errors carry `__type` and `Message`: ValidationException (400, with a Reason), ResourceNotFound
  * (400), ThrottlingException (400) when the quota page's 10 requests per second per operation is
- * exceeded or the test asks, InternalServerException (500) when the test asks.
+ * exceeded (a token bucket) or the test asks, InternalServerException (500) when the test asks.
  */
 
 export interface OptedOutNumber {
@@ -48,7 +49,11 @@ export async function startSmsContract(options: { optOutListName: string; reques
   const rejected = new Set<string>();
   let throttleTimes = 0;
   let failTimes = 0;
-  const windows = new Map<string, { second: number; count: number }>();
+  // Per operation, as the quota page lists them.
+  const buckets = new Map([
+    ['PutOptedOutNumber', tokenBucket(limit)],
+    ['DeleteOptedOutNumber', tokenBucket(limit)],
+  ]);
   const contract = {
     lists: new Map([[options.optOutListName, new Map<string, OptedOutNumber>()]]),
     deletedAt: new Map<string, number>(),
@@ -91,11 +96,7 @@ export async function startSmsContract(options: { optOutListName: string; reques
     }
     contract.calls.push(operation);
 
-    const second = Math.floor(now() / 1000);
-    const window = windows.get(operation);
-    const count = window && window.second === second ? window.count + 1 : 1;
-    windows.set(operation, { second, count });
-    if (throttleTimes > 0 || count > limit) {
+    if (throttleTimes > 0 || !buckets.get(operation)!()) {
       if (throttleTimes > 0) throttleTimes--;
       send(response, 400, { __type: 'ThrottlingException', Message: 'Rate exceeded' });
       return;

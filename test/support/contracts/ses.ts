@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { contractCredentials, sigV4Problem } from './sigv4.js';
+import { tokenBucket } from './token-bucket.js';
 
 /**
  * Amazon SES API v2, the operations optout-hub's `ses` connector calls, as the SES v2 API
@@ -60,8 +61,7 @@ export async function startSesContract(options: { contactListName: string; topic
   const rejected = new Set<string>();
   let throttleTimes = 0;
   let failure: { times: number; status: number } = { times: 0, status: 500 };
-  // The documented per-second limit, as a one-second window of requests.
-  let window = { second: 0, count: 0 };
+  const admit = options.requestsPerSecond === undefined ? () => true : tokenBucket(options.requestsPerSecond);
 
   const contract = {
     contactListName: options.contactListName,
@@ -127,10 +127,7 @@ export async function startSesContract(options: { contactListName: string; topic
     }
     contract.calls.push(operation);
 
-    const second = Math.floor(Date.now() / 1000);
-    if (window.second !== second) window = { second, count: 0 };
-    window.count++;
-    if (throttleTimes > 0 || (options.requestsPerSecond !== undefined && window.count > options.requestsPerSecond)) {
+    if (throttleTimes > 0 || !admit()) {
       if (throttleTimes > 0) throttleTimes--;
       error(response, 429, 'TooManyRequestsException', 'Too many requests have been made to the operation.');
       return;
