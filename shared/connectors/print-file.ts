@@ -125,6 +125,7 @@ export function createPrintFile(
 
     /** Writes the file of every address currently suppressed on the mail channel, then the manifest. */
     async scheduled(): Promise<PrintFileManifest> {
+      await ports.objects.prepareBucket(bucket);
       const startedAt = ports.now();
       const keys = printFileKeys(keyPrefix, startedAt);
       const sink = ports.objects.stream(bucket, keys.file, 'text/csv; charset=utf-8');

@@ -1,4 +1,4 @@
-import { CopyObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { PassThrough } from 'node:stream';
 import { DependencyError } from '../core/errors.js';
@@ -23,14 +23,17 @@ export interface ObjectStore {
   putJson(bucket: string, key: string, value: unknown): Promise<void>;
   /** The JSON document at the key, or undefined when there is none. */
   getJson(bucket: string, key: string): Promise<unknown>;
+  /** Creates the bucket where an emulator stands in for S3 (`npm start`); on AWS the bucket is yours and this does nothing. */
+  prepareBucket(bucket: string): Promise<void>;
 }
 
 /** An object store on S3; `endpoint` (or AWS_ENDPOINT_URL_S3) for an emulator, addressed path-style. */
 export function s3ObjectStore(options: { region?: string; endpoint?: string } = {}): ObjectStore {
+  const emulated = Boolean(options.endpoint) || s3PathStyle();
   const s3 = new S3Client({
     ...(options.region ? { region: options.region } : {}),
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-    forcePathStyle: Boolean(options.endpoint) || s3PathStyle(),
+    forcePathStyle: emulated,
   });
   const failed = (what: string) => (error: unknown) => {
     throw new DependencyError(`${what} could not be written to S3.`, {}, error);
@@ -65,6 +68,15 @@ export function s3ObjectStore(options: { region?: string; endpoint?: string } = 
       await s3
         .send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(value, null, 2), ContentType: 'application/json' }))
         .then(() => undefined, failed('The document'));
+    },
+    async prepareBucket(bucket) {
+      if (!emulated) return;
+      try {
+        await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+      } catch (error) {
+        const name = (error as { name?: string }).name;
+        if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw new DependencyError('S3 did not answer.', {}, error);
+      }
     },
     async getJson(bucket, key) {
       try {

@@ -150,6 +150,17 @@ describe('print-file connector', () => {
     expect(await currentFile()).toEqual(rowsBefore);
   });
 
+  it('on an S3 emulator, creates the bucket it is given (as under npm start)', async () => {
+    const fresh = `print-new-${randomBytes(4).toString('hex')}`;
+    const local = createPrintFile(
+      { integration, settings: printFileConnector.settings.parse({ bucket: fresh, endpoint: inject('sqsEndpoint') }) },
+      { store: stack.store, objects: s3ObjectStore({ endpoint: inject('sqsEndpoint') }), now: () => new Date(), settleMs: 15_000 },
+    );
+    const written = await local.scheduled();
+    const object = await s3.send(new GetObjectCommand({ Bucket: fresh, Key: 'mail-suppressions/current.json' }));
+    expect(JSON.parse(await object.Body!.transformToString('utf8'))).toEqual(written);
+  });
+
   it('with a purpose filter, the file holds the addresses suppressed for those purposes only', () => {
     const item = { address: '1 ELM ST|SPRINGFIELD|IL|62701|US', since: '2026-01-01T00:00:00.000Z', version: 2 };
     const accountOnly = { ...item, status: 'suppressed' as const, purposes: { all: 'allowed' as const, account: 'suppressed' as const } };
