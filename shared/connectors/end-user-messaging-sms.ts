@@ -41,9 +41,13 @@ interface SmsError extends AwsError {
   ResourceType?: string;
 }
 
-/** ValidationException is AWS refusing this number (unparseable, or not deletable yet); anything else is retried. */
-function outcomeOf(failure: SmsError): ChangeOutcome {
-  if (failure.name === 'ValidationException') {
+/**
+ * ValidationException is AWS refusing this number (unparseable, or not deletable yet); so is a
+ * ConflictException on a deletion (the reference does not name the error of the 30-day rule, and
+ * a conflict over this number will not clear by retrying). Anything else is retried.
+ */
+function outcomeOf(failure: SmsError, deleting: boolean): ChangeOutcome {
+  if (failure.name === 'ValidationException' || (deleting && failure.name === 'ConflictException')) {
     return { outcome: 'refused', reason: `${awsReason(failure)}${failure.Reason ? ` (${failure.Reason})` : ''}` };
   }
   return { outcome: 'retry', reason: awsReason(failure) };
@@ -81,7 +85,7 @@ export const endUserMessagingSmsConnector: ConnectorDefinition<EndUserMessagingS
             if (!suppressed && failure.name === 'ResourceNotFoundException' && failure.ResourceType === 'opted-out-number') {
               outcomes.push({ outcome: 'applied' });
             } else {
-              outcomes.push(outcomeOf(failure));
+              outcomes.push(outcomeOf(failure, !suppressed));
             }
           }
         }
