@@ -1,8 +1,11 @@
 import { ConfigurationError } from '../core/errors.js';
 import type { IntegrationDeclaration } from '../platform/integrations.js';
 import type { ConnectorDefinition } from './connector.js';
+import { brazeConnector } from './braze.js';
 import { endUserMessagingSmsConnector } from './end-user-messaging-sms.js';
+import { klaviyoConnector } from './klaviyo.js';
 import { printFileConnector } from './print-file.js';
+import { sendgridConnector } from './sendgrid.js';
 import { sesConnector } from './ses.js';
 import { queueConnector, webhookConnector } from './webhook.js';
 
@@ -12,7 +15,9 @@ export type AnyConnectorDefinition = ConnectorDefinition<any>;
 
 /** Every connector optout-hub ships, by the `connector` name an integration declares. */
 export const connectors: Record<string, AnyConnectorDefinition> = Object.fromEntries(
-  [webhookConnector, queueConnector, sesConnector, endUserMessagingSmsConnector, printFileConnector].map((definition) => [definition.kind, definition]),
+  [webhookConnector, queueConnector, sendgridConnector, brazeConnector, klaviyoConnector, sesConnector, endUserMessagingSmsConnector, printFileConnector].map(
+    (definition) => [definition.kind, definition],
+  ),
 );
 
 export interface CheckedIntegration extends IntegrationDeclaration {
