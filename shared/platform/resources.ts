@@ -257,6 +257,11 @@ export const functions = {
     // Under the 5-minute schedule, so runs do not pile up; it stops receiving 30 s before the end.
     timeoutSeconds: 240,
   },
+  'api-docs': {
+    entry: 'functions/api-docs.ts',
+    description: 'Serves the OpenAPI document of the HTTP API and its reference page, both generated from the code',
+    tables: {},
+  },
 } as const satisfies Record<string, FunctionDeclaration>;
 
 export type FunctionName = keyof typeof functions;
@@ -326,6 +331,9 @@ export const routes: readonly RouteDeclaration[] = [
   { method: 'POST', path: '/v1/people/merge', function: 'people-changes', auth: 'api-key', scope: 'admin' },
   { method: 'GET', path: '/v1/health', function: 'health', auth: 'none' },
   { method: 'POST', path: '/v1/acks', function: 'acks', auth: 'api-key', scope: 'ack' },
+  // The contract of this API (OpenAPI 3.1) and its reference page, generated from the schemas the handlers use.
+  { method: 'GET', path: '/v1/openapi.json', function: 'api-docs', auth: 'none' },
+  { method: 'GET', path: '/v1/docs', function: 'api-docs', auth: 'none' },
 ];
 
 export interface ScheduleDeclaration {
