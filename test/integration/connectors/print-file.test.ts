@@ -10,7 +10,7 @@ import type { IntegrationDeclaration } from '../../../shared/platform/integratio
 import { recordSignal } from '../../../shared/record/record-signal.js';
 import { s3ObjectStore } from '../../../shared/store/objects.js';
 import { ensureBucket } from '../../../shared/store/snapshots.js';
-import { deliveryOf, enqueue, runBatch } from '../../support/connector-changes.js';
+import { ackOf, deliver, run as runThrough } from '../../support/connector-harness.js';
 import { createTestStack, type TestStack } from '../../support/local-stack.js';
 
 /**
@@ -72,7 +72,16 @@ async function manifest(): Promise<PrintFileManifest> {
   return JSON.parse(await object.Body!.transformToString('utf8')) as PrintFileManifest;
 }
 
-const run = (records: Parameters<typeof runBatch>[3]) => runBatch(stack.store, integration, connector, records, limits);
+/** As fan-out leaves them: the DELIVERY items recorded, the messages on the queue. */
+async function enqueue(messages: SuppressionMessage[]): Promise<SuppressionMessage[]> {
+  await deliver(stack.store, messages);
+  return messages;
+}
+
+async function run(messages: readonly SuppressionMessage[], receiveCount = 1) {
+  const { result, retryAfter } = await runThrough(stack.store, integration, connector, messages, limits, receiveCount);
+  return { ...result, retryAfter };
+}
 
 describe('print-file connector', () => {
   it('acks a change only once a written file holds it; the file is every address suppressed now', async () => {
@@ -82,13 +91,13 @@ describe('print-file connector', () => {
     await mailRequest('opt-out', returning);
     const optIn = await mailRequest('opt-in', returning);
     const messages = [everything, marketing, optIn];
-    const records = await enqueue(stack.store, messages);
+    const records = await enqueue(messages);
 
     // No file yet: every change waits for the next one, an hour (and the run's margin) away.
     const before = await run(records);
     expect(before).toMatchObject({ applied: 0, retried: 3 });
     expect([...before.retryAfter.values()]).toEqual([4200, 4200, 4200]);
-    for (const message of messages) expect((await deliveryOf(stack.store, message))?.acks?.[integration.name]).toBeUndefined();
+    for (const message of messages) expect(await ackOf(stack.store, message, integration.name)).toBeUndefined();
 
     const written = await connector.scheduled();
 
@@ -111,15 +120,15 @@ describe('print-file connector', () => {
     expect(written.file).toMatch(new RegExp(`^${keyPrefix}\\d{4}-\\d{2}-\\d{2}/mail-suppressions-.*\\.csv$`));
     await s3.send(new GetObjectCommand({ Bucket: bucket, Key: written.file }));
 
-    const after = await run(records.map((record) => ({ ...record, receiveCount: 2 })));
+    const after = await run(records, 2);
     expect(after).toMatchObject({ applied: 3, failed: [] });
-    for (const message of messages) expect((await deliveryOf(stack.store, message))?.acks?.[integration.name]?.version).toBe(message.version);
+    for (const message of messages) expect((await ackOf(stack.store, message, integration.name))?.version).toBe(message.version);
   });
 
   it('a change recorded after the last file waits for the next run, then is acked and in the file', async () => {
     // Recorded after the last file was started (ten minutes from now; that file ran a minute ahead).
     const late = await mailRequest('opt-out', postal(), undefined, new Date(Date.now() + 10 * 60_000));
-    const records = await enqueue(stack.store, [late]);
+    const records = await enqueue([late]);
 
     const waiting = await run(records);
     expect(waiting).toMatchObject({ applied: 0, retried: 1 });
@@ -133,7 +142,7 @@ describe('print-file connector', () => {
 
   it('a version already acked is not processed again', async () => {
     const message = await mailRequest('opt-out', postal());
-    const records = await enqueue(stack.store, [message]);
+    const records = await enqueue([message]);
     await connector.scheduled();
     expect(await run(records)).toMatchObject({ applied: 1 });
     expect(await run(records)).toMatchObject({ duplicates: 1, applied: 0 });

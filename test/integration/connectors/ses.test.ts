@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Connector } from '../../../shared/connectors/connector.js';
+import type { SuppressionMessage } from '../../../shared/distribution/fanout.js';
 import { sesConnector } from '../../../shared/connectors/ses.js';
 import type { IntegrationDeclaration } from '../../../shared/platform/integrations.js';
-import { change, deliveryOf, enqueue, runBatch } from '../../support/connector-changes.js';
+import { ackOf, change, deliver, run as runThrough } from '../../support/connector-harness.js';
 import { startSesContract, type SesContract } from '../../support/contracts/ses.js';
 import { contractCredentials } from '../../support/contracts/sigv4.js';
 import { createTestStack, type TestStack } from '../../support/local-stack.js';
@@ -47,27 +48,36 @@ beforeEach(() => {
   ses.fail(0);
 });
 
-const run = (records: Parameters<typeof runBatch>[3]) => runBatch(stack.store, integration, connector, records, limits);
+/** As fan-out leaves them: the DELIVERY items recorded, the messages on the queue. */
+async function enqueue(messages: SuppressionMessage[]): Promise<SuppressionMessage[]> {
+  await deliver(stack.store, messages);
+  return messages;
+}
+
+async function run(messages: readonly SuppressionMessage[], receiveCount = 1) {
+  const { result, retryAfter } = await runThrough(stack.store, integration, connector, messages, limits, receiveCount);
+  return { ...result, retryAfter };
+}
 
 describe('ses connector', () => {
   it('opts a new contact out of every mapped topic and puts an all-purpose opt-out on the account suppression list', async () => {
     const address = email();
     const optOut = change('email', address, 1, { all: 'suppressed' });
-    const result = await run(await enqueue(stack.store, [optOut]));
+    const result = await run(await enqueue([optOut]));
 
     expect(result).toMatchObject({ applied: 1, failed: [] });
     expect(ses.contacts.get(address)).toEqual({ topics: { offers: 'OPT_OUT', newsletter: 'OPT_OUT' }, unsubscribeAll: true });
     expect(ses.suppressed.get(address)).toEqual({ reason: 'COMPLAINT' });
     expect(ses.calls).toEqual(['UpdateContact', 'CreateContact', 'PutSuppressedDestination']);
     expect(ses.forged).toBe(0);
-    const delivery = await deliveryOf(stack.store, optOut);
-    expect(delivery?.acks?.[integration.name]).toMatchObject({ version: 1 });
-    expect(delivery?.acks?.[integration.name]?.refused).toBeUndefined();
+    const ack = await ackOf(stack.store, optOut, integration.name);
+    expect(ack).toMatchObject({ version: 1 });
+    expect(ack?.refused).toBeUndefined();
   });
 
   it('an opt-out of one purpose sets only its topic and leaves the account suppression list alone', async () => {
     const address = email();
-    const result = await run(await enqueue(stack.store, [change('email', address, 1, { all: 'allowed', marketing: 'suppressed' })]));
+    const result = await run(await enqueue([change('email', address, 1, { all: 'allowed', marketing: 'suppressed' })]));
 
     expect(result.applied).toBe(1);
     expect(ses.contacts.get(address)).toEqual({ topics: { offers: 'OPT_OUT', newsletter: 'OPT_IN' }, unsubscribeAll: false });
@@ -76,10 +86,10 @@ describe('ses connector', () => {
 
   it('an opt-in lifts the topics, UnsubscribeAll and the entry it put on the account suppression list', async () => {
     const address = email();
-    await run(await enqueue(stack.store, [change('email', address, 1, { all: 'suppressed' })]));
+    await run(await enqueue([change('email', address, 1, { all: 'suppressed' })]));
     expect(ses.suppressed.has(address)).toBe(true);
 
-    const result = await run(await enqueue(stack.store, [change('email', address, 2, { all: 'allowed' })]));
+    const result = await run(await enqueue([change('email', address, 2, { all: 'allowed' })]));
 
     expect(result.applied).toBe(1);
     expect(ses.contacts.get(address)).toEqual({ topics: { offers: 'OPT_IN', newsletter: 'OPT_IN' }, unsubscribeAll: false });
@@ -91,7 +101,7 @@ describe('ses connector', () => {
     ses.contacts.set(address, { topics: { offers: 'OPT_OUT', newsletter: 'OPT_OUT' }, unsubscribeAll: true });
     ses.suppressed.set(address, { reason: 'BOUNCE', messageId: '0100018f-bounce', feedbackId: '0100018f-feedback' });
 
-    const result = await run(await enqueue(stack.store, [change('email', address, 3, { all: 'allowed' })]));
+    const result = await run(await enqueue([change('email', address, 3, { all: 'allowed' })]));
 
     expect(result.applied).toBe(1);
     expect(ses.contacts.get(address)?.unsubscribeAll).toBe(false);
@@ -101,7 +111,7 @@ describe('ses connector', () => {
 
   it('an opt-in of an address not on the list creates no contact', async () => {
     const address = email();
-    const result = await run(await enqueue(stack.store, [change('email', address, 1, { all: 'allowed' })]));
+    const result = await run(await enqueue([change('email', address, 1, { all: 'allowed' })]));
 
     expect(result.applied).toBe(1);
     expect(ses.contacts.has(address)).toBe(false);
@@ -110,35 +120,35 @@ describe('ses connector', () => {
 
   it('calls SES once per change (no batch API), each change acked for the integration', async () => {
     const messages = Array.from({ length: 4 }, () => change('email', email(), 1, { all: 'allowed', marketing: 'suppressed' }));
-    const result = await run(await enqueue(stack.store, messages));
+    const result = await run(await enqueue(messages));
 
     expect(result.applied).toBe(4);
     expect(ses.calls.filter((call) => call === 'UpdateContact')).toHaveLength(4);
     for (const message of messages) {
       expect(ses.contacts.get(message.address)?.topics.offers).toBe('OPT_OUT');
-      expect((await deliveryOf(stack.store, message))?.acks?.[integration.name]).toBeDefined();
+      expect(await ackOf(stack.store, message, integration.name)).toBeDefined();
     }
   });
 
   it('a 429 TooManyRequestsException sends the change back with a back-off; it is applied on the next receive', async () => {
     const address = email();
     const optOut = change('email', address, 1, { all: 'allowed', marketing: 'suppressed' });
-    const records = await enqueue(stack.store, [optOut]);
+    const records = await enqueue([optOut]);
     ses.throttle(1);
 
     const first = await run(records);
     expect(first).toMatchObject({ applied: 0, retried: 1, failed: [records[0]!.messageId] });
     expect(first.retryAfter.get(records[0]!.messageId)).toBe(30);
-    expect((await deliveryOf(stack.store, optOut))?.acks?.[integration.name]).toBeUndefined();
+    expect(await ackOf(stack.store, optOut, integration.name)).toBeUndefined();
 
-    const second = await run(records.map((record) => ({ ...record, receiveCount: 2 })));
+    const second = await run(records, 2);
     expect(second).toMatchObject({ applied: 1, failed: [] });
     expect(ses.contacts.get(address)?.topics.offers).toBe('OPT_OUT');
   });
 
   it('a 5xx is retried, not lost', async () => {
     const address = email();
-    const records = await enqueue(stack.store, [change('email', address, 1, { all: 'suppressed' })]);
+    const records = await enqueue([change('email', address, 1, { all: 'suppressed' })]);
     ses.fail(1, 503);
 
     const first = await run(records);
@@ -154,11 +164,11 @@ describe('ses connector', () => {
     const address = email();
     ses.reject(address);
     const optOut = change('email', address, 1, { all: 'suppressed' });
-    const records = await enqueue(stack.store, [optOut]);
+    const records = await enqueue([optOut]);
 
     const result = await run(records);
     expect(result).toMatchObject({ applied: 0, refused: 1, failed: [] });
-    const ack = (await deliveryOf(stack.store, optOut))?.acks?.[integration.name];
+    const ack = await ackOf(stack.store, optOut, integration.name);
     expect(ack?.refused).toMatch(/^BadRequestException/);
     expect(ack?.refused).not.toContain(address);
 
@@ -172,7 +182,7 @@ describe('ses connector', () => {
     const address = email();
     const v1 = change('email', address, 1, { all: 'suppressed' });
     const v2 = change('email', address, 2, { all: 'allowed' });
-    const records = await enqueue(stack.store, [v1, v2]);
+    const records = await enqueue([v1, v2]);
 
     const result = await run(records);
     expect(result.applied).toBe(2);
@@ -180,7 +190,7 @@ describe('ses connector', () => {
     expect(ses.contacts.has(address)).toBe(false);
 
     ses.calls.length = 0;
-    const stale = await run(await enqueue(stack.store, [v1]));
+    const stale = await run(await enqueue([v1]));
     expect(stale).toMatchObject({ duplicates: 1, applied: 0 });
     expect(ses.calls).toEqual([]);
   });
@@ -195,7 +205,7 @@ describe('ses connector', () => {
         fetch,
       });
       const messages = Array.from({ length: 12 }, () => change('email', email(), 1, { all: 'suppressed' }));
-      const result = await runBatch(stack.store, { ...integration, name: `${integration.name}-paced` }, paced, await enqueue(stack.store, messages), {
+      const { result } = await runThrough(stack.store, { ...integration, name: `${integration.name}-paced` }, paced, await enqueue(messages), {
         batchSize: sesConnector.batchSize,
         requestsPerSecond: sesConnector.requestsPerSecond,
       });
