@@ -417,6 +417,8 @@ export const secretNames = [
   'POSTMARK_WEBHOOK_PASSWORD',
   // The key of the address pseudonyms in the logs (shared/platform/logger.ts redact()).
   'LOG_PSEUDONYM_KEY',
+  // The reassigned-numbers database's API key (docs/registries-and-calling-windows.md).
+  'REASSIGNED_NUMBERS_API_KEY',
 ] as const;
 export type SecretName = (typeof secretNames)[number];
 
