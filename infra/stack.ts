@@ -321,9 +321,26 @@ export class OptoutHubStack extends Stack {
       environment: { ...this.sharedEnvironment(props), INTEGRATION_NAME: integration.name, [declaration.env]: queue.queueUrl },
       timeout: Duration.seconds(connectorFunction.timeoutSeconds),
     });
-    this.grantDeclaredAccess(handler, connectorFunction);
+    this.grantDeclaredAccess(handler, {
+      ...connectorFunction,
+      ...(integration.definition.queriesIndexes ? { queriesIndexes: integration.definition.queriesIndexes } : {}),
+    });
     for (const statement of integration.definition.awsPermissions?.(integration.checkedSettings) ?? []) {
-      handler.role.addToPrincipalPolicy(new iam.PolicyStatement(statement));
+      // Settings cannot know the account: this stack's account and region stand in for the wildcard.
+      const resources = statement.resources.map((resource) =>
+        resource.replace(
+          /^arn:aws:([a-z0-9-]+):([a-z0-9-]+|\*):\*:/,
+          (_, service: string, region: string) => `arn:${this.partition}:${service}:${region === '*' ? this.region : region}:${this.account}:`,
+        ),
+      );
+      handler.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: statement.actions, resources }));
+      for (const resource of resources.filter((candidate) => candidate.includes('*'))) {
+        acknowledge(
+          handler.role,
+          `AwsSolutions-IAM5[Resource::${resource}]`,
+          `The ${integration.connector} connector of ${integration.name} needs ${statement.actions.join(', ')} on ${resource === '*' ? 'a resource that cannot be scoped (the account-level suppression list)' : 'the objects under the configured prefix, whose names change every run'}.`,
+        );
+      }
     }
     handler.lambda.addEventSource(
       new SqsEventSource(queue, {

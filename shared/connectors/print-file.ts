@@ -170,6 +170,8 @@ export const printFileConnector: ConnectorDefinition<PrintFileSettings> = {
   requestsPerSecond: 50,
   runsFunction: true,
   schedule: { rate: RATE },
+  // The current file is rebuilt from the mail channel's changes (store/channel-suppressions.ts).
+  queriesIndexes: { suppressions: ['changes'] },
   awsPermissions: ({ bucket, keyPrefix }) => [
     // The dated file, its copy and the manifest (a copy reads its source).
     { actions: ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload'], resources: [`arn:aws:s3:::${bucket}/${keyPrefix}*`] },
