@@ -159,7 +159,7 @@ async function ses(address: string): Promise<string> {
     SignatureVersion: '2',
     Signature: signature,
     // Checked as SNS's; under `npm start` the certificate itself is the pinned local one.
-    SigningCertURL: 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-local.pem',
+    SigningCertURL: 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0123456789abcdef0123456789abcdef.pem',
   });
   const webhook = await fetch(url, {
     method: 'POST',

@@ -61,7 +61,10 @@ describe('GET /v1/suppressions/{channel}/{address} with the store down', () => {
     expect(readFileSync(`/proc/${java}/cmdline`, 'utf8')).toContain(`-port\0${system.ports.dynamodb}\0`);
     process.kill(java, 'SIGSTOP');
     try {
-      expect(readFileSync(`/proc/${java}/stat`, 'utf8').split(') ')[1]![0]).toBe('T');
+      // A signal is delivered asynchronously: on a busy machine the JVM may still be running for a moment.
+      const state = () => readFileSync(`/proc/${java}/stat`, 'utf8').split(') ')[1]![0];
+      for (let wait = 0; wait < 50 && state() !== 'T'; wait++) await new Promise((resolveWait) => setTimeout(resolveWait, 20));
+      expect(state()).toBe('T');
       for (const [number, query] of [
         [optedOut, ''],
         [unknown, ''],
