@@ -93,6 +93,8 @@ const unauthorizedRouteReasons: Record<RouteAuth, string> = {
   'signed-token':
     'Unsubscribe links are opened by mail clients and browsers that cannot send credentials (RFC 8058 forbids them); the handler verifies the HMAC-signed token in the path and refuses anything tampered with.',
   none: 'Health is deliberately public so load balancers and uptime monitors can probe it; it reveals only ok/unavailable per dependency.',
+  'console-session':
+    'Console pages are opened by browsers, which sign in through the configured OIDC provider; the handler checks the HMAC-signed HttpOnly session cookie, the role, and a CSRF token on every POST.',
 };
 
 const pascal = (name: string) =>
@@ -321,6 +323,18 @@ export class OptoutHubStack extends Stack {
         new iam.PolicyStatement({
           actions: ['sqs:GetQueueAttributes'],
           resources: channels.map((channel) => this.channelQueues[channel].queue.queueArn),
+        }),
+      );
+    }
+
+    if (declaration.inspectsDeadLetters) {
+      handler.addEnvironment(fanoutFailureQueue.env, this.fanoutFailureQueue.queueUrl);
+      for (const channel of channels) handler.addEnvironment(channelQueues[channel].dlqEnv, this.channelQueues[channel].deadLetterQueue.queueUrl);
+      // Attributes only (the depth): it can neither read nor delete a dead letter.
+      handler.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['sqs:GetQueueAttributes'],
+          resources: [this.fanoutFailureQueue.queueArn, ...channels.map((channel) => this.channelQueues[channel].deadLetterQueue.queueArn)],
         }),
       );
     }

@@ -140,5 +140,7 @@ export function resourceEnvironment(resources: LocalResources): Record<string, s
   const env: Record<string, string> = { [fanoutFailureQueue.env]: resources.fanoutFailureQueueUrl };
   for (const key of Object.keys(tables) as TableKey[]) env[tables[key].env] = resources.tables[key].name;
   for (const channel of channels) env[channelQueues[channel].env] = resources.queues[channel].url;
+  // Dead-letter queues too: the console shows their depth (a function declared with inspectsDeadLetters).
+  for (const channel of channels) env[channelQueues[channel].dlqEnv] = resources.queues[channel].dlqUrl;
   return env;
 }

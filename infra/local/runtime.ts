@@ -42,6 +42,9 @@ export const localDefaults = {
   SENDGRID_WEBHOOK_PUBLIC_KEY: localSendgridPublicKey,
   DIALER_WEBHOOK_SECRETS: localDialerWebhookSecrets,
   API_KEY: 'local-dev-key',
+  // The console's clearly marked development sign-in, and a session key that is public (docs/console.md).
+  CONSOLE_DEV_SIGN_IN: 'true',
+  CONSOLE_SESSION_KEY: 'optout-hub local console sessions: not a secret',
   DEFAULT_PHONE_REGION: 'US',
   // An emulator on a developer's machine (a JVM warming up, a busy laptop) answers far slower than
   // DynamoDB: a limit meant to turn a frozen store into a quick 503 would refuse healthy calls here.

@@ -125,6 +125,8 @@ export interface FunctionDeclaration {
    * fan-out consumes, the records a letter names (Lambda's on-failure message carries only where they are).
    */
   redrivesFanoutFailures?: boolean;
+  /** Reads how many messages wait on each dead-letter queue and on the fan-out failure queue (the console's health page). */
+  inspectsDeadLetters?: boolean;
   /** Longer than the 10-second default, for scheduled jobs that walk whole tables. */
   timeoutSeconds?: number;
 }
@@ -242,11 +244,22 @@ export const functions = {
     // Under the 5-minute schedule, so runs do not pile up; it stops receiving 30 s before the end.
     timeoutSeconds: 240,
   },
+  console: {
+    entry: 'functions/console.ts',
+    description: 'The browser console for compliance staff and agents: sign-in, search, people, recording requests, SLA and health, keywords, API keys',
+    // Records requests as POST /v1/requests does, and logs every console action beside the record.
+    tables: { preferences: 'readWrite', suppressions: 'readWrite', apiKeys: 'readWrite' },
+    inspectsResources: true,
+    inspectsDeadLetters: true,
+    readsSecrets: true,
+    // The SLA check on the health page reads every channel, as reconciliation does.
+    timeoutSeconds: 60,
+  },
 } as const satisfies Record<string, FunctionDeclaration>;
 
 export type FunctionName = keyof typeof functions;
 
-export type RouteAuth = 'provider-signature' | 'api-key' | 'none' | 'signed-token';
+export type RouteAuth = 'provider-signature' | 'api-key' | 'none' | 'signed-token' | 'console-session';
 
 interface RouteBase {
   method: 'GET' | 'POST' | 'HEAD' | 'OPTIONS';
@@ -286,6 +299,30 @@ export const routes: readonly RouteDeclaration[] = [
   { method: 'POST', path: '/v1/people/merge', function: 'people-changes', auth: 'api-key', scope: 'admin' },
   { method: 'GET', path: '/v1/health', function: 'health', auth: 'none' },
   { method: 'POST', path: '/v1/acks', function: 'acks', auth: 'api-key', scope: 'ack' },
+  // The console (docs/console.md): pages and forms behind a signed session cookie; every POST also carries a CSRF token.
+  ...(
+    [
+      ['GET', '/console'],
+      ['GET', '/console/console.css'],
+      ['GET', '/console/sign-in'],
+      ['POST', '/console/sign-in'],
+      ['GET', '/console/sign-in/start'],
+      ['GET', '/console/callback'],
+      ['POST', '/console/sign-out'],
+      ['POST', '/console/search'],
+      ['GET', '/console/people/{id}'],
+      ['GET', '/console/people/{id}/proof'],
+      ['GET', '/console/requests/new'],
+      ['POST', '/console/requests'],
+      ['GET', '/console/health'],
+      ['GET', '/console/keywords'],
+      ['POST', '/console/keywords'],
+      ['GET', '/console/api-keys'],
+      ['POST', '/console/api-keys'],
+      ['POST', '/console/api-keys/{id}/revoke'],
+      ['GET', '/console/activity'],
+    ] as const
+  ).map(([method, path]): RouteDeclaration => ({ method, path, function: 'console', auth: 'console-session' })),
 ];
 
 export interface ScheduleDeclaration {
