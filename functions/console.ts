@@ -395,10 +395,15 @@ export const handler = httpHandler(async (event) => {
     if (error instanceof UnauthenticatedError && event.requestContext.http.method === 'GET' && event.routeKey !== 'GET /console/callback') {
       return seeOther('/console/sign-in');
     }
-    const frame: Frame = { development: consoleDevSignIn() };
     if (error instanceof UnauthenticatedError) {
+      const frame: Frame = { development: consoleDevSignIn() };
       return pageResponse(401, signInPage(frame, { oidc: Boolean(consoleOidc()), message: error.detail }));
     }
+    // The refusal inside the console's own frame, with its navigation, for whoever is signed in.
+    const frame = await signedIn(event, now).then(
+      (signed) => signed.frame,
+      (): Frame => ({ development: consoleDevSignIn() }),
+    );
     return pageResponse(error.status, errorPage(frame, error.status, error.title, error.detail));
   }
 });

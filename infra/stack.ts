@@ -41,6 +41,7 @@ import {
 } from '../shared/platform/resources.js';
 import { channels, type Channel } from '../shared/core/channels.js';
 import { secretNames } from '../shared/platform/config.js';
+import { ConsoleSignIn } from './constructs/console-sign-in.js';
 import { HandlerFunction } from './constructs/handler-function.js';
 
 export interface OptoutHubStackProps extends StackProps {
@@ -55,6 +56,8 @@ export interface OptoutHubStackProps extends StackProps {
    * DISPOSITION_MAP, …; see README.md and docs/). Never secrets: those live in the config secret.
    */
   readonly configuration?: Record<string, string>;
+  /** The console's Cognito hosted UI domain prefix (docs/console.md); unused when CONSOLE_OIDC_ISSUER is configured. */
+  readonly consoleDomainPrefix?: string;
 }
 
 /** A channel's suppression queue and the dead-letter queue behind it. */
@@ -134,6 +137,7 @@ export class OptoutHubStack extends Stack {
     this.api = api;
     this.apiStage = stage;
     this.connectStreamConsumers();
+    this.createConsoleSignIn(props);
     this.alarmTopic = this.createAlarms(props.alarmEmail);
     this.createSchedules();
     this.createReconcileAlarms(this.alarmTopic);
@@ -144,6 +148,21 @@ export class OptoutHubStack extends Stack {
       description: 'Secret holding TWILIO_AUTH_TOKEN and API_KEYS; set real values after the first deploy',
     });
     this.createOperatorOutputs();
+  }
+
+  /**
+   * The console's sign-in: the OIDC provider named in the configuration (CONSOLE_OIDC_ISSUER), or
+   * else a Cognito user pool made here, with a group per console role (docs/console.md).
+   */
+  private createConsoleSignIn(props: OptoutHubStackProps): void {
+    new CfnOutput(this, 'ConsoleUrl', { value: `${props.publicBaseUrl ?? this.api.apiEndpoint}/console`, description: 'The console' });
+    if (props.configuration?.CONSOLE_OIDC_ISSUER) return;
+    const signIn = new ConsoleSignIn(this, 'ConsoleSignIn', { baseUrl: props.publicBaseUrl ?? this.api.apiEndpoint, domainPrefix: props.consoleDomainPrefix });
+    for (const [name, value] of Object.entries(signIn.environment)) this.handlers.console.lambda.addEnvironment(name, value);
+    new CfnOutput(this, 'ConsoleUserPoolId', {
+      value: signIn.userPool.userPoolId,
+      description: 'Cognito user pool of console users: add each user to the viewer, agent or compliance-admin group',
+    });
   }
 
   /**

@@ -38,6 +38,7 @@ new OptoutHubStack(app, 'OptoutHub', {
   publicBaseUrl: context('publicBaseUrl'),
   defaultPhoneRegion: context('defaultPhoneRegion'),
   alarmEmail: context('alarmEmail'),
+  consoleDomainPrefix: context('consoleDomainPrefix'),
   configuration: configuration(),
 });
 

@@ -167,7 +167,7 @@ ${csrfField(frame)}<input type="hidden" name="kind" value="${kind}">
 <button type="submit">Find by ${legend.toLowerCase()}</button>
 </form>`;
   const input = (id: string, label: string, type = 'text', attributes = '') =>
-    `<label for="${id}">${label}</label><input type="${type}" id="${id}" name="${id.replace(/^[a-z]+-/, '')}" ${attributes}>`;
+    `<label for="${id}">${label}</label><input type="${type}" id="${id}" name="${id.replace(/^[A-Za-z]+-/, '')}" ${attributes}>`;
   return layout(
     { ...frame, active: '/console' },
     'Find a person',

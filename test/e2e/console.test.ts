@@ -132,8 +132,11 @@ describe('console', () => {
     const page = await browser.context.newPage();
     await signIn(page, 'vera-viewer', 'viewer');
     await expect(page.getByRole('link', { name: 'Record a request' }).count()).resolves.toBe(0);
-    const form = await page.request.get(`${system.url}/console/requests/new`, { headers: { accept: 'text/html' } });
-    expect(form.status()).toBe(403);
+    const form = await page.goto(`${system.url}/console/requests/new`);
+    expect(form?.status()).toBe(403);
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('The viewer role may not do this');
+    await checkPage(page, 'forbidden');
+    await page.goto(`${system.url}/console`);
     // Even with this session's own CSRF token, the POST is refused and nothing is written.
     const csrf = await page.locator('input[name=csrf]').first().getAttribute('value');
     const refused = await page.request.post(`${system.url}/console/requests`, {
