@@ -25,7 +25,16 @@ import { createApiKey, listApiKeys, parseScopes, revokeApiKey } from '../shared/
 import { consoleActionsOn, recordConsoleAction, type ConsoleAction } from '../shared/store/console-log.js';
 import { readTrace, traceHtml } from '../shared/audit/trace.js';
 import { reconcileChannel } from '../shared/audit/reconcile.js';
-import { personView, readHealth, recordConsoleRequest, requestFromForm, searchPerson, testKeywords, type Form } from '../shared/console/actions.js';
+import {
+  personView,
+  readHealth,
+  readPropagation,
+  recordConsoleRequest,
+  requestFromForm,
+  searchPerson,
+  testKeywords,
+  type Form,
+} from '../shared/console/actions.js';
 import { finishSignIn, openPending, PENDING_SECONDS, sealPending, startSignIn } from '../shared/console/oidc.js';
 import {
   activityPage,
@@ -65,6 +74,8 @@ const store = storeFromEnvironment();
 /** Served over HTTPS (always on AWS, where PUBLIC_BASE_URL is https or unset): Secure, `__Host-` cookies. */
 const secure = () => !(publicBaseUrl() ?? '').startsWith('http://');
 const PENDING_COOKIE = 'optout-console-oidc';
+/** The propagation charts cover the last week. */
+const PROPAGATION_DAYS = 7;
 
 async function sessionKey(): Promise<string> {
   const key = await secret('CONSOLE_SESSION_KEY');
@@ -328,6 +339,7 @@ async function route(event: HttpEvent, now: Date): Promise<HttpResult> {
         const options = { ...traceSettings(), exampleLimit: 10 };
         view.reports = [];
         for (const channel of channels) view.reports.push(await reconcileChannel(store, channel, options));
+        view.propagation = await readPropagation(store, { expected: expectedIntegrations, now, days: PROPAGATION_DAYS });
         await signed.log({ action: 'run-sla-check' });
       }
       return pageResponse(200, healthPage(frame, view));

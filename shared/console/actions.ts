@@ -9,6 +9,12 @@ import { channelQueues, fanoutFailureQueue, dlqName, tables, type TableKey } fro
 import { sqs, tableAnswers, type StoreContext } from '../store/clients.js';
 import { findPerson, getPerson, type StoredPerson } from '../store/people.js';
 import { consoleActionsAbout } from '../store/console-log.js';
+import { deliveriesOf } from '../store/deliveries.js';
+import { batchGetItems } from '../store/dynamo.js';
+import { changeKeyFloor, keys } from '../store/keys.js';
+import { changesSince } from '../store/suppressions.js';
+import { appliedAt } from '../audit/acks.js';
+import { propagationOf, type Propagation, type PropagationSample } from './propagation.js';
 import { recordSignal } from '../record/record-signal.js';
 import { describePerson } from '../record/people.js';
 import { readTrace } from '../audit/trace.js';
@@ -211,4 +217,56 @@ export async function readHealth(environment: Record<string, string | undefined>
     queues: Object.fromEntries(channels.map((channel, i) => [channelQueues[channel].name, queueChecks[i]!])),
     deadLetters: [...channels.map((channel) => dlqName(channelQueues[channel].name)), fanoutFailureQueue.name].map((name, i) => ({ name, depth: depths[i] })),
   };
+}
+
+/** The changes read per channel for the charts: enough for a picture, bounded for a page. */
+export const PROPAGATION_CHANGES_PER_CHANNEL = 500;
+const READ_CONCURRENCY = 16;
+
+async function inBatches<T, R>(items: readonly T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let start = 0; start < items.length; start += size) results.push(...(await Promise.all(items.slice(start, start + size).map(work))));
+  return results;
+}
+
+/**
+ * The samples behind the propagation charts: every version enqueued in the last `days` days of the
+ * addresses whose latest change falls in that window (at most PROPAGATION_CHANGES_PER_CHANNEL
+ * addresses per channel, the oldest first), with when its request arrived and when it was applied.
+ */
+export async function readPropagation(
+  store: StoreContext,
+  options: { expected: (channel: Channel) => string[]; now: Date; days: number },
+): Promise<Propagation & { truncated: boolean }> {
+  const today = Date.UTC(options.now.getUTCFullYear(), options.now.getUTCMonth(), options.now.getUTCDate());
+  const since = today - (options.days - 1) * 86_400_000;
+  let truncated = false;
+  const samples: (Omit<PropagationSample, 'arrivedAt'> & { eventId?: string })[] = [];
+  for (const channel of channels) {
+    const page = await changesSince(store, channel, changeKeyFloor(since), options.now.getTime() + 1, PROPAGATION_CHANGES_PER_CHANNEL);
+    truncated ||= page.hasMore;
+    const expected = options.expected(channel);
+    const deliveries = await inBatches([...new Set(page.items.map((item) => item.address))], READ_CONCURRENCY, (address) =>
+      deliveriesOf(store, channel, address),
+    );
+    for (const delivery of deliveries.flat()) {
+      if (!delivery.enqueuedAt || Date.parse(delivery.enqueuedAt) < since) continue;
+      const applied = appliedAt(delivery, expected);
+      samples.push({
+        channel,
+        enqueuedAt: delivery.enqueuedAt,
+        ...(applied ? { appliedAt: applied } : {}),
+        ...(delivery.eventId ? { eventId: delivery.eventId } : {}),
+      });
+    }
+  }
+  const eventIds = [...new Set(samples.map((sample) => sample.eventId).filter((id): id is string => Boolean(id)))];
+  const events = await batchGetItems(
+    store,
+    store.tables.preferences,
+    eventIds.map((id) => keys.event(id)),
+  );
+  const arrived = new Map(events.map((event) => [String(event.pk).slice('EVENT#'.length), String(event.receivedAt ?? event.recordedAt ?? '')] as const));
+  const complete = samples.map(({ eventId, ...sample }) => ({ ...sample, arrivedAt: (eventId && arrived.get(eventId)) || sample.enqueuedAt }));
+  return { ...propagationOf(complete, channels, options.now, options.days), truncated };
 }

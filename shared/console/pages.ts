@@ -8,6 +8,7 @@ import type { ChannelTiming, Trace, TracedEvent } from '../audit/trace.js';
 import type { ChannelReport } from '../audit/reconcile.js';
 import type { StoredApiKey } from '../store/api-keys.js';
 import type { ConsoleAction } from '../store/console-log.js';
+import { describeDuration, type Propagation } from './propagation.js';
 import { can, roles, type Session } from './session.js';
 
 /**
@@ -78,7 +79,7 @@ thead th{background:#eef1f6}
 .secret{font-family:ui-monospace,monospace;font-size:1.05rem;background:#f4f4f4;padding:.5rem;display:block;overflow-wrap:anywhere}
 ol.timeline{padding-left:1.25rem}ol.timeline>li{margin-bottom:1rem}
 code{font-size:.9em;overflow-wrap:anywhere}dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}
-figure{margin:1rem 0}figure svg{max-width:100%;height:auto}svg text{font:13px system-ui,sans-serif}
+figure{margin:1rem 0}figure svg{max-width:100%;height:auto}svg text{font:15px system-ui,sans-serif}
 @media (max-width:40rem){header .who{margin-left:0}dl{grid-template-columns:1fr}main{padding:.5rem}}
 @media print{header,.devbanner,form,.noprint{display:none}}
 `;
@@ -475,20 +476,21 @@ export interface HealthView {
   /** Messages waiting on each dead-letter queue (undefined: it did not answer). */
   deadLetters: { name: string; depth: number | undefined }[];
   reports?: ChannelReport[];
+  propagation?: Propagation & { truncated: boolean };
 }
 
 /** A horizontal bar chart as inline SVG (presentation attributes only: the CSP allows no inline style). */
 export function barChart(title: string, bars: { label: string; value: number }[]): string {
-  const width = 480;
-  const barHeight = 22;
-  const labelWidth = 170;
+  const width = 600;
+  const barHeight = 24;
+  const labelWidth = 200;
   const max = Math.max(1, ...bars.map((bar) => bar.value));
   const height = bars.length * (barHeight + 8) + 8;
   const rows = bars
     .map((bar, index) => {
       const y = 8 + index * (barHeight + 8);
       const length = Math.round(((width - labelWidth - 60) * bar.value) / max);
-      return `<text x="0" y="${y + 15}" fill="#1a1a1a">${html(bar.label)}</text><rect x="${labelWidth}" y="${y}" width="${Math.max(length, 1)}" height="${barHeight}" fill="${bar.value ? '#9b1c1c' : '#4a4a4a'}"></rect><text x="${labelWidth + Math.max(length, 1) + 6}" y="${y + 15}" fill="#1a1a1a">${bar.value}</text>`;
+      return `<text x="0" y="${y + 17}" fill="#1a1a1a">${html(bar.label)}</text><rect x="${labelWidth}" y="${y}" width="${Math.max(length, 1)}" height="${barHeight}" fill="${bar.value ? '#9b1c1c' : '#4a4a4a'}"></rect><text x="${labelWidth + Math.max(length, 1) + 6}" y="${y + 17}" fill="#1a1a1a">${bar.value}</text>`;
     })
     .join('');
   return `<figure><svg role="img" aria-label="${html(`${title}: ${bars.map((bar) => `${bar.label} ${bar.value}`).join(', ')}`)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">${rows}</svg><figcaption>${html(title)}</figcaption></figure>`;
@@ -541,6 +543,7 @@ ${
 }`
     : `<form method="get" action="/console/health"><input type="hidden" name="sla" value="run"><button type="submit">Run the SLA and drift check now</button></form>
 <p class="hint">It reads every suppression of every channel, as the daily reconciliation does: on a large table it takes a while.</p>`;
+  const propagation = view.propagation ? propagationSection(view.propagation) : '';
   return layout(
     { ...frame, active: '/console/health' },
     'SLA and health',
@@ -548,8 +551,48 @@ ${
 <h2>Dead-letter queues</h2>
 ${barChart('Messages waiting on each dead-letter queue', depths)}
 <p class="hint">Replay them with <code>optout-hub replay-dlq</code> (docs/distribution-and-enforcement.md).</p>
-<h2>SLA and drift</h2>${reports}`,
+<h2>SLA and drift</h2>${reports}${propagation}`,
   );
+}
+
+/** A vertical bar chart of values over days, as inline SVG. */
+function dayChart(title: string, bars: { day: string; value: number }[]): string {
+  const barWidth = 44;
+  const gap = 12;
+  const chartHeight = 140;
+  const max = Math.max(1, ...bars.map((bar) => bar.value));
+  const width = bars.length * (barWidth + gap) + gap;
+  const columns = bars
+    .map((bar, index) => {
+      const x = gap + index * (barWidth + gap);
+      const height = Math.max(1, Math.round((chartHeight * bar.value) / max));
+      return `<rect x="${x}" y="${20 + chartHeight - height}" width="${barWidth}" height="${height}" fill="#0b4fd6"></rect><text x="${x + barWidth / 2}" y="${14 + chartHeight - height}" text-anchor="middle" fill="#1a1a1a">${bar.value}</text><text x="${x + barWidth / 2}" y="${chartHeight + 38}" text-anchor="middle" fill="#1a1a1a">${html(bar.day.slice(5))}</text>`;
+    })
+    .join('');
+  return `<figure><svg role="img" aria-label="${html(`${title}: ${bars.map((bar) => `${bar.day} ${bar.value}`).join(', ')}`)}" viewBox="0 0 ${width} ${chartHeight + 48}" width="${width}" height="${chartHeight + 48}">${columns}</svg><figcaption>${html(title)}</figcaption></figure>`;
+}
+
+function propagationSection(propagation: Propagation & { truncated: boolean }): string {
+  const seconds = (ms: number | undefined) => (ms === undefined ? 0 : Math.round(ms / 1000));
+  const rows = propagation.channels
+    .map(
+      (channel) =>
+        `<tr><th scope="row">${channel.channel}</th><td>${channel.changes}</td><td>${channel.enqueued ? `${describeDuration(channel.enqueued.median)} / ${describeDuration(channel.enqueued.p95)}` : '—'}</td><td>${channel.applied ? `${describeDuration(channel.applied.median)} / ${describeDuration(channel.applied.p95)}` : '—'}</td><td class="${channel.waiting ? 'warn' : ''}">${channel.waiting}</td></tr>`,
+    )
+    .join('');
+  return `<h2>Propagation since ${html(propagation.since.slice(0, 10))}</h2>
+<p class="hint">From a request's arrival to its change being enqueued on the channel queue, and to its being applied (acked by the integrations that must ack it)${propagation.truncated ? '; the oldest changes of a busy channel only' : ''}.</p>
+<div class="scroll" role="region" aria-label="Propagation latency per channel" tabindex="0"><table><caption>Latency per channel (median / 95th percentile)</caption>
+<thead><tr><th scope="col">channel</th><th scope="col">changes</th><th scope="col">arrival → enqueued</th><th scope="col">arrival → applied</th><th scope="col">not applied yet</th></tr></thead>
+<tbody>${rows}</tbody></table></div>
+${barChart(
+  'Median seconds from arrival to applied, per channel',
+  propagation.channels.map((channel) => ({ label: channel.channel, value: seconds(channel.applied?.median) })),
+)}
+${dayChart(
+  'Backlog: changes enqueued and not yet applied at the end of each day (UTC)',
+  propagation.backlog.map((entry) => ({ day: entry.day, value: entry.waiting })),
+)}`;
 }
 
 export function activityPage(frame: Frame, day: string, actions: readonly ConsoleAction[]): string {

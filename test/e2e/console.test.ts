@@ -198,6 +198,10 @@ describe('console', () => {
     await expect(page.getByRole('img', { name: /Messages waiting on each dead-letter queue/ }).count()).resolves.toBe(1);
     await page.getByRole('button', { name: 'Run the SLA and drift check now' }).click();
     await expect(page.getByRole('region', { name: 'SLA and drift per channel' }).textContent()).resolves.toMatch(/sms/);
+    // The changes this file made are in the propagation table and the backlog chart (nobody acked them).
+    const latency = page.getByRole('region', { name: 'Propagation latency per channel' });
+    await expect(latency.getByRole('row', { name: /^sms/ }).textContent()).resolves.toMatch(/^sms[1-9]/);
+    await expect(page.getByRole('img', { name: /^Backlog: .*[1-9]\d*$/ }).count()).resolves.toBe(1);
     await checkPage(page, 'health');
     await page.getByRole('link', { name: 'Keyword tester' }).click();
     await page.getByLabel('Text message').fill('please stop texting me');
