@@ -1,6 +1,7 @@
 import { channelQueues, routes } from '../../shared/platform/resources.js';
 import { channels } from '../../shared/core/channels.js';
 import { localPorts } from '../../shared/platform/local-defaults.js';
+import { consoleDevSignIn } from '../../shared/platform/config.js';
 import { localDefaults, startLocalRuntime, type LocalRuntime } from './runtime.js';
 import { LocalServiceError } from './services.js';
 
@@ -57,7 +58,11 @@ console.log(`
 optout-hub is running locally.
 
   HTTP API        ${url}
-${routes.map((route) => `                    ${route.method.padEnd(5)}${route.path}`).join('\n')}
+${routes
+  .filter((route) => route.auth !== 'console-session')
+  .map((route) => `                    ${route.method.padEnd(5)}${route.path}`)
+  .join('\n')}
+  Console         ${url}/console   (${consoleDevSignIn() ? 'development sign-in: any name, any role' : 'OIDC sign-in'}; docs/console.md)
   DynamoDB Local  ${endpoints.dynamodb}   (tables kept in ${dataDir})
   SQS (fauxqs)    ${endpoints.sqs}   (queues ${channels.map((c) => channelQueues[c].name).join(', ')}; in memory)
   API key         ${process.env.API_KEYS === `local:${localDefaults.API_KEY}:ingest+check+ack+admin` ? `${localDefaults.API_KEY} (local default)` : 'from API_KEYS'}
