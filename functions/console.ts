@@ -24,6 +24,7 @@ import { getPerson } from '../shared/store/people.js';
 import { createApiKey, listApiKeys, parseScopes, revokeApiKey } from '../shared/store/api-keys.js';
 import { consoleActionsOn, recordConsoleAction, type ConsoleAction } from '../shared/store/console-log.js';
 import { readTrace, traceHtml } from '../shared/audit/trace.js';
+import { tracePdf } from '../shared/audit/trace-pdf.js';
 import { reconcileChannel } from '../shared/audit/reconcile.js';
 import {
   personView,
@@ -270,7 +271,21 @@ async function route(event: HttpEvent, now: Date): Promise<HttpResult> {
       const found = await getPerson(store, id);
       if (!found) throw new NotFoundError('No such person.');
       const trace = await readTrace(store, found, traceSettings());
-      await signed.log({ action: 'export-proof', personId: found.personId, detail: `${trace.events.length} requests` });
+      const pdf = event.queryStringParameters?.format === 'pdf';
+      await signed.log({ action: 'export-proof', personId: found.personId, detail: `${pdf ? 'PDF' : 'HTML'}, ${trace.events.length} requests` });
+      if (pdf) {
+        return {
+          statusCode: 200,
+          headers: {
+            'content-type': 'application/pdf',
+            'content-disposition': `attachment; filename="optout-proof-${found.personId}.pdf"`,
+            'cache-control': 'no-store',
+            'x-content-type-options': 'nosniff',
+          },
+          isBase64Encoded: true,
+          body: tracePdf(trace, `person ${found.personId}`).toString('base64'),
+        };
+      }
       return {
         statusCode: 200,
         headers: {

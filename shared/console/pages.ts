@@ -305,7 +305,8 @@ ${timeline(view.trace)}</section>
 <section aria-labelledby="proof" class="noprint"><h2 id="proof">Proof</h2>
 ${
   admin
-    ? `<p><a href="/console/people/${encodeURIComponent(view.personId)}/proof" download="optout-proof-${html(view.personId)}.html">Export the proof as HTML</a>: the same document as <code>optout-hub trace --format html</code>. To make a PDF, open it and print it to PDF: it has a print layout.</p>`
+    ? `<ul><li><a href="/console/people/${encodeURIComponent(view.personId)}/proof" download="optout-proof-${html(view.personId)}.html">Export the proof as HTML</a>: the same document as <code>optout-hub trace --format html</code>.</li>
+<li><a href="/console/people/${encodeURIComponent(view.personId)}/proof?format=pdf" download="optout-proof-${html(view.personId)}.pdf">Export the proof as PDF</a>: the same proof as text, page by page.</li></ul>`
     : '<p>Exporting the proof needs the compliance-admin role.</p>'
 }</section>
 <section aria-labelledby="activity"><h2 id="activity">Console access</h2>${activityTable(view.activity, 'Console actions about this person')}</section>`,

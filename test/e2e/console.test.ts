@@ -190,6 +190,33 @@ describe('console', () => {
     await page.close();
   });
 
+  it('an admin exports the proof as HTML and as PDF; a viewer may not', async () => {
+    const phone = randomPhone();
+    await textStop(phone);
+    const page = await browser.context.newPage();
+    await signIn(page, 'ada-admin', 'compliance-admin');
+    await page.getByLabel('Phone number').fill(phone);
+    await page.getByRole('button', { name: 'Find by phone' }).click();
+    await page.waitForURL(/\/console\/people\/p-/);
+    const personPath = new URL(page.url()).pathname;
+    const downloaded = async (name: string) => {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name }).click()]);
+      const chunks: Buffer[] = [];
+      for await (const chunk of (await download.createReadStream()) as AsyncIterable<Buffer>) chunks.push(chunk);
+      return { file: download.suggestedFilename(), body: Buffer.concat(chunks).toString('latin1') };
+    };
+    const html = await downloaded('Export the proof as HTML');
+    expect(html.file).toMatch(/^optout-proof-p-.*\.html$/);
+    expect(html.body).toContain(phone);
+    const pdf = await downloaded('Export the proof as PDF');
+    expect(pdf.file).toMatch(/^optout-proof-p-.*\.pdf$/);
+    expect(pdf.body.startsWith('%PDF-1.4')).toBe(true);
+    expect(pdf.body).toContain(`phone ${phone}`);
+    await signIn(page, 'vera-viewer', 'viewer');
+    expect((await page.request.get(`${system.url}${personPath}/proof?format=pdf`)).status()).toBe(403);
+    await page.close();
+  });
+
   it('the health, SLA and keyword pages work and are accessible', async () => {
     const page = await browser.context.newPage();
     await signIn(page, 'ada-admin', 'compliance-admin');
