@@ -252,10 +252,12 @@ export async function readPropagation(
     for (const delivery of deliveries.flat()) {
       if (!delivery.enqueuedAt || Date.parse(delivery.enqueuedAt) < since) continue;
       const applied = appliedAt(delivery, expected);
+      const acks = Object.fromEntries(Object.entries(delivery.acks ?? {}).map(([integration, ack]) => [integration, ack.at]));
       samples.push({
         channel,
         enqueuedAt: delivery.enqueuedAt,
         ...(applied ? { appliedAt: applied } : {}),
+        ...(Object.keys(acks).length ? { acks } : {}),
         ...(delivery.eventId ? { eventId: delivery.eventId } : {}),
       });
     }
@@ -268,5 +270,5 @@ export async function readPropagation(
   );
   const arrived = new Map(events.map((event) => [String(event.pk).slice('EVENT#'.length), String(event.receivedAt ?? event.recordedAt ?? '')] as const));
   const complete = samples.map(({ eventId, ...sample }) => ({ ...sample, arrivedAt: (eventId && arrived.get(eventId)) || sample.enqueuedAt }));
-  return { ...propagationOf(complete, channels, options.now, options.days), truncated };
+  return { ...propagationOf(complete, channels, options.now, options.days, options.expected), truncated };
 }

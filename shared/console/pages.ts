@@ -573,6 +573,18 @@ function dayChart(title: string, bars: { day: string; value: number }[]): string
   return `<figure><svg role="img" aria-label="${html(`${title}: ${bars.map((bar) => `${bar.day} ${bar.value}`).join(', ')}`)}" viewBox="0 0 ${width} ${chartHeight + 48}" width="${width}" height="${chartHeight + 48}">${columns}</svg><figcaption>${html(title)}</figcaption></figure>`;
 }
 
+function integrationTable(propagation: Propagation): string {
+  if (propagation.integrations.length === 0) return '<p>No integration has acked a change in this window, and none is named in ACK_INTEGRATIONS.</p>';
+  return `<div class="scroll" role="region" aria-label="Acks per integration" tabindex="0"><table><caption>Acks per channel and integration</caption>
+<thead><tr><th scope="col">channel</th><th scope="col">integration</th><th scope="col">acked</th><th scope="col">not acked yet</th><th scope="col">arrival → ack (median / 95th)</th></tr></thead>
+<tbody>${propagation.integrations
+    .map(
+      (entry) =>
+        `<tr><td>${entry.channel}</td><td>${html(entry.integration)}${entry.expected ? ' (expected)' : ''}</td><td>${entry.acked}</td><td class="${entry.waiting && entry.expected ? 'warn' : ''}">${entry.waiting}</td><td>${entry.ack ? `${describeDuration(entry.ack.median)} / ${describeDuration(entry.ack.p95)}` : '—'}</td></tr>`,
+    )
+    .join('')}</tbody></table></div>`;
+}
+
 function propagationSection(propagation: Propagation & { truncated: boolean }): string {
   const seconds = (ms: number | undefined) => (ms === undefined ? 0 : Math.round(ms / 1000));
   const rows = propagation.channels
@@ -586,6 +598,7 @@ function propagationSection(propagation: Propagation & { truncated: boolean }): 
 <div class="scroll" role="region" aria-label="Propagation latency per channel" tabindex="0"><table><caption>Latency per channel (median / 95th percentile)</caption>
 <thead><tr><th scope="col">channel</th><th scope="col">changes</th><th scope="col">arrival → enqueued</th><th scope="col">arrival → applied</th><th scope="col">not applied yet</th></tr></thead>
 <tbody>${rows}</tbody></table></div>
+${integrationTable(propagation)}
 ${barChart(
   'Median seconds from arrival to applied, per channel',
   propagation.channels.map((channel) => ({ label: channel.channel, value: seconds(channel.applied?.median) })),

@@ -14,6 +14,19 @@ export interface PropagationSample {
   enqueuedAt: string;
   /** When the channel counts it applied (acks.ts appliedAt); absent while it waits. */
   appliedAt?: string;
+  /** When each integration acked it. */
+  acks?: Record<string, string>;
+}
+
+export interface IntegrationPropagation {
+  channel: Channel;
+  integration: string;
+  /** Whether the channel waits for this integration's ack (ACK_INTEGRATIONS) or it acks of its own accord. */
+  expected: boolean;
+  acked: number;
+  waiting: number;
+  /** Milliseconds from arrival to this integration's ack. */
+  ack?: Spread;
 }
 
 export interface Spread {
@@ -35,6 +48,8 @@ export interface Propagation {
   /** The first instant the samples cover. */
   since: string;
   channels: ChannelPropagation[];
+  /** Per channel, each integration expected to ack it or seen acking it. */
+  integrations: IntegrationPropagation[];
   /** Per day (UTC, oldest first): changes enqueued by the end of that day (or now, today) and not applied by then. */
   backlog: { day: string; waiting: number }[];
 }
@@ -52,7 +67,13 @@ function spread(values: number[]): Spread | undefined {
 
 const DAY_MS = 86_400_000;
 
-export function propagationOf(samples: readonly PropagationSample[], channelList: readonly Channel[], now: Date, days: number): Propagation {
+export function propagationOf(
+  samples: readonly PropagationSample[],
+  channelList: readonly Channel[],
+  now: Date,
+  days: number,
+  expected: (channel: Channel) => readonly string[] = () => [],
+): Propagation {
   const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
   const first = today - (days - 1) * DAY_MS;
   const channels = channelList.map((channel): ChannelPropagation => {
@@ -67,13 +88,30 @@ export function propagationOf(samples: readonly PropagationSample[], channelList
       waiting: own.length - applied.length,
     };
   });
+  const integrations = channelList.flatMap((channel) => {
+    const own = samples.filter((sample) => sample.channel === channel);
+    const named = new Set(expected(channel));
+    const seen = [...new Set([...named, ...own.flatMap((sample) => Object.keys(sample.acks ?? {}))])].sort();
+    return seen.map((integration): IntegrationPropagation => {
+      const acked = own.filter((sample) => sample.acks?.[integration]);
+      const times = acked.map((sample) => Date.parse(sample.acks![integration]!) - Date.parse(sample.arrivedAt));
+      return {
+        channel,
+        integration,
+        expected: named.has(integration),
+        acked: acked.length,
+        waiting: own.length - acked.length,
+        ...(spread(times) ? { ack: spread(times) } : {}),
+      };
+    });
+  });
   const backlog = Array.from({ length: days }, (_, index) => {
     const start = first + index * DAY_MS;
     const end = Math.min(start + DAY_MS, now.getTime());
     const waiting = samples.filter((sample) => Date.parse(sample.enqueuedAt) <= end && (!sample.appliedAt || Date.parse(sample.appliedAt) > end)).length;
     return { day: new Date(start).toISOString().slice(0, 10), waiting };
   });
-  return { since: new Date(first).toISOString(), channels, backlog };
+  return { since: new Date(first).toISOString(), channels, integrations, backlog };
 }
 
 /** A duration as people read it: 850 ms, 4.2 s, 12 min, 3.5 h. */

@@ -218,6 +218,20 @@ describe('console', () => {
   });
 
   it('the health, SLA and keyword pages work and are accessible', async () => {
+    // An integration acks a fresh STOP: it shows in the acks per integration.
+    const phone = randomPhone();
+    await textStop(phone);
+    let acked: { counts: { acked: number } } | undefined;
+    for (let attempt = 0; attempt < 50 && !acked?.counts.acked; attempt++) {
+      if (attempt) await new Promise((resolve) => setTimeout(resolve, 200));
+      const response = await fetch(`${system.url}/v1/acks`, {
+        method: 'POST',
+        headers: { 'x-api-key': localDefaults.API_KEY, 'content-type': 'application/json' },
+        body: JSON.stringify({ integration: 'sms-gateway-sync', applied: [{ channel: 'sms', address: phone, version: 1 }] }),
+      });
+      acked = (await response.json()) as { counts: { acked: number } };
+    }
+    expect(acked?.counts.acked).toBe(1);
     const page = await browser.context.newPage();
     await signIn(page, 'ada-admin', 'compliance-admin');
     await page.getByRole('link', { name: 'SLA and health' }).click();
@@ -229,6 +243,12 @@ describe('console', () => {
     const latency = page.getByRole('region', { name: 'Propagation latency per channel' });
     await expect(latency.getByRole('row', { name: /^sms/ }).textContent()).resolves.toMatch(/^sms[1-9]/);
     await expect(page.getByRole('img', { name: /^Backlog: .*[1-9]\d*$/ }).count()).resolves.toBe(1);
+    await expect(
+      page
+        .getByRole('region', { name: 'Acks per integration' })
+        .getByRole('row', { name: /sms-gateway-sync/ })
+        .textContent(),
+    ).resolves.toMatch(/^smssms-gateway-sync1\d+/);
     await checkPage(page, 'health');
     await page.getByRole('link', { name: 'Keyword tester' }).click();
     await page.getByLabel('Text message').fill('please stop texting me');

@@ -48,6 +48,16 @@ describe('propagation for the console charts', () => {
     ]);
   });
 
+  it('gives per channel each expected integration and each that acked: how many it acked, how many wait, how fast', () => {
+    const acked = (at: string) => ({ ...sample('voice', '2026-06-06T10:00:00.000Z', 1, 120), acks: { 'dialer-east': at } });
+    const samples = [acked('2026-06-06T10:01:00.000Z'), acked('2026-06-06T10:03:00.000Z'), sample('voice', '2026-06-06T11:00:00.000Z', 1)];
+    const { integrations } = propagationOf(samples, ['voice'], now, 7, (channel) => (channel === 'voice' ? ['dialer-east', 'dialer-west'] : []));
+    expect(integrations).toEqual([
+      { channel: 'voice', integration: 'dialer-east', expected: true, acked: 2, waiting: 1, ack: { median: 60_000, p95: 180_000 } },
+      { channel: 'voice', integration: 'dialer-west', expected: true, acked: 0, waiting: 3 },
+    ]);
+  });
+
   it('writes durations as people read them', () => {
     expect([850, 4_200, 720_000, 12_600_000].map(describeDuration)).toEqual(['850 ms', '4.2 s', '12 min', '3.5 h']);
   });
