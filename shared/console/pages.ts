@@ -393,6 +393,7 @@ export function receiptPage(frame: Frame, receipt: Receipt): string {
         : '<p>No suppression changed.</p>'
     }
 <h2>Deadlines</h2>${receipt.traced ? distributionTable(receipt.traced, 'Target and deadline per channel') : '<p>No deadline applies.</p>'}
+<p class="hint">Fan-out puts the change on each channel's queue within seconds of recording; the person's page shows when it was enqueued and acked.</p>
 <p><a href="/console/requests/new">Record another request</a></p>`,
   );
 }

@@ -80,6 +80,7 @@ describe('console', () => {
     await textStop(phone);
     const page = await browser.context.newPage();
     await page.setViewportSize({ width: 1280, height: 900 });
+    expect(system.output()).toContain(`${system.url}/console`);
     // Not signed in: sent to the sign-in page, which says the development sign-in is on.
     await page.goto(`${system.url}/console`);
     expect(new URL(page.url()).pathname).toBe('/console/sign-in');
@@ -161,6 +162,10 @@ describe('console', () => {
     expect(missing.headers()['content-type']).toBe('application/problem+json');
     const wrong = await page.request.post(`${system.url}/console/requests`, { form: { ...body, csrf: randomBytes(32).toString('base64url') } });
     expect(wrong.status()).toBe(403);
+    // This session's own token, sent from a page of another site: refused too.
+    const csrf = (await page.locator('input[name=csrf]').first().getAttribute('value'))!;
+    const crossSite = await page.request.post(`${system.url}/console/requests`, { form: { ...body, csrf }, headers: { origin: 'https://attacker.example' } });
+    expect(crossSite.status()).toBe(403);
     // Without a session cookie at all, the same POST is 401.
     const anonymous = await fetch(`${system.url}/console/requests`, {
       method: 'POST',
