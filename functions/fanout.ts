@@ -1,13 +1,13 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent, DynamoDBBatchResponse } from 'aws-lambda';
-import { queueUrl } from '../shared/platform/config.js';
-import { channelQueuePorts, distributeRecord, type FanoutPorts } from '../shared/distribution/fanout.js';
+import { topicArn } from '../shared/platform/config.js';
+import { channelTopicPorts, distributeRecord, type FanoutPorts } from '../shared/distribution/fanout.js';
 import { logger } from '../shared/platform/logger.js';
-import { sqs, storeFromEnvironment } from '../shared/store/clients.js';
+import { sns, storeFromEnvironment } from '../shared/store/clients.js';
 
 /**
- * Suppressions stream → channel queues. Records are sent concurrently: a standard queue does not
- * keep order anyway, and each message's per-address version lets consumers drop stale ones.
+ * Suppressions stream → channel topics, and from each topic to every subscriber's queue. Records
+ * are sent concurrently: a standard queue does not keep order anyway, and each message's per-address version lets consumers drop stale ones.
  *
  * A record that cannot be sent is reported back (partial batch response): the event source
  * checkpoints before the first failed record and redelivers from it, bisecting and retrying a
@@ -24,4 +24,4 @@ export function fanoutHandler(ports: FanoutPorts) {
   return (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> => processPartialResponse(event, distribute, processor, { context });
 }
 
-export const handler = fanoutHandler(channelQueuePorts({ sqs, store: storeFromEnvironment(), queueUrl }));
+export const handler = fanoutHandler(channelTopicPorts({ sns, store: storeFromEnvironment(), topicArn }));

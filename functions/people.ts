@@ -10,6 +10,7 @@ import { describePerson } from '../shared/record/people.js';
 import { storeFromEnvironment } from '../shared/store/clients.js';
 import { findPerson, getPerson, personHistory, type StoredPerson } from '../shared/store/people.js';
 import { readTrace } from '../shared/audit/trace.js';
+import { distributionOf } from '../shared/audit/acks.js';
 
 const store = storeFromEnvironment();
 
@@ -20,6 +21,20 @@ async function person(raw: string): Promise<StoredPerson> {
   const found = await getPerson(store, id);
   if (!found) throw new NotFoundError(`No person ${id}.`);
   return found;
+}
+
+/** The person, each suppression with its current version and where every integration of its channel stands with it. */
+async function withDistribution(found: StoredPerson) {
+  const described = describePerson(found);
+  const distribution = await distributionOf(store, described.suppressions, expectedIntegrations);
+  const byAddress = new Map(distribution.map((entry) => [`${entry.channel}#${entry.address}`, entry]));
+  return {
+    ...described,
+    suppressions: described.suppressions.map((suppression) => {
+      const { channel: _channel, address: _address, ...where } = byAddress.get(`${suppression.channel}#${suppression.address}`) ?? { integrations: [] };
+      return { ...suppression, ...where };
+    }),
+  };
 }
 
 /**
@@ -39,14 +54,14 @@ export const handler = httpHandler(async (event) => {
       return jsonResponse(200, { personId: found.personId, events });
     }
     case 'GET /v1/people/{id}':
-      return jsonResponse(200, describePerson(await person(pathParameter(event, 'id'))));
+      return jsonResponse(200, await withDistribution(await person(pathParameter(event, 'id'))));
     default: {
       const query = event.queryStringParameters ?? {};
       const given = lookups.filter((type) => query[type] !== undefined);
       if (given.length !== 1) throw new BadRequestError('Find a person by exactly one of phone, email or externalId.');
       const found = await findPerson(store, normalizeIdentity(given[0]!, query[given[0]!], defaultPhoneRegion()));
       if (!found) throw new NotFoundError('Nobody has that identity.');
-      return jsonResponse(200, describePerson(found));
+      return jsonResponse(200, await withDistribution(found));
     }
   }
 }).use(requireApiKey('people'));

@@ -1,10 +1,10 @@
 import type { Context } from 'aws-lambda';
 import { redriveFanoutFailures } from '../shared/distribution/redrive.js';
 import { ConfigurationError } from '../shared/core/errors.js';
-import { fanoutFailureQueueUrl, queueUrl } from '../shared/platform/config.js';
+import { fanoutFailureQueueUrl, topicArn } from '../shared/platform/config.js';
 import { logger } from '../shared/platform/logger.js';
 import { fanoutFailureQueue } from '../shared/platform/resources.js';
-import { sqs, storeFromEnvironment } from '../shared/store/clients.js';
+import { sns, sqs, storeFromEnvironment } from '../shared/store/clients.js';
 import { streamsClient } from '../shared/store/stream-records.js';
 
 const store = storeFromEnvironment();
@@ -15,7 +15,7 @@ const STOP_MARGIN_MS = 30_000;
 
 /**
  * Scheduled redrive of the fan-out failure queue (EventBridge on AWS, a timer in the local
- * runtime): changes parked there while a channel queue did not answer go out once it does, without
+ * runtime): changes parked there while a channel topic did not answer go out once it does, without
  * an operator. A letter that cannot be redriven yet stays for the next run; if letters keep
  * staying, the queue's oldest-message alarm fires. The channel DLQs are left to `replay-dlq`.
  */
@@ -25,9 +25,10 @@ export function redriveHandler(options: { visibilityTimeoutSeconds?: number } = 
     if (!url) throw new ConfigurationError(`${fanoutFailureQueue.env} is not set.`);
     const summary = await redriveFanoutFailures({
       sqs,
+      sns,
       streams,
       store,
-      queueUrl,
+      topicArn,
       failureQueue: { name: fanoutFailureQueue.name, url },
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
       shouldStop: () => (context ? context.getRemainingTimeInMillis() < STOP_MARGIN_MS : false),

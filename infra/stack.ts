@@ -11,12 +11,12 @@ import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { EmailSubscription, SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct, IConstruct } from 'constructs';
 import {
@@ -24,9 +24,12 @@ import {
   reconcileMetrics,
   buckets,
   channelQueues,
+  channelTopics,
+  connectorFunction,
   dlqName,
   fanoutFailureQueue,
   functions,
+  integrationQueue,
   routes,
   secretEnv,
   schedules,
@@ -40,7 +43,10 @@ import {
   type TableKey,
 } from '../shared/platform/resources.js';
 import { channels, type Channel } from '../shared/core/channels.js';
-import { secretNames } from '../shared/platform/config.js';
+import { purposesFrom, secretNames } from '../shared/platform/config.js';
+import { parseIntegrations, subscriptionFilterPolicy } from '../shared/platform/integrations.js';
+import { checkIntegrations, type CheckedIntegration } from '../shared/connectors/registry.js';
+import { queueBatchSize } from '../shared/connectors/connector.js';
 import { ConsoleSignIn } from './constructs/console-sign-in.js';
 import { HandlerFunction } from './constructs/handler-function.js';
 
@@ -65,6 +71,17 @@ export interface ChannelQueue {
   readonly queue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
 }
+
+/** An integration's queue and DLQ, and the function applying it (none for a `queue` integration). */
+export interface IntegrationResources {
+  readonly integration: CheckedIntegration;
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly handler?: HandlerFunction;
+}
+
+/** A change waiting this long on an integration's queue is past the shortest default target (15 minutes). */
+const INTEGRATION_BACKLOG_ALARM = Duration.minutes(15);
 
 /** Both the queues and their DLQs only ever hold suppression changes; 14 days is SQS's maximum. */
 const QUEUE_RETENTION = Duration.days(14);
@@ -116,6 +133,8 @@ const entries = <K extends string, V>(record: Partial<Record<K, V>>) => Object.e
 export class OptoutHubStack extends Stack {
   readonly tables: Record<TableKey, dynamodb.Table>;
   readonly channelQueues: Record<Channel, ChannelQueue>;
+  readonly channelTopics: Record<Channel, sns.Topic>;
+  readonly integrations: IntegrationResources[];
   readonly fanoutFailureQueue: sqs.Queue;
   readonly configSecret: secretsmanager.Secret;
   readonly handlers: Record<FunctionName, HandlerFunction>;
@@ -127,12 +146,17 @@ export class OptoutHubStack extends Stack {
   constructor(scope: Construct, id: string, props: OptoutHubStackProps = {}) {
     super(scope, id, props);
 
+    // Checked first: a wrong INTEGRATIONS fails the synth with one clear message.
+    const declaredIntegrations = checkIntegrations(parseIntegrations(props.configuration?.INTEGRATIONS, purposesFrom(props.configuration?.PURPOSES)));
     this.tables = this.createTables();
+    this.channelTopics = this.createChannelTopics();
     this.channelQueues = Object.fromEntries(channels.map((channel) => [channel, this.createChannelQueue(channel)])) as Record<Channel, ChannelQueue>;
     this.fanoutFailureQueue = this.createFanoutFailureQueue();
     this.configSecret = this.createConfigSecret();
     this.buckets = this.createBuckets();
     this.handlers = this.createHandlers(props);
+    this.integrations = declaredIntegrations.map((integration) => this.createIntegration(integration, props));
+    this.inspectIntegrationDeadLetters();
     const { api, stage } = this.createApi();
     this.api = api;
     this.apiStage = stage;
@@ -148,6 +172,20 @@ export class OptoutHubStack extends Stack {
       description: 'Secret holding TWILIO_AUTH_TOKEN and API_KEYS; set real values after the first deploy',
     });
     this.createOperatorOutputs();
+  }
+
+  /** Functions that show dead-letter depths (the console) see each integration's DLQ too: its attributes only. */
+  private inspectIntegrationDeadLetters(): void {
+    if (this.integrations.length === 0) return;
+    for (const [name, declaration] of entries<FunctionName, FunctionDeclaration>(functions)) {
+      if (!('inspectsDeadLetters' in declaration && declaration.inspectsDeadLetters)) continue;
+      const handler = this.handlers[name];
+      for (const { integration, deadLetterQueue } of this.integrations)
+        handler.addEnvironment(integrationQueue(integration.name).dlqEnv, deadLetterQueue.queueUrl);
+      handler.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['sqs:GetQueueAttributes'], resources: this.integrations.map(({ deadLetterQueue }) => deadLetterQueue.queueArn) }),
+      );
+    }
   }
 
   /**
@@ -179,8 +217,21 @@ export class OptoutHubStack extends Stack {
         `The ${declaration.name} table`,
       ]),
       ...channels.flatMap((channel): [string, string, string][] => [
-        [channelQueues[channel].env, this.channelQueues[channel].queue.queueUrl, `Queue every ${channel} integration consumes suppression changes from`],
+        [
+          channelQueues[channel].env,
+          this.channelQueues[channel].queue.queueUrl,
+          `The ${channel} channel queue (one consumer of your own; more systems are integrations)`,
+        ],
         [channelQueues[channel].dlqEnv, this.channelQueues[channel].deadLetterQueue.queueUrl, `Dead-letter queue of the ${channel} queue`],
+      ]),
+      ...channels.map((channel): [string, string, string] => [
+        channelTopics[channel].env,
+        this.channelTopics[channel].topicArn,
+        `Topic every ${channel} change is published to (replay-dlq republishes fan-out failures here)`,
+      ]),
+      ...this.integrations.flatMap(({ integration, queue, deadLetterQueue }): [string, string, string][] => [
+        [integrationQueue(integration.name).env, queue.queueUrl, `Queue of integration ${integration.name}`],
+        [integrationQueue(integration.name).dlqEnv, deadLetterQueue.queueUrl, `Dead-letter queue of integration ${integration.name}`],
       ]),
       [fanoutFailureQueue.env, this.fanoutFailureQueue.queueUrl, 'Where fan-out puts stream records it could not deliver'],
       ...entries<BucketKey, { name: string; env: string }>(buckets).map(([key, declaration]): [string, string, string] => [
@@ -245,7 +296,84 @@ export class OptoutHubStack extends Stack {
       ...secureQueueDefaults,
       deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: declaration.maxReceiveCount },
     });
+    // Raw delivery: the queue's message body is the change itself, as every consumer expects.
+    this.channelTopics[channel].addSubscription(new SqsSubscription(queue, { rawMessageDelivery: true }));
     return { queue, deadLetterQueue };
+  }
+
+  /** One topic per channel: fan-out publishes each change once, and every subscription gets its own copy. */
+  private createChannelTopics(): Record<Channel, sns.Topic> {
+    const key = new kms.Key(this, 'SuppressionTopicKey', {
+      description: 'Encrypts suppression changes on the channel topics',
+      enableKeyRotation: true,
+    });
+    // SNS decrypts with it to deliver to the subscribed queues.
+    key.grant(new iam.ServicePrincipal('sns.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    return Object.fromEntries(
+      channels.map((channel) => [
+        channel,
+        new sns.Topic(this, `${pascal(channelTopics[channel].name)}Topic`, {
+          displayName: `optout-hub ${channel} suppression changes`,
+          masterKey: key,
+          enforceSSL: true,
+        }),
+      ]),
+    ) as Record<Channel, sns.Topic>;
+  }
+
+  /**
+   * An integration's own subscription: a queue (and DLQ) subscribed to each of its channels'
+   * topics, filtered by its purposes, and, unless its code is the customer's (`queue`), the
+   * function that applies it to the vendor, with exactly the AWS access its connector declares.
+   */
+  private createIntegration(integration: CheckedIntegration, props: OptoutHubStackProps): IntegrationResources {
+    const declaration = integrationQueue(integration.name);
+    const id = `Integration${pascal(integration.name)}`;
+    const deadLetterQueue = new sqs.Queue(this, `${id}Dlq`, { ...secureQueueDefaults });
+    const queue = new sqs.Queue(this, `${id}Queue`, {
+      ...secureQueueDefaults,
+      // Six times the function's timeout, as Lambda recommends for an SQS event source.
+      visibilityTimeout: Duration.seconds(6 * connectorFunction.timeoutSeconds),
+      deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: declaration.maxReceiveCount },
+    });
+    const policy = subscriptionFilterPolicy(integration);
+    for (const channel of integration.channels) {
+      this.channelTopics[channel].addSubscription(
+        new SqsSubscription(queue, {
+          rawMessageDelivery: true,
+          ...(policy ? { filterPolicy: { affects: sns.SubscriptionFilter.stringFilter({ allowlist: policy.affects }) } } : {}),
+        }),
+      );
+    }
+    if (!integration.definition.runsFunction) return { integration, queue, deadLetterQueue };
+
+    const handler = new HandlerFunction(this, `${id}Connector`, {
+      entry: connectorFunction.entry,
+      description: `${connectorFunction.description}: ${integration.name} (${integration.connector})`,
+      environment: { ...this.sharedEnvironment(props), INTEGRATION_NAME: integration.name, [declaration.env]: queue.queueUrl },
+      timeout: Duration.seconds(connectorFunction.timeoutSeconds),
+    });
+    this.grantDeclaredAccess(handler, connectorFunction);
+    for (const statement of integration.definition.awsPermissions?.(integration.checkedSettings) ?? []) {
+      handler.role.addToPrincipalPolicy(new iam.PolicyStatement(statement));
+    }
+    handler.lambda.addEventSource(
+      new SqsEventSource(queue, {
+        batchSize: queueBatchSize(integration.definition),
+        ...(queueBatchSize(integration.definition) > 10 ? { maxBatchingWindow: Duration.seconds(5) } : {}),
+        reportBatchItemFailures: true,
+        // The vendor's rate limit is per integration: a few concurrent batches, never a stampede.
+        maxConcurrency: 2,
+      }),
+    );
+    if (integration.definition.schedule) {
+      new events.Rule(this, `${id}Schedule`, {
+        description: `Runs the ${integration.name} connector's scheduled work ${integration.definition.schedule.rate}`,
+        schedule: events.Schedule.expression(integration.definition.schedule.rate),
+        targets: [new eventTargets.LambdaFunction(handler.lambda, { event: events.RuleTargetInput.fromObject({ scheduled: true }), retryAttempts: 2 })],
+      });
+    }
+    return { integration, queue, deadLetterQueue, handler };
   }
 
   private createFanoutFailureQueue(): sqs.Queue {
@@ -283,6 +411,13 @@ export class OptoutHubStack extends Stack {
     return secret;
   }
 
+  private sharedEnvironment(props: OptoutHubStackProps): Record<string, string> {
+    const environment: Record<string, string> = { ...props.configuration };
+    if (props.defaultPhoneRegion) environment.DEFAULT_PHONE_REGION = props.defaultPhoneRegion;
+    if (props.publicBaseUrl) environment.PUBLIC_BASE_URL = props.publicBaseUrl;
+    return environment;
+  }
+
   /** Deployment settings go to every function: they are configuration, not access. */
   private createHandlers(props: OptoutHubStackProps): Record<FunctionName, HandlerFunction> {
     for (const name of Object.keys(props.configuration ?? {})) {
@@ -291,9 +426,7 @@ export class OptoutHubStack extends Stack {
         throw new Error(`${name} is a secret: put it in the config secret, not in the deployed configuration.`);
       }
     }
-    const sharedEnvironment: Record<string, string> = { ...props.configuration };
-    if (props.defaultPhoneRegion) sharedEnvironment.DEFAULT_PHONE_REGION = props.defaultPhoneRegion;
-    if (props.publicBaseUrl) sharedEnvironment.PUBLIC_BASE_URL = props.publicBaseUrl;
+    const sharedEnvironment = this.sharedEnvironment(props);
 
     const handlers = {} as Record<FunctionName, HandlerFunction>;
     for (const [name, declaration] of entries<FunctionName, FunctionDeclaration>(functions)) {
@@ -322,6 +455,23 @@ export class OptoutHubStack extends Stack {
       const { queue } = this.channelQueues[channel];
       handler.addEnvironment(channelQueues[channel].env, queue.queueUrl);
       queue.grantSendMessages(handler);
+    }
+
+    for (const channel of declaration.publishesTo ?? []) {
+      const topic = this.channelTopics[channel];
+      handler.addEnvironment(channelTopics[channel].env, topic.topicArn);
+      // Publish and the two key operations an encrypted topic needs: grantPublish would add kms:GenerateDataKey*.
+      handler.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [topic.topicArn] }));
+      handler.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [topic.masterKey!.keyArn] }));
+    }
+    if (declaration.redrivesFanoutFailures && declaration.publishesTo?.length) {
+      // The probe that says a topic answers again before parked changes are published to it.
+      handler.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['sns:GetTopicAttributes'],
+          resources: declaration.publishesTo.map((channel) => this.channelTopics[channel].topicArn),
+        }),
+      );
     }
 
     if (declaration.inspectsResources) {
@@ -581,7 +731,20 @@ export class OptoutHubStack extends Stack {
     const deadLetterQueues: [string, sqs.Queue][] = [
       ...channels.map((channel): [string, sqs.Queue] => [dlqName(channelQueues[channel].name), this.channelQueues[channel].deadLetterQueue]),
       [fanoutFailureQueue.name, this.fanoutFailureQueue],
+      ...this.integrations.map(({ integration, deadLetterQueue }): [string, sqs.Queue] => [dlqName(integrationQueue(integration.name).name), deadLetterQueue]),
     ];
+    for (const { integration, queue } of this.integrations) {
+      queue
+        .metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM })
+        .createAlarm(this, `Integration${pascal(integration.name)}BacklogAlarm`, {
+          alarmDescription: `A change has waited on ${integrationQueue(integration.name).name} for more than ${INTEGRATION_BACKLOG_ALARM.toMinutes()} minutes: ${integration.name} is not applying changes (vendor down, throttling, or a broken connector). See docs/connectors/.`,
+          threshold: INTEGRATION_BACKLOG_ALARM.toSeconds(),
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        })
+        .addAlarmAction(action);
+    }
     for (const [name, queue] of deadLetterQueues) {
       queue
         .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM })

@@ -1,6 +1,6 @@
 import { App, Validations } from 'aws-cdk-lib';
-import { existsSync, readFileSync } from 'node:fs';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { readConfigurationFile } from '../config-file.js';
 import { OptoutHubStack } from '../stack.js';
 
 /**
@@ -21,16 +21,7 @@ const context = (key: string): string | undefined => {
  * `configFile` context value (default optout-hub.config.json, if present).
  */
 function configuration(): Record<string, string> | undefined {
-  const file = context('configFile') ?? 'optout-hub.config.json';
-  if (!existsSync(file)) {
-    if (context('configFile')) throw new Error(`The configuration file ${file} does not exist.`);
-    return undefined;
-  }
-  const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
-  if (typeof parsed !== 'object' || parsed === null || Object.values(parsed).some((value) => typeof value !== 'string')) {
-    throw new Error(`${file} must be a JSON object of strings, e.g. {"PURPOSES": "newsletter"}.`);
-  }
-  return parsed as Record<string, string>;
+  return readConfigurationFile(context('configFile') ?? 'optout-hub.config.json', { required: context('configFile') !== undefined });
 }
 
 new OptoutHubStack(app, 'OptoutHub', {

@@ -9,11 +9,15 @@ import {
   type DynamoDBClient,
   type KeySchemaElement,
 } from '@aws-sdk/client-dynamodb';
+import { CreateTopicCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { subscriptionFilterPolicy, type IntegrationDeclaration } from '../../shared/platform/integrations.js';
 import {
   channelQueues,
+  channelTopics,
   dlqName,
   fanoutFailureQueue,
+  integrationQueue,
   tables,
   type IndexDeclaration,
   type TableDeclaration,
@@ -28,8 +32,17 @@ import { channels, type Channel } from '../../shared/core/channels.js';
 
 export interface LocalResources {
   tables: Record<TableKey, { name: string; streamArn?: string }>;
+  topics: Record<Channel, string>;
   queues: Record<Channel, { url: string; dlqUrl: string }>;
+  /** Each declared integration's own queue, subscribed to its channels' topics. */
+  integrations: Record<string, { name: string; url: string; dlqUrl: string }>;
   fanoutFailureQueueUrl: string;
+}
+
+export interface LocalClients {
+  dynamodb: DynamoDBClient;
+  sqs: SQSClient;
+  sns: SNSClient;
 }
 
 async function ensureTable(dynamodb: DynamoDBClient, name: string, table: TableDeclaration): Promise<string | undefined> {
@@ -111,26 +124,63 @@ async function ensureQueue(sqs: SQSClient, name: string, deadLetterArn?: string,
   return { url: QueueUrl!, arn: Attributes!.QueueArn! };
 }
 
-export async function provision(clients: { dynamodb: DynamoDBClient; sqs: SQSClient }, prefix = ''): Promise<LocalResources> {
+/** The declared tables only: what a restarted DynamoDB Local needs again. */
+export async function provisionTables(dynamodb: DynamoDBClient, prefix = ''): Promise<LocalResources['tables']> {
   const tableEntries = await Promise.all(
     (Object.keys(tables) as TableKey[]).map(async (key) => {
       const name = `${prefix}${tables[key].name}`;
-      const streamArn = await ensureTable(clients.dynamodb, name, tables[key]);
+      const streamArn = await ensureTable(dynamodb, name, tables[key]);
       return [key, { name, streamArn }] as const;
     }),
   );
+  return Object.fromEntries(tableEntries) as LocalResources['tables'];
+}
+
+/** Subscribes a queue to a topic as the stack does: raw delivery (the body is the message), the integration's filter. */
+async function subscribe(sns: SNSClient, topicArn: string, queueArn: string, filterPolicy?: Record<string, string[]>): Promise<void> {
+  await sns.send(
+    new SubscribeCommand({
+      TopicArn: topicArn,
+      Protocol: 'sqs',
+      Endpoint: queueArn,
+      Attributes: { RawMessageDelivery: 'true', ...(filterPolicy ? { FilterPolicy: JSON.stringify(filterPolicy) } : {}) },
+    }),
+  );
+}
+
+export async function provision(clients: LocalClients, prefix = '', integrations: readonly IntegrationDeclaration[] = []): Promise<LocalResources> {
+  const tableEntries = await provisionTables(clients.dynamodb, prefix);
+  const topicEntries = await Promise.all(
+    channels.map(async (channel) => {
+      const { TopicArn } = await clients.sns.send(new CreateTopicCommand({ Name: `${prefix}${channelTopics[channel].name}` }));
+      return [channel, TopicArn!] as const;
+    }),
+  );
+  const topics = Object.fromEntries(topicEntries) as Record<Channel, string>;
   const queueEntries = await Promise.all(
     channels.map(async (channel) => {
       const declaration = channelQueues[channel];
       const dlq = await ensureQueue(clients.sqs, `${prefix}${dlqName(declaration.name)}`);
       const queue = await ensureQueue(clients.sqs, `${prefix}${declaration.name}`, dlq.arn, declaration.maxReceiveCount);
+      await subscribe(clients.sns, topics[channel], queue.arn);
       return [channel, { url: queue.url, dlqUrl: dlq.url }] as const;
+    }),
+  );
+  const integrationEntries = await Promise.all(
+    integrations.map(async (integration) => {
+      const declaration = integrationQueue(integration.name);
+      const dlq = await ensureQueue(clients.sqs, `${prefix}${dlqName(declaration.name)}`);
+      const queue = await ensureQueue(clients.sqs, `${prefix}${declaration.name}`, dlq.arn, declaration.maxReceiveCount);
+      for (const channel of integration.channels) await subscribe(clients.sns, topics[channel], queue.arn, subscriptionFilterPolicy(integration));
+      return [integration.name, { name: `${prefix}${declaration.name}`, url: queue.url, dlqUrl: dlq.url }] as const;
     }),
   );
   const failures = await ensureQueue(clients.sqs, `${prefix}${fanoutFailureQueue.name}`);
   return {
-    tables: Object.fromEntries(tableEntries) as LocalResources['tables'],
+    tables: tableEntries,
+    topics,
     queues: Object.fromEntries(queueEntries) as LocalResources['queues'],
+    integrations: Object.fromEntries(integrationEntries),
     fanoutFailureQueueUrl: failures.url,
   };
 }
@@ -139,8 +189,14 @@ export async function provision(clients: { dynamodb: DynamoDBClient; sqs: SQSCli
 export function resourceEnvironment(resources: LocalResources): Record<string, string> {
   const env: Record<string, string> = { [fanoutFailureQueue.env]: resources.fanoutFailureQueueUrl };
   for (const key of Object.keys(tables) as TableKey[]) env[tables[key].env] = resources.tables[key].name;
-  for (const channel of channels) env[channelQueues[channel].env] = resources.queues[channel].url;
-  // Dead-letter queues too: the console shows their depth (a function declared with inspectsDeadLetters).
-  for (const channel of channels) env[channelQueues[channel].dlqEnv] = resources.queues[channel].dlqUrl;
+  for (const channel of channels) {
+    env[channelQueues[channel].env] = resources.queues[channel].url;
+    env[channelQueues[channel].dlqEnv] = resources.queues[channel].dlqUrl;
+    env[channelTopics[channel].env] = resources.topics[channel];
+  }
+  for (const [name, queue] of Object.entries(resources.integrations)) {
+    env[integrationQueue(name).env] = queue.url;
+    env[integrationQueue(name).dlqEnv] = queue.dlqUrl;
+  }
   return env;
 }

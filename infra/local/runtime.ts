@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Server } from 'node:http';
 import { dirname, resolve } from 'node:path';
@@ -10,7 +11,10 @@ import { localDevUnsubscribeKeys } from '../../shared/intake/email/tokens.js';
 import { buckets, schedules } from '../../shared/platform/resources.js';
 import { localDialerWebhookSecret, localSendgridPublicKey, localTelnyxPublicKey } from './dev-keys.js';
 import { createGateway, type HttpFunction } from './gateway.js';
-import { provision, resourceEnvironment, type LocalResources } from './provision.js';
+import { provision, provisionTables, resourceEnvironment, type LocalResources } from './provision.js';
+import { startQueuePoller } from './queue-poller.js';
+import type { CheckedIntegration } from '../../shared/connectors/registry.js';
+import { queueBatchSize } from '../../shared/connectors/connector.js';
 import { claimPort, localAwsEnvironment, localClientOptions, startDynamoDbLocal, startQueueEmulator, type RunningService } from './services.js';
 import { startStreamPoller, type StreamFunction, type StreamPoller } from './stream-poller.js';
 
@@ -68,6 +72,8 @@ export interface LocalRuntime {
   port: number;
   endpoints: { dynamodb: string; sqs: string };
   resources: LocalResources;
+  /** The declared integrations (INTEGRATIONS), checked, each with its queue in `resources.integrations`. */
+  integrations: CheckedIntegration[];
   stop(): Promise<void>;
 }
 
@@ -101,7 +107,7 @@ const RESTART_ATTEMPTS = 5;
 async function startRestartingDynamoDb(
   options: LocalRuntimeOptions,
   log: (message: string) => void,
-  clients: () => { dynamodb: DynamoDBClient; sqs: SQSClient } | undefined,
+  clients: () => { dynamodb: DynamoDBClient } | undefined,
 ): Promise<RunningService> {
   let stopped = false;
   let current: RunningService | undefined;
@@ -120,7 +126,7 @@ async function startRestartingDynamoDb(
         current = next;
         // Tables kept in memory went with the JVM; with a data directory this finds them all in place.
         const connected = clients();
-        if (connected) await provision(connected);
+        if (connected) await provisionTables(connected.dynamodb);
         log(`DynamoDB Local is back on port ${port} (pid ${next.pid ?? 'unknown'}).`);
         return;
       } catch (error) {
@@ -157,7 +163,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     for (const service of started.reverse()) await service.stop().catch(() => undefined);
     started.length = 0;
   };
-  let clients: { dynamodb: DynamoDBClient; sqs: SQSClient; streams: DynamoDBStreamsClient } | undefined;
+  let clients: { dynamodb: DynamoDBClient; sqs: SQSClient; sns: SNSClient; streams: DynamoDBStreamsClient } | undefined;
   try {
     const port = await claimPort(options.port, 'the HTTP API', 'PORT');
     const dynamodb = await startRestartingDynamoDb(options, log, () => clients);
@@ -168,6 +174,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     clients = {
       dynamodb: new DynamoDBClient(localClientOptions(dynamodb.endpoint)),
       sqs: new SQSClient(localClientOptions(queues.endpoint)),
+      sns: new SNSClient(localClientOptions(queues.endpoint)),
       streams: new DynamoDBStreamsClient(localClientOptions(dynamodb.endpoint)),
     };
     // Stopped in reverse order: pollers and the server go before the clients they use.
@@ -176,7 +183,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         for (const client of Object.values(clients ?? {})) client.destroy();
       },
     });
-    const resources = await provision(clients);
+    // Checked before anything is created: a wrong INTEGRATIONS is one clear error, not a half-started system.
+    const [{ checkIntegrations }, { integrations: declaredIntegrations }] = await Promise.all([
+      import('../../shared/connectors/registry.js'),
+      import('../../shared/platform/config.js'),
+    ]);
+    const integrations = checkIntegrations(declaredIntegrations());
+    const resources = await provision(clients, '', integrations);
 
     // Handlers create their AWS clients when imported, so the environment is set first.
     const url = `http://localhost:${port}`;
@@ -185,6 +198,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         ...localAwsEnvironment,
         AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
         AWS_ENDPOINT_URL_SQS: queues.endpoint,
+        AWS_ENDPOINT_URL_SNS: queues.endpoint,
         ...resourceEnvironment(resources),
         // fauxqs serves S3 on the same endpoint: the reconciliation snapshot bucket lives there.
         AWS_ENDPOINT_URL_S3: queues.endpoint,
@@ -233,6 +247,35 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       started.push(poller);
     }
 
+    // Each integration's connector on its own queue, as its Lambda's SQS event source would run it.
+    const { connectorHandler } = (await import(
+      pathToFileURL(resolve(repositoryRoot, 'functions/connector.ts')).href
+    )) as typeof import('../../functions/connector.js');
+    for (const integration of integrations) {
+      if (!integration.definition.runsFunction) continue;
+      const connector = connectorHandler(integration.name);
+      const schedule = integration.definition.schedule;
+      if (schedule) {
+        const timer = setInterval(() => {
+          connector({ scheduled: true }).catch((error: unknown) =>
+            log(`${integration.name} schedule failed: ${error instanceof Error ? error.message : String(error)}`),
+          );
+        }, rateMilliseconds(schedule.rate));
+        timer.unref();
+        started.push({ stop: async () => clearInterval(timer) });
+      }
+      started.push(
+        startQueuePoller({
+          sqs: clients.sqs,
+          queueUrl: resources.integrations[integration.name]!.url,
+          handler: connector,
+          batchSize: queueBatchSize(integration.definition),
+          region: localAwsEnvironment.AWS_REGION,
+          log: (message) => log(`${integration.name}: ${message}`),
+        }),
+      );
+    }
+
     // The declared schedules on timers, as EventBridge would run them (reconciliation: daily).
     const { ensureBucket, snapshotClient } = await import('../../shared/store/snapshots.js');
     const s3 = snapshotClient();
@@ -251,6 +294,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       port,
       endpoints: { dynamodb: dynamodb.endpoint, sqs: queues.endpoint },
       resources,
+      integrations,
       stop: stopAll,
     };
   } catch (error) {

@@ -4,6 +4,7 @@ import { localPorts } from '../../shared/platform/local-defaults.js';
 import { consoleDevSignIn } from '../../shared/platform/config.js';
 import { localDefaults, startLocalRuntime, type LocalRuntime } from './runtime.js';
 import { LocalServiceError } from './services.js';
+import { readConfigurationFile } from '../config-file.js';
 
 /** `npm start`: the whole system on this machine, until Ctrl-C. */
 
@@ -19,6 +20,18 @@ function portFrom(name: string, fallback: number): number {
     process.exit(1);
   }
   return port;
+}
+
+// The same settings file `cdk synth` reads; a variable set in the environment wins.
+try {
+  for (const [name, value] of Object.entries(
+    readConfigurationFile(process.env.CONFIG_FILE ?? 'optout-hub.config.json', { required: Boolean(process.env.CONFIG_FILE) }) ?? {},
+  )) {
+    process.env[name] ??= value;
+  }
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(1);
 }
 
 const dataDir = process.env.DATA_DIR ?? '.data/dynamodb';
@@ -52,7 +65,15 @@ try {
   await shutdown(1, message);
 }
 
-const { url, endpoints } = runtime!;
+const { url, endpoints, integrations, resources } = runtime!;
+const integrationLines = integrations.length
+  ? integrations
+      .map(
+        (integration) =>
+          `                    ${integration.name} (${integration.connector}, ${integration.channels.join('+')}${integration.purposes ? `, purposes ${integration.purposes.join('+')}` : ''}) → queue ${resources.integrations[integration.name]!.name}${integration.definition.runsFunction ? '' : ' (consumed by your code)'}`,
+      )
+      .join('\n')
+  : '                    none (declare them in INTEGRATIONS: docs/connectors/README.md)';
 const sample = encodeURIComponent('+14155550100');
 console.log(`
 optout-hub is running locally.
@@ -64,7 +85,9 @@ ${routes
   .join('\n')}
   Console         ${url}/console   (${consoleDevSignIn() ? 'development sign-in: any name, any role' : 'OIDC sign-in'}; docs/console.md)
   DynamoDB Local  ${endpoints.dynamodb}   (tables kept in ${dataDir})
-  SQS (fauxqs)    ${endpoints.sqs}   (queues ${channels.map((c) => channelQueues[c].name).join(', ')}; in memory)
+  SQS/SNS (fauxqs) ${endpoints.sqs}   (topics and queues ${channels.map((c) => channelQueues[c].name).join(', ')}; in memory)
+  Integrations
+${integrationLines}
   API key         ${process.env.API_KEYS === `local:${localDefaults.API_KEY}:ingest+check+ack+admin` ? `${localDefaults.API_KEY} (local default)` : 'from API_KEYS'}
 
 Send a signed sample STOP:   npm run demo

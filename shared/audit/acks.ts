@@ -4,8 +4,8 @@ import { BadRequestError } from '../core/errors.js';
 import { normalizeChannelAddress } from '../core/identity.js';
 import { channels, type Channel } from '../core/channels.js';
 import type { StoreContext } from '../store/clients.js';
-import { deliveriesOf, recordAck, type Delivery } from '../store/deliveries.js';
-import { getSuppression } from '../store/suppressions.js';
+import { deliveriesOf, deliveryId, getDeliveries, recordAck, type Delivery } from '../store/deliveries.js';
+import { getSuppression, readSuppressions } from '../store/suppressions.js';
 
 /**
  * Acks: an integration (a dialer, a CRM, an ESP sync, a print vendor) says it applied given
@@ -47,6 +47,8 @@ export interface AckTarget {
   channel: Channel;
   address: string;
   version: number;
+  /** A connector's permanent vendor refusal of this version, recorded instead of an application. */
+  refused?: string;
 }
 
 export type AckStatus = 'acked' | 'already-acked' | 'not-enqueued-yet' | 'unknown';
@@ -86,16 +88,54 @@ export function normalizeAcks(request: AckRequest, region: CountryCode): AckTarg
 }
 
 /**
+ * The integrations that must ack a delivery of a channel before it counts as applied; the
+ * delivery's `affects` (the purposes it changed) decides for integrations with a purpose filter.
+ */
+export type ExpectedIntegrations = (channel: Channel, delivery?: Pick<Delivery, 'affects'>) => string[];
+
+/**
  * When a channel counts a delivery as applied: with no expected integrations, at its first ack;
  * otherwise once every expected integration acked it, at the last of their acks.
  */
 export function appliedAt(delivery: Pick<Delivery, 'ackedAt' | 'acks'> | undefined, expected: readonly string[] = []): string | undefined {
   if (!delivery) return undefined;
   if (expected.length === 0) return delivery.ackedAt;
-  const times = expected.map((integration) => delivery.acks?.[integration]?.at);
+  // A refusal is an answer, not an application: it leaves the delivery unapplied (and reported).
+  const times = expected.map((integration) => {
+    const ack = delivery.acks?.[integration];
+    return ack && !ack.refused ? ack.at : undefined;
+  });
   if (times.some((time) => time === undefined)) return undefined;
   // ISO 8601 times in UTC sort as strings: the latest one is when the last expected integration applied it.
   return (times as string[]).toSorted().at(-1);
+}
+
+/** Where one integration stands with one delivery: what `trace` and GET /v1/people/{id} show per integration. */
+export interface IntegrationState {
+  integration: string;
+  state: 'applied' | 'refused' | 'pending';
+  /** When it applied (or refused) it. */
+  at?: string;
+  /** The version its ack named: newer than the delivery's when a later version covered it. */
+  version?: number;
+  /** The vendor's refusal. */
+  reason?: string;
+}
+
+/** Every expected integration (pending until it answers) and every other that acked, by name. */
+export function integrationStates(delivery: Pick<Delivery, 'acks'> | undefined, expected: readonly string[]): IntegrationState[] {
+  const names = [...new Set([...expected, ...Object.keys(delivery?.acks ?? {})])].sort();
+  return names.map((integration): IntegrationState => {
+    const ack = delivery?.acks?.[integration];
+    if (!ack) return { integration, state: 'pending' };
+    return {
+      integration,
+      state: ack.refused ? 'refused' : 'applied',
+      at: ack.at,
+      version: ack.version,
+      ...(ack.refused ? { reason: ack.refused } : {}),
+    };
+  });
 }
 
 /** Expected integrations that have not acked a delivery yet. */
@@ -119,7 +159,7 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T
 }
 
 async function ackOne(ctx: StoreContext, integration: string, target: AckTarget, at: string, keyId: string | undefined): Promise<AckResult> {
-  const ack = { at, version: target.version, ...(keyId ? { keyId } : {}) };
+  const ack = { at, version: target.version, ...(keyId ? { keyId } : {}), ...(target.refused ? { refused: target.refused } : {}) };
   const result = await recordAck(ctx, { ...target, integration, ack });
   if (result.outcome === 'missing') {
     const suppression = await getSuppression(ctx, target.channel, target.address);
@@ -186,4 +226,40 @@ export function summarize(results: readonly AckResult[]): Record<AckStatus, numb
   const counts: Record<AckStatus, number> = { acked: 0, 'already-acked': 0, 'not-enqueued-yet': 0, unknown: 0 };
   for (const result of results) counts[result.status]++;
   return counts;
+}
+
+/** Where the current version of one of a person's suppressions stands with every integration of its channel. */
+export interface SuppressionDistribution {
+  channel: Channel;
+  address: string;
+  version: number;
+  enqueuedAt?: string;
+  appliedAt?: string;
+  integrations: IntegrationState[];
+}
+
+/**
+ * For each (channel, address) given, its current version and, per integration, whether that
+ * version is applied: the agent's "future contact is blocked" beside the receipt's "logged".
+ */
+export async function distributionOf(
+  ctx: StoreContext,
+  addresses: readonly { channel: Channel; address: string }[],
+  expected: ExpectedIntegrations,
+): Promise<SuppressionDistribution[]> {
+  const current = [...(await readSuppressions(ctx, addresses)).values()];
+  const deliveries = await getDeliveries(ctx, current);
+  return current.map((item) => {
+    const delivery = deliveries.get(deliveryId(item));
+    const wanted = expected(item.channel, delivery);
+    const applied = appliedAt(delivery, wanted);
+    return {
+      channel: item.channel,
+      address: item.address,
+      version: item.version,
+      ...(delivery?.enqueuedAt ? { enqueuedAt: delivery.enqueuedAt } : {}),
+      ...(applied ? { appliedAt: applied } : {}),
+      integrations: integrationStates(delivery, wanted),
+    };
+  });
 }

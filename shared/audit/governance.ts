@@ -1,5 +1,5 @@
 import { scopes, type Scope } from '../core/api-keys.js';
-import { channelQueues, routes, schedules } from '../platform/resources.js';
+import { channelTopics, routes, schedules } from '../platform/resources.js';
 import { channels, type Channel } from '../core/channels.js';
 import { APPROACHING_FRACTION, describeDeadline, describeMinutes, type SlaPolicy } from '../core/sla.js';
 import { CLOCK_SKEW_MS, describeCalendar } from '../core/time.js';
@@ -81,7 +81,7 @@ export function governanceDocument(policy: SlaPolicy): string {
       `### ${channel}`,
       '',
       `- **Intake:** ${intake[channel]}`,
-      `- **Distribution:** queue \`${channelQueues[channel].name}\`; every integration of the channel consumes it and acks each version it applied.`,
+      `- **Distribution:** topic \`${channelTopics[channel].name}\`; each integration of the channel has its own subscription queue and acks each version it applied.`,
       `- **Target:** applied (acked) within **${describeMinutes(sla.targetMinutes)}** of entering the master record.`,
       `- **Deadline:** honoured within **${describeDeadline(sla.deadline)}** of the organisation's receipt of the request. Basis: ${sla.basis}.`,
       '',

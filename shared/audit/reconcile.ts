@@ -1,4 +1,4 @@
-import { appliedAt, missingAcks } from './acks.js';
+import { appliedAt, missingAcks, type ExpectedIntegrations } from './acks.js';
 import { impliedSuppressions, suppressionFor, suppressionKey, type PersonRecord, type Suppression, type SuppressionView } from '../core/preferences.js';
 import type { Channel } from '../core/channels.js';
 import { assess, type SlaPolicy } from '../core/sla.js';
@@ -46,7 +46,8 @@ export interface Finding {
 
 export interface JudgeContext {
   policy: SlaPolicy;
-  expected: readonly string[];
+  /** The integrations expected to ack a delivery of this channel. */
+  expected: (delivery: Delivery | undefined) => readonly string[];
   now: Date;
   /** A version younger than this may still be on its way to the queue. */
   deliveryGraceMinutes: number;
@@ -115,7 +116,8 @@ export function judgeSuppression(
   if (!delivery && age > context.deliveryGraceMinutes * 60_000) {
     findings.push({ ...base, kind: 'delivery-missing', detail: `version ${item.version} was never recorded as enqueued` });
   }
-  const applied = appliedAt(delivery, context.expected);
+  const expected = context.expected(delivery);
+  const applied = appliedAt(delivery, expected);
   if (applied) return findings;
   const sla = context.policy.channels[item.channel];
   const startedAt = request ? clockStart(request) : item.updatedAt;
@@ -126,7 +128,7 @@ export function judgeSuppression(
     deadlineAt: assessment.deadlineAt,
     deadlineElapsed: assessment.deadlineElapsed,
     ...(assessment.recordedLate && item.status === 'suppressed' ? { recordedLate: true as const } : {}),
-    ...(context.expected.length ? { awaiting: missingAcks(delivery, context.expected) } : {}),
+    ...(expected.length ? { awaiting: missingAcks(delivery, expected) } : {}),
   };
   if (assessment.target === 'missed') findings.push({ ...base, kind: 'past-target', ...timing });
   // The regulatory deadline is about honouring opt-outs; applying an opt-in late breaks none.
@@ -236,7 +238,7 @@ export interface ChannelReport {
 
 export interface ReconcileOptions {
   policy: SlaPolicy;
-  expected: (channel: Channel) => string[];
+  expected: ExpectedIntegrations;
   now?: () => Date;
   deliveryGraceMinutes?: number;
   /** Findings kept per kind in the report (the counts cover all). */
@@ -278,9 +280,16 @@ async function eventsOf(
   ctx: StoreContext,
   suppressions: readonly Suppression[],
   deliveries: ReadonlyMap<string, Delivery>,
-  expected: readonly string[],
+  expected: JudgeContext['expected'],
 ): Promise<Map<string, Record<string, unknown>>> {
-  const eventIds = new Set(suppressions.filter((item) => !appliedAt(deliveries.get(deliveryId(item)), expected)).map((item) => item.eventId));
+  const eventIds = new Set(
+    suppressions
+      .filter((item) => {
+        const delivery = deliveries.get(deliveryId(item));
+        return !appliedAt(delivery, expected(delivery));
+      })
+      .map((item) => item.eventId),
+  );
   const events = await batchGetItems(
     ctx,
     ctx.tables.preferences,
@@ -331,7 +340,7 @@ export async function reconcileChannel(ctx: StoreContext, channel: Channel, opti
       ]);
       const context: JudgeContext = {
         policy: options.policy,
-        expected: options.expected(channel),
+        expected: (delivery) => options.expected(channel, delivery),
         now: now(),
         deliveryGraceMinutes: options.deliveryGraceMinutes ?? DEFAULT_DELIVERY_GRACE_MINUTES,
       };

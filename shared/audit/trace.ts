@@ -1,5 +1,5 @@
 import escapeMarkup from 'escape-html';
-import { appliedAt } from './acks.js';
+import { appliedAt, integrationStates, type ExpectedIntegrations, type IntegrationState } from './acks.js';
 import { addressesOn, statusOf, type PersonRecord, type Suppression } from '../core/preferences.js';
 import { channelIdentity, type Identity } from '../core/identity.js';
 import { channels as allChannels, type Channel } from '../core/channels.js';
@@ -35,6 +35,8 @@ export interface ChannelTiming {
   /** The API key that sent the first ack (kept from when acks started recording keys). */
   ackedByKey?: string;
   acks?: Record<string, IntegrationAck>;
+  /** Per integration (expected or acked): applied, refused by its vendor, or pending. */
+  integrations: IntegrationState[];
   /** The target runs from when the request entered the master record. */
   target: Exclude<Timeliness, 'approaching'>;
   targetAt: string;
@@ -85,7 +87,7 @@ export interface TraceInputs {
   /** The current suppression item of each of the person's addresses, by `channel#address`. */
   suppressions: ReadonlyMap<string, Suppression>;
   policy: SlaPolicy;
-  expected: (channel: Channel) => string[];
+  expected: ExpectedIntegrations;
   now: Date;
   table: string;
 }
@@ -120,7 +122,6 @@ export function traceOf(inputs: TraceInputs): Omit<Trace, 'generatedAt'> {
     if (wanted && entry.effect === 'applied') {
       for (const channel of channels) {
         const sla = policy.channels[channel];
-        const expected = inputs.expected(channel);
         for (const address of targetsOf(entry, detail, inputs.person, channel)) {
           const deliveries = byAddress.get(`${channel}#${address}`) ?? [];
           // The first version this request produced on the address; later ones re-state it (merges, links).
@@ -128,7 +129,7 @@ export function traceOf(inputs: TraceInputs): Omit<Trace, 'generatedAt'> {
           let coveredBy: ChannelTiming['coveredBy'];
           let state: DistributionState;
           if (delivery) {
-            state = appliedAt(delivery, expected) ? 'applied' : delivery.enqueuedAt ? 'enqueued' : 'not-enqueued';
+            state = appliedAt(delivery, inputs.expected(channel, delivery)) ? 'applied' : delivery.enqueuedAt ? 'enqueued' : 'not-enqueued';
           } else {
             const current = inputs.suppressions.get(`${channel}#${address}`);
             if (current && current.status === wanted && current.eventId !== entry.eventId) {
@@ -140,6 +141,7 @@ export function traceOf(inputs: TraceInputs): Omit<Trace, 'generatedAt'> {
               state = 'not-enqueued';
             }
           }
+          const expected = inputs.expected(channel, delivery);
           const applied = appliedAt(delivery, expected);
           const judgedAt = state === 'already-in-effect' && applied && applied < entry.recordedAt ? entry.recordedAt : applied;
           const assessment = assess(sla, { startedAt, recordedAt: entry.recordedAt }, judgedAt, now, policy.calendar);
@@ -155,6 +157,7 @@ export function traceOf(inputs: TraceInputs): Omit<Trace, 'generatedAt'> {
             ...(delivery?.ackedBy ? { ackedBy: delivery.ackedBy } : {}),
             ...(delivery?.ackedBy && delivery.acks?.[delivery.ackedBy]?.keyId ? { ackedByKey: delivery.acks[delivery.ackedBy]!.keyId } : {}),
             ...(delivery?.acks ? { acks: delivery.acks } : {}),
+            integrations: integrationStates(delivery, expected),
             target: assessment.target,
             targetAt: assessment.targetAt,
             ...(deadline ? { deadline: deadline.deadline, deadlineAt: deadline.deadlineAt } : {}),
@@ -191,7 +194,7 @@ export async function readTrace(
   person: StoredPerson,
   options: {
     policy: SlaPolicy;
-    expected: (channel: Channel) => string[];
+    expected: ExpectedIntegrations;
     now?: Date;
     /** The person's history, when the caller has read it already. */
     history?: readonly HistoryEntry[];
@@ -260,17 +263,25 @@ function headline(event: TracedEvent): string {
   return `${event.kind}${about}${scope}${event.effect ? ` [${event.effect}]` : ''}`;
 }
 
-/** Who acked: each integration, with the API key that sent its ack when one was recorded. */
+/** Each integration and where it stands (with the API key that sent its ack when one was recorded). */
 function ackers(timing: ChannelTiming): string | undefined {
-  const acks = Object.entries(timing.acks ?? {}).map(([integration, ack]) => (ack.keyId ? `${integration} (key ${ack.keyId})` : integration));
-  return acks.join(', ') || timing.ackedBy;
+  const states = (timing.integrations ?? []).map((entry) => {
+    const key = timing.acks?.[entry.integration]?.keyId;
+    const who = key ? `${entry.integration} (key ${key})` : entry.integration;
+    if (entry.state === 'applied') return `${who} applied ${entry.at}`;
+    if (entry.state === 'refused') return `${who} REFUSED ${entry.at}: ${entry.reason}`;
+    return `${who} pending`;
+  });
+  return states.join(', ') || timing.ackedBy;
 }
 
 function timingLine(timing: ChannelTiming): string {
   const parts = [`${timing.channel} ${timing.address}${timing.version ? ` v${timing.version}` : ''}: ${timing.state}`];
   if (timing.coveredBy) parts.push(`already in effect by ${timing.coveredBy.eventId ?? 'an earlier request'} (v${timing.coveredBy.version})`);
   if (timing.enqueuedAt) parts.push(`enqueued ${timing.enqueuedAt}`);
-  if (timing.appliedAt) parts.push(`acked ${timing.appliedAt}${timing.ackedBy ? ` by ${ackers(timing)}` : ''}`);
+  if (timing.appliedAt) parts.push(`acked ${timing.appliedAt}`);
+  const integrations = ackers(timing);
+  if (integrations) parts.push(`integrations: ${integrations}`);
   parts.push(`target ${timing.target} (by ${timing.targetAt})`);
   if (timing.deadline) parts.push(`deadline ${deadlineWords[timing.deadline]} (${dueWords(timing)})`);
   return parts.join('; ');
@@ -371,7 +382,7 @@ ${event.receivedOn ? `<dt>Received by the organisation</dt><dd>${escapeHtml(even
 </dl>
 ${
   rows
-    ? `<div class="scroll" role="region" aria-label="${escapeHtml(`Distribution of request ${index + 1}`)}" tabindex="0"><table><thead><tr><th>Channel</th><th>Address</th><th>Version</th><th>State</th><th>Enqueued</th><th>Applied (acked)</th><th>Acked by</th><th>Target</th><th>Deadline</th></tr></thead>
+    ? `<div class="scroll" role="region" aria-label="${escapeHtml(`Distribution of request ${index + 1}`)}" tabindex="0"><table><thead><tr><th>Channel</th><th>Address</th><th>Version</th><th>State</th><th>Enqueued</th><th>Applied (acked)</th><th>Integrations</th><th>Target</th><th>Deadline</th></tr></thead>
 <tbody>
 ${rows}
 </tbody></table></div>`

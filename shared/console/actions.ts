@@ -5,7 +5,8 @@ import { BadRequestError } from '../core/errors.js';
 import { normalizeIdentity, type Identity, type IdentityType } from '../core/identity.js';
 import { classify, type Classification, type KeywordLists } from '../core/keywords.js';
 import type { SlaPolicy } from '../core/sla.js';
-import { channelQueues, fanoutFailureQueue, dlqName, tables, type TableKey } from '../platform/resources.js';
+import { channelQueues, fanoutFailureQueue, dlqName, integrationQueue, tables, type TableKey } from '../platform/resources.js';
+import { integrations } from '../platform/config.js';
 import { sqs, tableAnswers, type StoreContext } from '../store/clients.js';
 import { findPerson, getPerson, type StoredPerson } from '../store/people.js';
 import { consoleActionsAbout } from '../store/console-log.js';
@@ -210,12 +211,20 @@ export async function readHealth(environment: Record<string, string | undefined>
         ),
       ),
     ),
-    Promise.all([...channels.map((channel) => depth(environment[channelQueues[channel].dlqEnv])), depth(environment[fanoutFailureQueue.env])]),
+    Promise.all([
+      ...channels.map((channel) => depth(environment[channelQueues[channel].dlqEnv])),
+      ...integrations().map((integration) => depth(environment[integrationQueue(integration.name).dlqEnv])),
+      depth(environment[fanoutFailureQueue.env]),
+    ]),
   ]);
   return {
     store: Object.fromEntries(tableKeys.map((key, i) => [tables[key].name, tableChecks[i]!])),
     queues: Object.fromEntries(channels.map((channel, i) => [channelQueues[channel].name, queueChecks[i]!])),
-    deadLetters: [...channels.map((channel) => dlqName(channelQueues[channel].name)), fanoutFailureQueue.name].map((name, i) => ({ name, depth: depths[i] })),
+    deadLetters: [
+      ...channels.map((channel) => dlqName(channelQueues[channel].name)),
+      ...integrations().map((integration) => dlqName(integrationQueue(integration.name).name)),
+      fanoutFailureQueue.name,
+    ].map((name, i) => ({ name, depth: depths[i] })),
   };
 }
 

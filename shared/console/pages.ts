@@ -235,9 +235,16 @@ function suppressionTable(view: PersonView): string {
 }
 
 function timingRows(timing: ChannelTiming): string {
-  const acks = Object.entries(timing.acks ?? {});
-  const integrations = acks.length
-    ? acks.map(([integration, ack]) => `${html(integration)} at ${html(ack.at)}${ack.keyId ? ` (key ${html(ack.keyId)})` : ''}`).join('<br>')
+  // Each expected integration (pending until it answers) and each that acked or refused, with its key when one was recorded.
+  const integrations = (timing.integrations ?? []).length
+    ? timing.integrations
+        .map(
+          (entry) =>
+            `${html(entry.integration)}: ${html(entry.state)}${entry.at ? ` at ${html(entry.at)}` : ''}${entry.reason ? ` (${html(entry.reason)})` : ''}${
+              timing.acks?.[entry.integration]?.keyId ? `, key ${html(timing.acks[entry.integration]!.keyId)}` : ''
+            }`,
+        )
+        .join('<br>')
     : timing.ackedBy
       ? html(timing.ackedBy)
       : 'none yet';
@@ -251,7 +258,7 @@ export function distributionTable(event: TracedEvent, label: string): string {
   if (event.distribution.length === 0) return '<p>Nothing to distribute for this request.</p>';
   return `<div class="scroll" role="region" aria-label="${html(label)}" tabindex="0"><table>
 <caption>${html(label)}</caption>
-<thead><tr><th scope="col">channel</th><th scope="col">address</th><th scope="col">state</th><th scope="col">enqueued</th><th scope="col">applied</th><th scope="col">acked by integration</th><th scope="col">target</th><th scope="col">deadline</th></tr></thead>
+<thead><tr><th scope="col">channel</th><th scope="col">address</th><th scope="col">state</th><th scope="col">enqueued</th><th scope="col">applied</th><th scope="col">per integration</th><th scope="col">target</th><th scope="col">deadline</th></tr></thead>
 <tbody>${event.distribution.map(timingRows).join('\n')}</tbody></table></div>`;
 }
 

@@ -1,10 +1,11 @@
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { GetTopicAttributesCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import { channels, isChannel, type Channel } from '../core/channels.js';
 import type { StoreContext } from '../store/clients.js';
 import { keysOfStreamFailure } from '../store/stream-records.js';
 import { readSuppressionByKey } from '../store/suppressions.js';
-import { assertSuppression, channelQueuePorts, distribute, suppressionMessage, type FanoutPorts, type SuppressionMessage } from './fanout.js';
+import { assertSuppression, channelTopicPorts, distribute, suppressionMessage, type FanoutPorts, type SuppressionMessage } from './fanout.js';
 
 /**
  * Putting dead-lettered suppression changes back through: the core of `optout-hub replay-dlq` and
@@ -23,9 +24,12 @@ import { assertSuppression, channelQueuePorts, distribute, suppressionMessage, t
  */
 
 export interface DeadLetterQueue {
-  kind: 'fanout-failures' | 'channel';
+  /** `channel` and `integration` letters are messages a subscriber lost: each names its (channel, address). */
+  kind: 'fanout-failures' | 'channel' | 'integration';
   name: string;
   url: string;
+  /** Where this queue's letters go back to (the subscriber that lost them); the run's ports when absent. */
+  ports?: FanoutPorts;
 }
 
 export interface ReplayOptions {
@@ -69,18 +73,18 @@ const channelOfKey = (pk: string) => pk.slice(0, pk.indexOf('#'));
 
 function assertAvailable(options: ReplayOptions, channelsNamed: Iterable<string>): void {
   const silent = [...new Set(channelsNamed)].filter((channel) => options.unavailable?.has(channel as Channel));
-  if (silent.length) throw new Error(`The ${silent.join(', ')} queue does not answer; the letter waits for the next run.`);
+  if (silent.length) throw new Error(`The ${silent.join(', ')} topic or queue does not answer; the letter waits for the next run.`);
 }
 
 async function republish(store: StoreContext, ports: FanoutPorts, pk: string, fallback?: SuppressionMessage): Promise<number> {
   const current = await readSuppressionByKey(store, pk);
   if (current) {
-    await distribute(suppressionMessage(assertSuppression(current)), ports);
+    await distribute({ message: suppressionMessage(assertSuppression(current)) }, ports);
     return 1;
   }
   // Suppression items are never deleted; if one is gone, the dead-lettered message is all there is.
   if (fallback) {
-    await distribute(fallback, ports);
+    await distribute({ message: fallback }, ports);
     return 1;
   }
   return 0;
@@ -88,16 +92,17 @@ async function republish(store: StoreContext, ports: FanoutPorts, pk: string, fa
 
 async function replayLetter(options: ReplayOptions, queue: DeadLetterQueue, message: Message): Promise<number> {
   const body = JSON.parse(message.Body ?? '') as Record<string, unknown>;
-  if (queue.kind === 'channel') {
+  const ports = queue.ports ?? options.ports;
+  if (queue.kind !== 'fanout-failures') {
     const dead = body as unknown as SuppressionMessage;
     if (!isChannel(String(dead.channel)) || typeof dead.address !== 'string') throw new Error('The dead letter is not a suppression message.');
     assertAvailable(options, [dead.channel]);
-    return republish(options.store, options.ports, `${dead.channel}#${dead.address}`, dead);
+    return republish(options.store, ports, `${dead.channel}#${dead.address}`, dead);
   }
   const keys = await keysOfStreamFailure(options.streams, body);
   assertAvailable(options, keys.map(channelOfKey));
   let published = 0;
-  for (const pk of keys) published += await republish(options.store, options.ports, pk);
+  for (const pk of keys) published += await republish(options.store, ports, pk);
   return published;
 }
 
@@ -145,11 +150,24 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayS
 
 /** The channels whose queue does not answer GetQueueAttributes (deleted, unreachable, not permitted), with why. */
 export async function silentChannelQueues(sqs: SQSClient, queueUrl: (channel: Channel) => string): Promise<Map<Channel, string>> {
+  return silentChannels(async (channel) => {
+    await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl(channel), AttributeNames: ['QueueArn'] }));
+  });
+}
+
+/** The channels whose topic does not answer GetTopicAttributes, with why. */
+export async function silentChannelTopics(sns: SNSClient, topicArn: (channel: Channel) => string): Promise<Map<Channel, string>> {
+  return silentChannels(async (channel) => {
+    await sns.send(new GetTopicAttributesCommand({ TopicArn: topicArn(channel) }));
+  });
+}
+
+async function silentChannels(probe: (channel: Channel) => Promise<void>): Promise<Map<Channel, string>> {
   const silent = new Map<Channel, string>();
   await Promise.all(
     channels.map(async (channel) => {
       try {
-        await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl(channel), AttributeNames: ['QueueArn'] }));
+        await probe(channel);
       } catch (error) {
         silent.set(channel, error instanceof Error ? error.message : String(error));
       }
@@ -160,33 +178,34 @@ export async function silentChannelQueues(sqs: SQSClient, queueUrl: (channel: Ch
 
 export interface RedriveOptions {
   sqs: SQSClient;
+  sns: SNSClient;
   streams: DynamoDBStreamsClient;
   store: StoreContext;
   failureQueue: { name: string; url: string };
-  queueUrl: (channel: Channel) => string;
-  /** The channel queues and delivery records; by default the real ones behind `queueUrl`. */
+  topicArn: (channel: Channel) => string;
+  /** The channel topics and delivery records; by default the real ones behind `topicArn`. */
   ports?: FanoutPorts;
   visibilityTimeoutSeconds?: number;
   shouldStop?: () => boolean;
 }
 
 export interface RedriveSummary extends ReplaySummary {
-  /** Channels whose queue did not answer: their letters were left where they were. */
+  /** Channels whose topic did not answer: their letters were left where they were. */
   silent: Channel[];
 }
 
 /**
- * One automatic redrive of the fan-out failure queue: changes parked while a channel queue was
- * unavailable go out once it answers again. Each channel queue is probed first, and a letter that
- * names a channel whose queue is still silent is left for the next run untouched.
+ * One automatic redrive of the fan-out failure queue: changes parked while a channel topic was
+ * unavailable go out once it answers again. Each channel topic is probed first, and a letter that
+ * names a channel whose topic is still silent is left for the next run untouched.
  */
 export async function redriveFanoutFailures(options: RedriveOptions): Promise<RedriveSummary> {
-  const silent = await silentChannelQueues(options.sqs, options.queueUrl);
+  const silent = await silentChannelTopics(options.sns, options.topicArn);
   const summary = await replayDeadLetters({
     sqs: options.sqs,
     streams: options.streams,
     store: options.store,
-    ports: options.ports ?? channelQueuePorts({ sqs: options.sqs, store: options.store, queueUrl: options.queueUrl }),
+    ports: options.ports ?? channelTopicPorts({ sns: options.sns, store: options.store, topicArn: options.topicArn }),
     queues: [{ kind: 'fanout-failures', ...options.failureQueue }],
     unavailable: new Set(silent.keys()),
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,

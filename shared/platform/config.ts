@@ -4,9 +4,10 @@ import { BadRequestError, ConfigurationError } from '../core/errors.js';
 import { configureKeywords, keywordLanguages, type KeywordLists, type Language } from '../core/keywords.js';
 import { slaPolicy, type SlaPolicy } from '../core/sla.js';
 import { businessCalendar, type BusinessCalendar } from '../core/time.js';
-import { buckets, channelQueues, fanoutFailureQueue, secretEnv, tables, type TableKey } from './resources.js';
+import { buckets, channelQueues, channelTopics, fanoutFailureQueue, secretEnv, tables, type TableKey } from './resources.js';
 import { builtInPurposes, type Channel } from '../core/channels.js';
 import { localEndpoint, localPorts } from './local-defaults.js';
+import { filterTakes, parseIntegrations, type IntegrationDeclaration } from './integrations.js';
 
 /**
  * Configuration comes from environment variables (documented in README.md). Secrets may also
@@ -26,6 +27,10 @@ export function tableName(table: TableKey): string {
 
 export function queueUrl(channel: Channel): string {
   return required(channelQueues[channel].env);
+}
+
+export function topicArn(channel: Channel): string {
+  return required(channelTopics[channel].env);
 }
 
 export function fanoutFailureQueueUrl(): string | undefined {
@@ -73,7 +78,12 @@ export function s3PathStyle(): boolean {
  * (comma-separated, e.g. `newsletter,product-updates`).
  */
 export function purposes(): string[] {
-  const topics = (process.env.PURPOSES ?? '')
+  return purposesFrom(process.env.PURPOSES);
+}
+
+/** The purposes a PURPOSES value declares, with the built-in ones (what `cdk synth` checks INTEGRATIONS against). */
+export function purposesFrom(value: string | undefined): string[] {
+  const topics = (value ?? '')
     .split(',')
     .map((topic) => topic.trim())
     .filter(Boolean);
@@ -236,21 +246,39 @@ export function callSlaHours(): number {
   return hours;
 }
 
+let integrationCache: { key: string; declared: IntegrationDeclaration[] } | undefined;
+
+/** The integrations declared in INTEGRATIONS (platform/integrations.ts), checked once per value. */
+export function integrations(): IntegrationDeclaration[] {
+  const key = `${process.env.INTEGRATIONS ?? ''}\u0000${process.env.PURPOSES ?? ''}`;
+  if (integrationCache?.key !== key) integrationCache = { key, declared: parseIntegrations(process.env.INTEGRATIONS, purposes()) };
+  return integrationCache.declared;
+}
+
 /**
- * Integrations that must each ack a change before its channel counts it applied, from
- * ACK_INTEGRATIONS (`voice:dialer-east+dialer-west,email:esp-sync`); a channel not named counts
- * the first ack from any integration.
+ * Integrations that must each ack a change before its channel counts it applied: every declared
+ * integration of the channel whose purpose filter takes the change (`affects`, recorded on the
+ * delivery), plus those in ACK_INTEGRATIONS (`voice:dialer-east+dialer-west,email:esp-sync`),
+ * systems that ack through POST /v1/acks. With none, the first ack from any integration counts.
  */
-export function expectedIntegrations(channel: Channel): string[] {
+export function expectedIntegrations(channel: Channel, delivery?: { affects?: readonly string[] }): string[] {
+  const declared = integrations()
+    .filter((integration) => integration.channels.includes(channel) && filterTakes(integration, delivery?.affects))
+    .map((integration) => integration.name);
   for (const entry of listFrom('ACK_INTEGRATIONS')) {
     const [name, list = ''] = entry.split(':');
     if (name?.trim() === channel)
-      return list
-        .split('+')
-        .map((integration) => integration.trim())
-        .filter(Boolean);
+      return [
+        ...new Set([
+          ...declared,
+          ...list
+            .split('+')
+            .map((integration) => integration.trim())
+            .filter(Boolean),
+        ]),
+      ];
   }
-  return [];
+  return declared;
 }
 
 /** The reconciliation snapshot bucket (SNAPSHOT_BUCKET). */
@@ -360,6 +388,8 @@ export const secretNames = [
   'SINCH_PASSWORD',
   // Per-dialer Standard Webhooks secrets, `dialer:whsec_…,dialer:whsec_…` (docs/calls-and-requests.md).
   'DIALER_WEBHOOK_SECRETS',
+  // Each integration's secret, `name:secret,…` (docs/connectors/).
+  'INTEGRATION_SECRETS',
   // Outbound opt-out confirmations through the providers' REST APIs (docs/sms-confirmations.md).
   'VONAGE_API_KEY',
   'VONAGE_API_SECRET',

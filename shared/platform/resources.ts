@@ -81,7 +81,20 @@ export interface QueueDeclaration {
   maxReceiveCount: number;
 }
 
-/** One suppression queue per channel; every integration of that channel consumes it. */
+/**
+ * Every change of a channel is published once to the channel's topic; each subscriber gets its
+ * own copy. Subscribers: the channel queue below (one consumer of your own) and the queue of
+ * every declared integration of that channel (platform/integrations.ts).
+ */
+export const channelTopics: Record<Channel, { name: string; env: string }> = Object.fromEntries(
+  channels.map((channel) => [channel, { name: `suppressions-${channel}`, env: `SUPPRESSIONS_${channel.toUpperCase()}_TOPIC_ARN` }]),
+) as Record<Channel, { name: string; env: string }>;
+
+/**
+ * One queue per channel, subscribed to its topic without a filter: for a single consumer of your
+ * own. SQS gives each message to one consumer, so a second system must be an integration with
+ * its own queue (connector `queue` if you run its consumer yourself), never a second reader here.
+ */
 export const channelQueues: Record<Channel, QueueDeclaration> = Object.fromEntries(
   channels.map((channel) => [
     channel,
@@ -114,6 +127,8 @@ export interface FunctionDeclaration {
   tables: Partial<Record<TableKey, Access>>;
   /** Channel queues this function sends to. */
   sendsTo?: readonly Channel[];
+  /** Channel topics this function publishes changes to. */
+  publishesTo?: readonly Channel[];
   /** Needs describe/attributes access to every table and queue (health checks only). */
   inspectsResources?: boolean;
   /** Reads provider secrets and API keys. */
@@ -190,10 +205,10 @@ export const functions = {
   },
   fanout: {
     entry: 'functions/fanout.ts',
-    description: 'Turns each changed suppression into one versioned message on its channel queue',
-    // Writes the DELIVERY# item of each message it enqueued (acks and trace read them).
+    description: 'Turns each changed suppression into one versioned message on its channel topic',
+    // Writes the DELIVERY# item of each message it published (acks and trace read them).
     tables: { preferences: 'readWrite' },
-    sendsTo: channels,
+    publishesTo: channels,
     // No secrets (least privilege): it logs which event a change came from, never an address.
   },
   unsubscribe: {
@@ -235,11 +250,11 @@ export const functions = {
   },
   redrive: {
     entry: 'functions/redrive.ts',
-    description: 'Puts changes parked on the fan-out failure queue back on their channel queues once those answer again',
+    description: 'Publishes changes parked on the fan-out failure queue to their channel topics once those answer again',
     // Reads the current suppression of each parked change; writes its DELIVERY# item, as fan-out does.
     tables: { preferences: 'readWrite', suppressions: 'read' },
-    // Sending to a channel queue also grants GetQueueAttributes: the probe that says the queue answers again.
-    sendsTo: channels,
+    // Publishing also grants GetTopicAttributes: the probe that says the topic answers again.
+    publishesTo: channels,
     redrivesFanoutFailures: true,
     // Under the 5-minute schedule, so runs do not pile up; it stops receiving 30 s before the end.
     timeoutSeconds: 240,
@@ -258,6 +273,31 @@ export const functions = {
 } as const satisfies Record<string, FunctionDeclaration>;
 
 export type FunctionName = keyof typeof functions;
+
+/**
+ * The function each declared integration with a connector gets (one per integration, named
+ * after it), consuming that integration's queue: shared/connectors/runtime.ts.
+ */
+export const connectorFunction = {
+  entry: 'functions/connector.ts',
+  description: 'Applies suppression changes to one integration (a vendor API) and records its acks',
+  // Applied versions and acks (preferences); the current suppression when an ack names an unknown version.
+  tables: { preferences: 'readWrite', suppressions: 'read' },
+  readsSecrets: true,
+  timeoutSeconds: 60,
+} as const satisfies FunctionDeclaration;
+
+/** An integration's own queue and dead-letter queue, and the variables naming them. */
+export function integrationQueue(integration: string): QueueDeclaration {
+  const variable = integration.toUpperCase().replace(/-/g, '_');
+  return {
+    name: `integration-${integration}`,
+    env: `INTEGRATION_${variable}_QUEUE_URL`,
+    dlqEnv: `INTEGRATION_${variable}_DLQ_URL`,
+    // Connectors back off exponentially (runtime.ts): 10 receives span about 8 hours of a vendor outage.
+    maxReceiveCount: 10,
+  };
+}
 
 export type RouteAuth = 'provider-signature' | 'api-key' | 'none' | 'signed-token' | 'console-session';
 

@@ -1,5 +1,6 @@
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { storeClientOptions, tableName } from '../platform/config.js';
 
@@ -16,6 +17,8 @@ export const documents = DynamoDBDocumentClient.from(dynamodb, {
 // Send to the configured endpoint, not the host inside the queue URL: on AWS they agree, and
 // an emulator's queue URLs may name a host that does not resolve.
 export const sqs = new SQSClient({ ...storeClientOptions(), useQueueUrlAsEndpoint: false });
+/** The channel topics (AWS_ENDPOINT_URL_SNS locally). */
+export const sns = new SNSClient(storeClientOptions());
 
 export interface StoreContext {
   documents: DynamoDBDocumentClient;

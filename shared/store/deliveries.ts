@@ -26,6 +26,8 @@ export interface IntegrationAck {
   version: number;
   /** The id of the API key that sent the ack (absent for acks recorded before keys were kept). */
   keyId?: string;
+  /** Set when the integration's vendor refused the change for good (an invalid address): why. Not applied. */
+  refused?: string;
 }
 
 export interface Delivery {
@@ -35,6 +37,8 @@ export interface Delivery {
   eventId?: string;
   messageId?: string;
   personId?: string;
+  /** The purposes the change affected (platform/integrations.ts affectedPurposes); absent when not known. */
+  affects?: string[];
   enqueuedAt?: string;
   ackedAt?: string;
   ackedBy?: string;
@@ -69,7 +73,12 @@ export async function recordAck(ctx: StoreContext, write: AckWrite): Promise<{ o
   const key = keys.delivery(write.channel, write.address, write.version);
   const names: Record<string, string> = { '#integration': write.integration };
   const values: Record<string, unknown> = { ':ack': write.ack, ':at': write.ack.at, ':by': write.integration };
-  const firstAck = 'ackedAt = if_not_exists(ackedAt, :at), ackedBy = if_not_exists(ackedBy, :by)';
+  // A refusal is this integration's answer, not the delivery's first application.
+  const firstAck = write.ack.refused ? '' : ', ackedAt = if_not_exists(ackedAt, :at), ackedBy = if_not_exists(ackedBy, :by)';
+  if (write.ack.refused) {
+    delete values[':at'];
+    delete values[':by'];
+  }
   const exists = ' AND attribute_exists(pk)';
 
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -79,7 +88,7 @@ export async function recordAck(ctx: StoreContext, write: AckWrite): Promise<{ o
           new UpdateCommand({
             TableName: ctx.tables.preferences,
             Key: key,
-            UpdateExpression: `SET acks.#integration = if_not_exists(acks.#integration, :ack), ${firstAck}`,
+            UpdateExpression: `SET acks.#integration = if_not_exists(acks.#integration, :ack)${firstAck}`,
             ConditionExpression: `attribute_exists(acks)${exists}`,
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
@@ -100,7 +109,7 @@ export async function recordAck(ctx: StoreContext, write: AckWrite): Promise<{ o
           new UpdateCommand({
             TableName: ctx.tables.preferences,
             Key: key,
-            UpdateExpression: `SET acks = :acks, ${firstAck}`,
+            UpdateExpression: `SET acks = :acks${firstAck}`,
             ConditionExpression: `attribute_not_exists(acks)${exists}`,
             ExpressionAttributeValues: { ...withoutKey(values, ':ack'), ':acks': { [write.integration]: write.ack } },
             ReturnValues: 'ALL_NEW',
@@ -174,6 +183,7 @@ export interface DeliveryRecord {
   eventId: string;
   messageId: string;
   personId: string;
+  affects?: readonly string[];
 }
 
 /**
@@ -186,7 +196,8 @@ export async function recordDelivery(ctx: StoreContext, delivery: DeliveryRecord
       TableName: ctx.tables.preferences,
       Key: keys.delivery(delivery.channel, delivery.address, delivery.version),
       UpdateExpression:
-        'SET #type = :type, #channel = :channel, #address = :address, #version = :version, #eventId = :eventId, #messageId = :messageId, #personId = :personId, #enqueuedAt = if_not_exists(#enqueuedAt, :now)',
+        'SET #type = :type, #channel = :channel, #address = :address, #version = :version, #eventId = :eventId, #messageId = :messageId, #personId = :personId, #enqueuedAt = if_not_exists(#enqueuedAt, :now)' +
+        (delivery.affects ? ', #affects = :affects' : ''),
       ExpressionAttributeNames: {
         '#type': 'type',
         '#channel': 'channel',
@@ -196,6 +207,7 @@ export async function recordDelivery(ctx: StoreContext, delivery: DeliveryRecord
         '#messageId': 'messageId',
         '#personId': 'personId',
         '#enqueuedAt': 'enqueuedAt',
+        ...(delivery.affects ? { '#affects': 'affects' } : {}),
       },
       ExpressionAttributeValues: {
         ':type': 'delivery',
@@ -206,6 +218,7 @@ export async function recordDelivery(ctx: StoreContext, delivery: DeliveryRecord
         ':messageId': delivery.messageId,
         ':personId': delivery.personId,
         ':now': now.toISOString(),
+        ...(delivery.affects ? { ':affects': delivery.affects } : {}),
       },
     }),
   );

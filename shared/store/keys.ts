@@ -10,6 +10,7 @@ import type { Channel } from '../core/channels.js';
  * `IDENTITY#type#value / CLAIM` (which person an identity belongs to; one owner each),
  * `EVENT#eventId / EVENT` (the immutable event; its existence makes a redelivery a no-op).
  * `DELIVERY#channel#address / v<version>` (what fan-out enqueued and integrations acked; store/deliveries.ts).
+ * `APPLIED#integration#channel#address / APPLIED` (the highest version a connector applied; store/applied.ts).
  * suppressions: `channel#address` (what the pre-send check reads).
  * replay-guards: `MAILGUN_TOKEN#sha256(token)` (a Mailgun signature token, used once; expires by TTL).
  */
@@ -28,6 +29,7 @@ export const keys = {
   suppression: (channel: Channel, address: string) => ({ pk: suppressionKey(channel, address) }),
   delivery: (channel: Channel, address: string, version: number) => ({ pk: `${DELIVERY_PREFIX}${channel}#${address}`, sk: versionKey(version) }),
   deliveryPartition: (channel: Channel, address: string) => `${DELIVERY_PREFIX}${channel}#${address}`,
+  applied: (integration: string, channel: Channel, address: string) => ({ pk: `APPLIED#${integration}#${channel}#${address}`, sk: 'APPLIED' }),
   mailgunToken: (tokenSha256: string) => ({ pk: `MAILGUN_TOKEN#${tokenSha256}` }),
 };
 

@@ -160,7 +160,7 @@ export async function getSuppression(ctx: StoreContext, channel: Channel, addres
 }
 
 /** The current items of many views, by suppression key. */
-export async function readSuppressions(ctx: StoreContext, views: readonly SuppressionView[]): Promise<Map<string, Suppression>> {
+export async function readSuppressions(ctx: StoreContext, views: readonly Pick<SuppressionView, 'channel' | 'address'>[]): Promise<Map<string, Suppression>> {
   const items = await batchGetItems(
     ctx,
     ctx.tables.suppressions,

@@ -41,6 +41,10 @@ const trace: Trace = {
           appliedAt: '2026-05-01T00:04:00.000Z',
           ackedBy: 'marketing-platform-sync-integration',
           ackedByKey: 'sync-key-0123456789abcdef',
+          integrations: [
+            { integration: 'marketing-platform-sync-integration', state: 'applied', at: '2026-05-01T00:04:00.000Z', version: 12 },
+            { integration: 'print-vendor-monthly-mail-file', state: 'pending' },
+          ],
           target: 'met',
           targetAt: '2026-05-02T00:00:01.000Z',
           deadline: 'met',
@@ -50,6 +54,7 @@ const trace: Trace = {
           channel: 'sms',
           address: '+14155550100',
           state: 'not-enqueued',
+          integrations: [],
           target: 'missed',
           targetAt: '2026-05-02T00:00:01.000Z',
           deadline: 'missed',

@@ -14,6 +14,7 @@ import {
   reconcileMetrics,
   buckets,
   channelQueues,
+  channelTopics,
   fanoutFailureQueue,
   functions,
   routes,
@@ -170,6 +171,7 @@ describe('functions', () => {
       const expected = new Set(['NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME']);
       for (const key of Object.keys(declaration.tables) as TableKey[]) expected.add(tables[key].env);
       for (const channel of declaration.sendsTo ?? []) expected.add(channelQueues[channel].env);
+      for (const channel of declaration.publishesTo ?? []) expected.add(channelTopics[channel].env);
       if (declaration.inspectsResources) {
         for (const key of tableKeys) expected.add(tables[key].env);
         for (const channel of channels) expected.add(channelQueues[channel].env);
@@ -511,14 +513,16 @@ describe('alarms', () => {
   });
 
   it('notifies through an encrypted, TLS-only topic', () => {
-    template.resourceCountIs('AWS::SNS::Topic', 1);
-    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::SNS::Topic', { DisplayName: 'optout-hub alarms', KmsMasterKeyId: Match.anyValue() });
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
       },
     });
-    template.resourceCountIs('AWS::SNS::Subscription', 0);
+    // Without alarmEmail, the only subscriptions are the channel queues on their topics.
+    expect(Object.values(template.findResources('AWS::SNS::Subscription')).map((subscription: any) => subscription.Properties.Protocol)).toEqual(
+      channels.map(() => 'sqs'),
+    );
   });
 });
 
@@ -537,7 +541,7 @@ describe('redrive of the fan-out failure queue', () => {
     }
   });
 
-  it('lets only redrive receive and delete fan-out failures; it reads the stream by position and sends to the channel queues', () => {
+  it('lets only redrive receive and delete fan-out failures; it reads the stream by position and publishes to the channel topics', () => {
     for (const name of functionNames) {
       const onFailures = statementsOf(name)
         .filter((statement) => statement.resources.some((arn) => target(arn) === failureQueueId()))
@@ -553,15 +557,16 @@ describe('redrive of the fan-out failure queue', () => {
     const streamStatements = statementsOf('redrive').filter((statement) => statement.resources.some((arn: any) => arn?.['Fn::GetAtt']?.[1] === 'StreamArn'));
     expect(streamStatements.flatMap((statement) => statement.actions).sort()).toEqual(['dynamodb:GetRecords', 'dynamodb:GetShardIterator']);
     for (const channel of channels) {
-      const onQueue = statementsOf('redrive')
-        .filter((statement) => statement.resources.some((arn) => target(arn) === queueId(channel)))
+      const topic = target(environmentOf('redrive')[channelTopics[channel].env]);
+      const onTopic = statementsOf('redrive')
+        .filter((statement) => statement.resources.some((arn) => target(arn) === topic))
         .flatMap((statement) => statement.actions);
-      // GetQueueAttributes is the probe: a queue that does not answer keeps its letters.
-      expect(onQueue, channel).toEqual(expect.arrayContaining(['sqs:SendMessage', 'sqs:GetQueueAttributes']));
+      // GetTopicAttributes is the probe: a topic that does not answer keeps its letters.
+      expect(onTopic.sort(), channel).toEqual(['sns:GetTopicAttributes', 'sns:Publish']);
       expect(
-        onQueue.filter((action) => /^sqs:(ReceiveMessage|DeleteMessage)$/.test(action)),
+        statementsOf('redrive').some((statement) => statement.resources.some((arn) => target(arn) === queueId(channel))),
         channel,
-      ).toEqual([]);
+      ).toBe(false);
     }
     // Channel DLQs are redriven only by an operator (replay-dlq): nothing may consume them; the console reads their depth.
     for (const name of functionNames) {
@@ -617,6 +622,7 @@ describe('outputs', () => {
       ...channels.flatMap((channel): [string, string][] => [
         [channelQueues[channel].env, queueId(channel)],
         [channelQueues[channel].dlqEnv, deadLetterQueueId(channel)],
+        [channelTopics[channel].env, target(environmentOf('fanout')[channelTopics[channel].env])!],
       ]),
       [fanoutFailureQueue.env, failureQueueId],
       [buckets.snapshots.env, target(environmentOf('reconcile')[buckets.snapshots.env])!],

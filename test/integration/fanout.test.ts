@@ -111,12 +111,12 @@ describe('fan-out under injected failures', () => {
     const { stack, invocations } = await run(
       (ports) => ({
         ...ports,
-        async send(message) {
-          if (message.address === phones[4] && failures < 2) {
+        async send(change) {
+          if (change.message.address === phones[4] && failures < 2) {
             failures++;
             throw new Error('injected: the queue refused this one');
           }
-          await ports.send(message);
+          await ports.send(change);
         },
       }),
       async (created) => {

@@ -1,11 +1,5 @@
-import {
-  CreateQueueCommand,
-  DeleteMessageCommand,
-  DeleteQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-} from '@aws-sdk/client-sqs';
+import { CreateTopicCommand, DeleteTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
+import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -72,7 +66,7 @@ beforeAll(async () => {
 });
 
 describe('redrive', () => {
-  it('puts a parked change on its channel queue, records its delivery and deletes the letter', async () => {
+  it('publishes a parked change to its channel topic (so the channel queue has it), records its delivery and deletes the letter', async () => {
     const address = phone(1);
     await stop(address);
     await park(address);
@@ -86,19 +80,22 @@ describe('redrive', () => {
     expect(delivery.Item).toMatchObject({ messageId: `sms:${address}:v1` });
   });
 
-  it('leaves the letter while the channel queue is missing, and redrives it once the queue is back', async () => {
+  it('leaves the letter while the channel topic is missing, and redrives it once the topic is back', async () => {
     const address = phone(2);
     await stop(address);
     await park(address);
     const smsUrl = stack.resources.queues.sms.url;
-    await stack.sqs.send(new DeleteQueueCommand({ QueueUrl: smsUrl }));
+    const topicArn = stack.resources.topics.sms;
+    await stack.sns.send(new DeleteTopicCommand({ TopicArn: topicArn }));
 
     expect(await redrive({})).toMatchObject({ letters: 1, replayed: 0, kept: 1, published: 0, silent: ['sms'] });
     expect(await lettersLeft()).toBe(1);
 
-    // The queue answers again (as after an outage): the same name, so the same URL.
-    const { QueueUrl } = await stack.sqs.send(new CreateQueueCommand({ QueueName: smsUrl.slice(smsUrl.lastIndexOf('/') + 1) }));
-    expect(QueueUrl).toBe(smsUrl);
+    // The topic answers again (as after an outage): the same name, so the same ARN, with the queue subscribed again.
+    const { TopicArn } = await stack.sns.send(new CreateTopicCommand({ Name: topicArn.slice(topicArn.lastIndexOf(':') + 1) }));
+    expect(TopicArn).toBe(topicArn);
+    const { Attributes } = await stack.sqs.send(new GetQueueAttributesCommand({ QueueUrl: smsUrl, AttributeNames: ['QueueArn'] }));
+    await stack.sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: Attributes!.QueueArn, Attributes: { RawMessageDelivery: 'true' } }));
     await new Promise((resolve) => setTimeout(resolve, 2500));
 
     expect(await redrive({})).toMatchObject({ letters: 1, replayed: 1, kept: 0, published: 1, silent: [] });

@@ -78,7 +78,7 @@ describe('trace', () => {
     expect(text).toContain(`kept at    ${stack.store.tables.preferences} item pk=EVENT#${signal.id} sk=EVENT`);
     expect(text).toContain('recorded   2026-05-04T10:00:00.250Z (+250 ms)');
     expect(text).toMatch(
-      /sms \+1\d+ v1: applied; enqueued 2026-05-04T10:00:01.000Z; acked 2026-05-04T10:04:00.000Z by sms-sync \(key sync-key-7\); target met .*; deadline met \(due 2026-05-18T10:00:00.000Z\)/,
+      /sms \+1\d+ v1: applied; enqueued 2026-05-04T10:00:01.000Z; acked 2026-05-04T10:04:00.000Z; integrations: sms-sync \(key sync-key-7\) applied 2026-05-04T10:04:00.000Z; target met .*; deadline met \(due 2026-05-18T10:00:00.000Z\)/,
     );
 
     const html = traceHtml(trace, address);

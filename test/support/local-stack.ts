@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,6 +21,7 @@ export interface TestStack {
   dynamodb: DynamoDBClient;
   streams: DynamoDBStreamsClient;
   sqs: SQSClient;
+  sns: SNSClient;
   /** What a deployed function's environment would hold, pointed at this copy. */
   environment: Record<string, string>;
 }
@@ -31,7 +33,8 @@ export async function createTestStack(): Promise<TestStack> {
   const sqs = new SQSClient(localClientOptions(sqsEndpoint));
   const streams = new DynamoDBStreamsClient(localClientOptions(dynamodbEndpoint));
   const prefix = `t${randomBytes(4).toString('hex')}-`;
-  const resources = await provision({ dynamodb, sqs }, prefix);
+  const sns = new SNSClient(localClientOptions(sqsEndpoint));
+  const resources = await provision({ dynamodb, sqs, sns }, prefix);
   const store: StoreContext = {
     documents: DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } }),
     tables: { preferences: resources.tables.preferences.name, suppressions: resources.tables.suppressions.name },
@@ -40,12 +43,13 @@ export async function createTestStack(): Promise<TestStack> {
     ...localAwsEnvironment,
     AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint,
     AWS_ENDPOINT_URL_SQS: sqsEndpoint,
+    AWS_ENDPOINT_URL_SNS: sqsEndpoint,
     // As `npm start` does: DynamoDB Local on a loaded machine is slower than the AWS default allows.
     STORE_REQUEST_TIMEOUT_MS: localDefaults.STORE_REQUEST_TIMEOUT_MS,
     STORE_MAX_ATTEMPTS: localDefaults.STORE_MAX_ATTEMPTS,
     ...resourceEnvironment(resources),
   };
-  return { resources, store, dynamodb, streams, sqs, environment };
+  return { resources, store, dynamodb, streams, sqs, sns, environment };
 }
 
 /**

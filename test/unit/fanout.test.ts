@@ -197,11 +197,11 @@ function recordingPorts(options: { failSend?: (message: SuppressionMessage) => b
   const calls: string[] = [];
   const delivered = new Set<string>();
   const ports: FanoutPorts = {
-    async send(message) {
+    async send({ message }) {
       calls.push(`send ${message.messageId}`);
       if (options.failSend?.(message)) throw new Error('queue refused');
     },
-    async recordDelivery(message) {
+    async recordDelivery({ message }) {
       calls.push(`record ${message.messageId}`);
       delivered.add(message.messageId);
     },
@@ -215,13 +215,13 @@ function recordingPorts(options: { failSend?: (message: SuppressionMessage) => b
 describe('distribute', () => {
   it('records the delivery only after the queue took the message', async () => {
     const { ports, calls } = recordingPorts();
-    await distribute(suppressionMessage(suppression()), ports);
+    await distribute({ message: suppressionMessage(suppression()) }, ports);
     expect(calls).toEqual(['send sms:+14155550100:v1', 'record sms:+14155550100:v1']);
   });
 
   it('records nothing when the send fails, so the retry sends again', async () => {
     const { ports, calls } = recordingPorts({ failSend: () => true });
-    await expect(distribute(suppressionMessage(suppression()), ports)).rejects.toThrow('queue refused');
+    await expect(distribute({ message: suppressionMessage(suppression()) }, ports)).rejects.toThrow('queue refused');
     expect(calls).toEqual(['send sms:+14155550100:v1']);
   });
 
@@ -231,7 +231,7 @@ describe('distribute', () => {
     await distributeRecord(change, ports);
     await distributeRecord(change, ports);
     expect(calls.filter((call) => call.startsWith('send'))).toHaveLength(1);
-    await distribute(suppressionMessage(suppression()), ports);
+    await distribute({ message: suppressionMessage(suppression()) }, ports);
     expect(calls.filter((call) => call.startsWith('send'))).toHaveLength(2);
   });
 });

@@ -21,7 +21,12 @@ const person = applySignal(withIdentities(emptyRecord('p-1'), stop.subject), sto
 const item: Suppression = { ...suppressionFor(person, 'sms', address)!, version: 1, updatedAt: '2026-05-04T10:00:00.100Z' };
 const delivery = { channel: 'sms' as const, address, version: 1, enqueuedAt: '2026-05-04T10:00:01.000Z' };
 
-const context = (now: string, expected: string[] = []): JudgeContext => ({ policy: slaPolicy(), expected, now: new Date(now), deliveryGraceMinutes: 5 });
+const context = (now: string, expected: string[] = []): JudgeContext => ({
+  policy: slaPolicy(),
+  expected: () => expected,
+  now: new Date(now),
+  deliveryGraceMinutes: 5,
+});
 const kinds = (findings: { kind: string }[]) => findings.map((finding) => finding.kind).sort();
 
 describe('judging one suppression', () => {
