@@ -245,7 +245,7 @@ async function inBatches<T, R>(items: readonly T[], size: number, work: (item: T
  */
 export async function readPropagation(
   store: StoreContext,
-  options: { expected: (channel: Channel) => string[]; now: Date; days: number },
+  options: { expected: (channel: Channel, delivery?: { affects?: readonly string[] }) => string[]; now: Date; days: number },
 ): Promise<Propagation & { truncated: boolean }> {
   const today = Date.UTC(options.now.getUTCFullYear(), options.now.getUTCMonth(), options.now.getUTCDate());
   const since = today - (options.days - 1) * 86_400_000;
@@ -254,13 +254,13 @@ export async function readPropagation(
   for (const channel of channels) {
     const page = await changesSince(store, channel, changeKeyFloor(since), options.now.getTime() + 1, PROPAGATION_CHANGES_PER_CHANNEL);
     truncated ||= page.hasMore;
-    const expected = options.expected(channel);
     const deliveries = await inBatches([...new Set(page.items.map((item) => item.address))], READ_CONCURRENCY, (address) =>
       deliveriesOf(store, channel, address),
     );
     for (const delivery of deliveries.flat()) {
       if (!delivery.enqueuedAt || Date.parse(delivery.enqueuedAt) < since) continue;
-      const applied = appliedAt(delivery, expected);
+      // Who must ack depends on the purposes the change affects (an integration may take marketing only).
+      const applied = appliedAt(delivery, options.expected(channel, delivery));
       const acks = Object.fromEntries(Object.entries(delivery.acks ?? {}).map(([integration, ack]) => [integration, ack.at]));
       samples.push({
         channel,
