@@ -4,7 +4,7 @@
  * functions/, cli/ and infra/ sit on top; only shared/store (and infra, which provisions) talks
  * to DynamoDB or S3; nothing may form a cycle.
  */
-const layers = ['core', 'platform', 'store', 'record', 'distribution', 'audit', 'connectors', 'http', 'intake', 'console'];
+const layers = ['core', 'platform', 'store', 'record', 'distribution', 'audit', 'connectors', 'http', 'intake', 'api', 'console'];
 
 const layerRules = layers.slice(0, -1).map((layer, index) => ({
   name: `${layer}-stays-below`,
@@ -44,7 +44,7 @@ module.exports = {
       comment: 'shared/ never imports the handlers, the CLI, the infrastructure, tests or benchmarks.',
       severity: 'error',
       from: { path: '^shared/' },
-      to: { path: '^(functions|cli|infra|test|bench)/' },
+      to: { path: '^(functions|cli|client|infra|test|bench)/' },
     },
     {
       name: 'handlers-and-cli-below-infra',
@@ -52,6 +52,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^(functions|cli)/' },
       to: { path: '^(infra|test|bench)/' },
+    },
+    {
+      name: 'client-ships-without-the-server',
+      comment: 'The typed client takes only types from shared/ (the API schemas), so it runs with nothing of the server.',
+      severity: 'error',
+      from: { path: '^client/' },
+      to: { path: '^(shared|functions|cli|infra|test|bench)/', dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'no-circular',

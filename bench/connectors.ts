@@ -3,16 +3,16 @@ import { readdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import twilioWebhooks from 'twilio/lib/webhooks/webhooks.js';
 import { Webhook } from 'standardwebhooks';
 import { localDefaults, startLocalRuntime } from '../infra/local/runtime.js';
 import type { Channel } from '../shared/core/channels.js';
 import { connectors } from '../shared/connectors/registry.js';
 import { queueBatchSize } from '../shared/connectors/connector.js';
 import { applyBatch, type QueueRecord } from '../shared/connectors/runtime.js';
-import { suppressionMessage } from '../shared/distribution/fanout.js';
+import { deliveryRecordOf, suppressionMessage } from '../shared/distribution/fanout.js';
 import { storeFromEnvironment } from '../shared/store/clients.js';
 import { recordDelivery } from '../shared/store/deliveries.js';
+import { twilioSms } from '../test/support/provider-signing.js';
 
 /**
  * Connectors: changes per second through the connector runtime against each connector's contract
@@ -65,7 +65,7 @@ async function throughput(benchCase: ConnectorBenchCase): Promise<string> {
         updatedAt: new Date().toISOString(),
       });
     });
-    for (const message of messages) await recordDelivery(store, { ...message, messageId: message.messageId });
+    for (const message of messages) await recordDelivery(store, deliveryRecordOf({ message }));
     const rate = settings.requestsPerSecond ?? definition.requestsPerSecond;
     const records: QueueRecord[] = messages.map((message, index) => ({
       messageId: `m${index}`,
@@ -124,19 +124,11 @@ async function startArrivals(secret: string) {
 /** STOP answered → the webhook integration's endpoint called, on the local runtime. */
 async function endToEnd(runtimeUrl: string, arrivals: Map<string, number>): Promise<string[]> {
   const answered = new Map<string, number>();
-  const url = `${runtimeUrl}/webhooks/sms/twilio`;
   const base = 5_000_000 + (randomBytes(2).readUInt16BE() % 1000) * 1000;
   for (let index = 0; index < STOPS; index++) {
     const from = `+1628${String(base + index).slice(0, 7)}`;
-    const params = { MessageSid: `SM${randomBytes(16).toString('hex')}`, From: from, To: '+15005550006', Body: 'STOP', AccountSid: `AC${'0'.repeat(32)}` };
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        'x-twilio-signature': twilioWebhooks.getExpectedTwilioSignature(localDefaults.TWILIO_AUTH_TOKEN, url, params),
-      },
-      body: new URLSearchParams(params).toString(),
-    });
+    const { url, init } = twilioSms(localDefaults.TWILIO_AUTH_TOKEN, runtimeUrl, from, 'STOP');
+    const response = await fetch(url, init);
     await response.arrayBuffer();
     if (response.ok) answered.set(from, performance.now());
   }

@@ -16,6 +16,8 @@ export function useLocalSystemUnlessConfigured(): 'aws' | 'local' {
     ...localAwsEnvironment,
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
     AWS_ENDPOINT_URL_SQS: endpoints.sqs,
+    // fauxqs serves SNS on the same endpoint: replay-dlq publishes fan-out failures to the channel topics.
+    AWS_ENDPOINT_URL_SNS: endpoints.sqs,
     [tables.preferences.env]: tables.preferences.name,
     [tables.suppressions.env]: tables.suppressions.name,
   };

@@ -1,3 +1,4 @@
+import type { AckAnswer } from '../shared/api/schemas.js';
 import { ackRequestSchema, normalizeAcks, recordAcks, summarize } from '../shared/audit/acks.js';
 import { defaultPhoneRegion } from '../shared/platform/config.js';
 import { callerOf, requireApiKey } from '../shared/http/api-key.js';
@@ -21,5 +22,5 @@ export const handler = httpHandler(async (event) => {
   const results = await recordAcks(store, request.integration, targets, undefined, keyId);
   const counts = summarize(results);
   logger.info('acks recorded', { integration: request.integration, keyId, ...counts });
-  return jsonResponse(200, { integration: request.integration, counts, results });
+  return jsonResponse(200, { integration: request.integration, counts, results } satisfies AckAnswer);
 }).use(requireApiKey('acks'));

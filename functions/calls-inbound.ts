@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { CallAnswer } from '../shared/api/schemas.js';
 import { callSlaHours, channelSlas, defaultPhoneRegion, publicBaseUrl, secrets } from '../shared/platform/config.js';
 import { dialer } from '../shared/intake/calls/adapters.js';
 import { configuredDispositionMap } from '../shared/intake/calls/disposition-map.js';
@@ -21,7 +22,7 @@ export const handler = httpHandler(async (event) => {
   const adapter = dialer(name);
   const request = webhookRequest(event, publicBaseUrl());
   const disposition = adapter.read(request, await secrets(['DIALER_WEBHOOK_SECRETS', 'TWILIO_AUTH_TOKEN', 'TWILIO_WEBHOOK_SHARED_KEY']));
-  if (!disposition) return jsonResponse(200, { outcome: 'ignored', reason: 'not a disposition event' });
+  if (!disposition) return jsonResponse(200, { outcome: 'ignored', reason: 'not a disposition event' } satisfies CallAnswer);
   const { receipt, duplicate } = await recordDisposition(store, disposition, {
     receivedAt: new Date(event.requestContext.timeEpoch),
     defaultRegion: defaultPhoneRegion(),
@@ -32,5 +33,5 @@ export const handler = httpHandler(async (event) => {
   });
   logger.info('call disposition', { dialer: name, requestId: receipt.requestId, action: receipt.disposition.action, outcome: receipt.outcome, duplicate });
   const created = !duplicate && receipt.outcome !== 'ignored';
-  return jsonResponse(created ? 201 : 200, receipt);
+  return jsonResponse(created ? 201 : 200, receipt satisfies CallAnswer);
 });

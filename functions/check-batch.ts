@@ -1,6 +1,6 @@
-import { z } from 'zod';
+import { batchCheckSchema, type BatchCheckAnswer } from '../shared/api/schemas.js';
 import { assertPurpose, defaultPhoneRegion } from '../shared/platform/config.js';
-import { checkAddresses, MAX_BATCH_CHECK, summarize } from '../shared/distribution/enforcement.js';
+import { checkAddresses, summarize } from '../shared/distribution/enforcement.js';
 import { BadRequestError, DependencyError } from '../shared/core/errors.js';
 import { requireApiKey } from '../shared/http/api-key.js';
 import { httpHandler } from '../shared/http/middleware.js';
@@ -10,12 +10,6 @@ import { isChannel } from '../shared/core/channels.js';
 import { storeFromEnvironment } from '../shared/store/clients.js';
 
 const store = storeFromEnvironment();
-
-const batchCheckSchema = z.object({
-  channel: z.string(),
-  purpose: z.string().optional(),
-  addresses: z.array(z.string().max(1000)).min(1).max(MAX_BATCH_CHECK),
-});
 
 /**
  * POST /v1/suppressions/check: up to 1,000 addresses of one channel, for one purpose, answered
@@ -32,5 +26,5 @@ export const handler = httpHandler(async (event) => {
   if (summary.failed > 0 && summary.failed === results.length - summary.invalid) {
     throw new DependencyError('The store did not answer; no address may be contacted.', { channel: body.channel, summary, results });
   }
-  return jsonResponse(200, { channel: body.channel, purpose: body.purpose ?? null, summary, results });
+  return jsonResponse(200, { channel: body.channel, purpose: body.purpose ?? null, summary, results } satisfies BatchCheckAnswer);
 }).use(requireApiKey('check-batch'));

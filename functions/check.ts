@@ -1,3 +1,4 @@
+import type { CheckAnswer } from '../shared/api/schemas.js';
 import { assertPurpose, defaultPhoneRegion } from '../shared/platform/config.js';
 import { BadRequestError } from '../shared/core/errors.js';
 import { requireApiKey } from '../shared/http/api-key.js';
@@ -35,5 +36,5 @@ export const handler = httpHandler(async (event) => {
     since: suppression?.since ?? null,
     eventId: suppression?.eventId ?? null,
     version: suppression?.version ?? 0,
-  });
+  } satisfies CheckAnswer);
 }).use(requireApiKey('check'));

@@ -1,4 +1,5 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import type { HealthAnswer } from '../shared/api/schemas.js';
 import { queueUrl, tableName } from '../shared/platform/config.js';
 import { httpHandler } from '../shared/http/middleware.js';
 import { jsonResponse } from '../shared/http/problem.js';
@@ -34,5 +35,5 @@ export const handler = httpHandler(async () => {
   const store = Object.fromEntries(tableKeys.map((key, i) => [key, tableChecks[i]]));
   const queues = Object.fromEntries(channels.map((channel, i) => [channel, queueChecks[i]]));
   const healthy = [...tableChecks, ...queueChecks].every((check) => check === 'ok');
-  return jsonResponse(healthy ? 200 : 503, { status: healthy ? 'ok' : 'degraded', store, queues });
+  return jsonResponse(healthy ? 200 : 503, { status: healthy ? 'ok' : 'degraded', store, queues } satisfies HealthAnswer);
 });

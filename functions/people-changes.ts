@@ -1,3 +1,4 @@
+import type { PersonChangeAnswer } from '../shared/api/schemas.js';
 import { defaultPhoneRegion } from '../shared/platform/config.js';
 import { requireApiKey } from '../shared/http/api-key.js';
 import { httpHandler } from '../shared/http/middleware.js';
@@ -12,7 +13,7 @@ import { linkIdentity, mergePeople } from '../shared/record/people.js';
 
 const store = storeFromEnvironment();
 
-const versions = (suppressions: { channel: string; address: string; status: string; version: number }[]) =>
+const versions = (suppressions: PersonChangeAnswer['changed']) =>
   suppressions.map(({ channel, address, status, version }) => ({ channel, address, status, version }));
 
 /** POST /v1/people/{id}/identities and POST /v1/people/merge: a CRM says who is who. */
@@ -21,7 +22,11 @@ export const handler = httpHandler(async (event) => {
     const { survivorId, mergedId, evidence } = jsonBody(event, mergeSchema);
     const outcome = await mergePeople(store, survivorId, mergedId, evidence);
     logger.info('people merged', { survivorId, mergedId, eventId: outcome.eventId });
-    return jsonResponse(200, { eventId: outcome.eventId, person: describePerson(outcome.person), changed: versions(outcome.suppressions) });
+    return jsonResponse(200, {
+      eventId: outcome.eventId,
+      person: describePerson(outcome.person),
+      changed: versions(outcome.suppressions),
+    } satisfies PersonChangeAnswer);
   }
   const personId = keyText('id', pathParameter(event, 'id'), MAX_PERSON_ID_LENGTH);
   const { type, value, evidence } = jsonBody(event, linkIdentitySchema);
@@ -32,5 +37,5 @@ export const handler = httpHandler(async (event) => {
     eventId: outcome.eventId || null,
     person: describePerson(outcome.person),
     changed: versions(outcome.suppressions),
-  });
+  } satisfies PersonChangeAnswer);
 }).use(requireApiKey('people-changes'));

@@ -1,3 +1,4 @@
+import type { HistoryAnswer, PersonAnswer } from '../shared/api/schemas.js';
 import { channelSlas, defaultPhoneRegion, expectedIntegrations } from '../shared/platform/config.js';
 import { BadRequestError, NotFoundError } from '../shared/core/errors.js';
 import { requireApiKey } from '../shared/http/api-key.js';
@@ -51,17 +52,17 @@ export const handler = httpHandler(async (event) => {
       const trace = await readTrace(store, found, { policy: channelSlas(), expected: expectedIntegrations, history });
       const distribution = new Map(trace.events.map((traced) => [traced.eventId, traced.distribution]));
       const events = history.map((entry) => ({ ...entry, distribution: distribution.get(entry.eventId) ?? [] }));
-      return jsonResponse(200, { personId: found.personId, events });
+      return jsonResponse(200, { personId: found.personId, events } satisfies HistoryAnswer);
     }
     case 'GET /v1/people/{id}':
-      return jsonResponse(200, await withDistribution(await person(pathParameter(event, 'id'))));
+      return jsonResponse(200, (await withDistribution(await person(pathParameter(event, 'id')))) satisfies PersonAnswer);
     default: {
       const query = event.queryStringParameters ?? {};
       const given = lookups.filter((type) => query[type] !== undefined);
       if (given.length !== 1) throw new BadRequestError('Find a person by exactly one of phone, email or externalId.');
       const found = await findPerson(store, normalizeIdentity(given[0]!, query[given[0]!], defaultPhoneRegion()));
       if (!found) throw new NotFoundError('Nobody has that identity.');
-      return jsonResponse(200, await withDistribution(found));
+      return jsonResponse(200, (await withDistribution(found)) satisfies PersonAnswer);
     }
   }
 }).use(requireApiKey('people'));

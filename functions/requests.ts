@@ -1,3 +1,4 @@
+import type { BatchAnswer, RecordAnswer } from '../shared/api/schemas.js';
 import { assertPurpose, defaultPhoneRegion } from '../shared/platform/config.js';
 import { requireApiKey } from '../shared/http/api-key.js';
 import { httpHandler } from '../shared/http/middleware.js';
@@ -22,7 +23,7 @@ export const handler = httpHandler(async (event) => {
     const results = await recordRequestBatch(store, batch.requests, { receivedAt, defaultRegion: defaultPhoneRegion() });
     const summary = batchSummary(results);
     logger.info('request batch', { items: results.length, ...summary });
-    return jsonResponse(207, { summary, results });
+    return jsonResponse(207, { summary, results } satisfies BatchAnswer);
   }
   const request = jsonBody(event, requestSchema);
   assertPurpose(request.purpose);
@@ -35,5 +36,5 @@ export const handler = httpHandler(async (event) => {
     duplicate: outcome.duplicate,
     effect: outcome.effect,
     suppressions: outcome.suppressions.map(({ channel, address, status, purposes, version }) => ({ channel, address, status, purposes, version })),
-  });
+  } satisfies RecordAnswer);
 }).use(requireApiKey('requests'));

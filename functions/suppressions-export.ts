@@ -1,3 +1,4 @@
+import type { ExportPageAnswer } from '../shared/api/schemas.js';
 import { BadRequestError } from '../shared/core/errors.js';
 import { requireApiKey } from '../shared/http/api-key.js';
 import { httpHandler } from '../shared/http/middleware.js';
@@ -20,5 +21,5 @@ export const handler = httpHandler(async (event) => {
   if (!isChannel(channel)) throw new BadRequestError(`Unknown channel "${channel}".`);
   const query = event.queryStringParameters ?? {};
   const page = await exportChanges(store, channel, { since: query.since, limit: query.limit, settleMs: exportSettleMs() });
-  return jsonResponse(200, page);
+  return jsonResponse(200, page satisfies ExportPageAnswer);
 }).use(requireApiKey('suppressions-export'));

@@ -1,3 +1,4 @@
+import type { UnsubscribeAnswer } from '../shared/api/schemas.js';
 import { secret, unsubscribeTokenMaxAgeDays } from '../shared/platform/config.js';
 import { ConfigurationError, ProblemError } from '../shared/core/errors.js';
 import { statusFor, suppressionFor, type PersonRecord, type Status } from '../shared/core/preferences.js';
@@ -79,7 +80,13 @@ export function createUnsubscribeHandler(store: StoreContext) {
           stillAllowed.length ? renderNotChangedPage({ email: claims.email, stillAllowed, at }) : renderDonePage({ email: claims.email, purposes, at }),
         );
       }
-      return jsonResponse(200, { status: stillAllowed.length ? 'superseded' : 'unsubscribed', channel: 'email', purposes, current, recordedAt });
+      return jsonResponse(200, {
+        status: stillAllowed.length ? 'superseded' : 'unsubscribed',
+        channel: 'email',
+        purposes,
+        current,
+        recordedAt,
+      } satisfies UnsubscribeAnswer);
     } catch (error) {
       // A person's browser gets a page it can read; mail clients and tools get problem+json.
       if (error instanceof ProblemError && error.status < 500 && wantsHtml(event)) {

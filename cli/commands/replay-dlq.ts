@@ -102,6 +102,7 @@ export const replayDlq: Command = {
       import('../../shared/platform/config.js'),
       import('../../shared/distribution/fanout.js'),
     ]);
+    // The store's timeouts and tries (STORE_*): a queue or topic that stops answering fails the command, not hangs it.
     const sqs = new SQSClient({ ...config.storeClientOptions(), useQueueUrlAsEndpoint: false });
     const sns = new SNSClient(config.storeClientOptions());
     const streams = streamsClient();

@@ -141,7 +141,11 @@ export function createGateway(routes: readonly RouteDeclaration[], resolveHandle
         const allow = [...new Set(onPath.map(({ candidate }) => candidate.route.method))].join(', ');
         throw new MethodNotAllowedError(`${request.method} is not allowed on this path; it allows ${allow}.`).withHeader('allow', allow);
       }
-      throw new NotFoundError(`No route for ${request.method} ${url.pathname}.`);
+      // Neither the detail nor `instance` names the path: an unmatched one may still carry a
+      // credential or an address (an unsubscribe link with a segment too many), and it is the
+      // caller's own input. API Gateway's 404 does not name it either.
+      instance = undefined;
+      throw new NotFoundError('No route serves this path.');
     } catch (error) {
       if (!(error instanceof ProblemError)) console.error('local gateway: handler failed', error);
       send(response, problemResponse(toProblem(error, instance), problemHeaders(error)));

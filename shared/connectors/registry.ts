@@ -1,6 +1,12 @@
 import { ConfigurationError } from '../core/errors.js';
 import type { IntegrationDeclaration } from '../platform/integrations.js';
 import type { ConnectorDefinition } from './connector.js';
+import { brazeConnector } from './braze.js';
+import { klaviyoConnector } from './klaviyo.js';
+import { sendgridConnector } from './sendgrid.js';
+import { five9Connector } from './five9.js';
+import { genesysCloudConnector } from './genesys-cloud.js';
+import { salesforceConnector } from './salesforce.js';
 import { queueConnector, webhookConnector } from './webhook.js';
 
 /** A connector of any settings type: checkIntegrations pairs each with settings its own schema parsed. */
@@ -9,7 +15,9 @@ export type AnyConnectorDefinition = ConnectorDefinition<any>;
 
 /** Every connector optout-hub ships, by the `connector` name an integration declares. */
 export const connectors: Record<string, AnyConnectorDefinition> = Object.fromEntries(
-  [webhookConnector, queueConnector].map((definition) => [definition.kind, definition]),
+  [webhookConnector, queueConnector, sendgridConnector, brazeConnector, klaviyoConnector, genesysCloudConnector, five9Connector, salesforceConnector].map(
+    (definition) => [definition.kind, definition],
+  ),
 );
 
 export interface CheckedIntegration extends IntegrationDeclaration {

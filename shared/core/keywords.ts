@@ -3,13 +3,30 @@
  * the same way, and the result says how it matched so that an auditor can see why a message was
  * (or was not) read as a STOP.
  *
+ * Every rule reads the message's words with the usual disguises of a keyword undone:
+ * - letters from other scripts that look Latin are read as the Latin letter (Unicode confusables,
+ *   UTS #39: Cyrillic "ЅТОР", Greek "ΤΟ", Lisu, Cherokee, …; see shared/core/confusables.ts), in
+ *   words whose every letter is Latin or such a look-alike, so that Russian "стоп" stays Russian.
+ *   This is part of `normalizeText`, so it holds for every intent ("ЅТАRТ" is START).
+ * - letters spelled out ("S T O P", "S.T.O.P", "s-t-o-p") or a keyword broken by punctuation
+ *   ("ST.OP", "un-subscribe") are joined, and digits are read as the letters they look like ("ST0P",
+ *   "5TOP", "UNSUBSCR1BE"), but only where the result is a word of an opt-out keyword: "U.S.A.",
+ *   "B4", "room 4B" and "S.T.A.R.T" stay as they are, a number is never a word, and a
+ *   digit-spelled word has at least three letters (a seat "7D" is not TD).
+ *
  * The rules, in the order they are tried (the first that matches decides):
  *
  * 1. `keyword`: after normalization (see `normalizeText`; plus repeated words folded, "STOP STOP"
  *    and "stop stop stop" are "STOP") the whole message is an opt-out keyword.
  * 2. `phrase`: a natural-language revocation anywhere in the message, of any length ("please stop
- *    texting me", "remove me from your list", "no more texts", "don't text me anymore"). A rule
- *    does not fire right after a negation ("don't stop sending deals"). See `englishPhrases` etc.
+ *    texting me", "remove me from your list", "no more texts", "don't text me anymore"), including
+ *    withdrawals of permission with no keyword: a negation with a contact verb ("never message
+ *    me again"), remove or take off with me and a list ("take me off", "get me off this list", "I'd
+ *    like to be removed"), no longer wanting messages or contact ("I no longer want these
+ *    messages", "I don't want to be contacted"), consent denied ("you do not have my permission to
+ *    text me", "I never signed up for this"), "leave me alone", "go away", and the same in Spanish
+ *    and French. A rule does not fire right after a negation ("don't stop sending deals", "please
+ *    don't take me off the list"). See `englishPhrases` etc.
  * 3. `edge-word`: a short message (at most `shortMessageWords` words, 6 by default) that starts or
  *    ends with an opt-out keyword ("stop lol", "ok stop", "Stop. Thank you"). Conservative by
  *    design: when in doubt, suppress. Exceptions, for the keyword's ordinary meanings:
@@ -23,8 +40,8 @@
  *    "HELP STOP HELP"); an ambiguous keyword only as the last sentence ("Thanks. End.").
  * 5. `typo`: a one-word message within one edit of an unambiguous opt-out keyword of 7+ letters
  *    ("UNSUBCRIBE", "unsubscribed"), or, for shorter ones, one swap of adjacent letters or one
- *    doubled letter ("STPO", "SOTP", "STOPP"). Nothing looser: "STOPS", "STOPPING", "S T O P",
- *    "ST0P" (a zero) are not read as STOP.
+ *    doubled letter ("STPO", "SOTP", "STOPP"). Nothing looser: "STOPS", "STOPPING" and "ST OP"
+ *    (two pieces of several letters separated by a space) are not read as STOP.
  * 6. opt-in and help: only the exact keyword (same normalization). "help me" and "start over" are
  *    `none`; re-subscribing is never inferred.
  *
@@ -32,6 +49,8 @@
  * "START STOP" and "STOP START" are opt-outs (a missed STOP is the costly mistake; a wrongly read
  * START would lift a suppression). A word listed under several intents counts as opt-out.
  */
+
+import { latinLookalikes } from './confusables.js';
 
 export type Intent = 'opt-out' | 'opt-in' | 'help' | 'none';
 
@@ -107,7 +126,25 @@ export type Language = 'en' | 'es' | 'fr';
 /** Message nouns shared by several English phrases. */
 const NOUNS =
   '(?:TEXTS?|TXTS?|MESSAGES?|MSGS?|SMS|SMSES|TEXT MESSAGES|NOTIFICATIONS?|ALERTS?|EMAILS?|CALLS|PROMOS?|PROMOTIONS?|ADS|ADVERTS?|SPAM|MARKETING|UPDATES|REMINDERS|OFFERS)';
-const CONTACTING = '(?:TEXTING|TXTING|TEXTIN|TXTIN|MESSAGING|MSGING|SENDING|CONTACTING|CALLING|EMAILING|SPAMMING|BOTHERING|HARASSING|HASSLING|PESTERING)';
+const CONTACTING =
+  '(?:TEXTING|TXTING|TEXTIN|TXTIN|MESSAGING|MSGING|SENDING|CONTACTING|CALLING|EMAILING|SPAMMING|BOTHERING|HARASSING|HASSLING|PESTERING|BUGGING|PINGING|HOUNDING|BLOWING UP MY (?:PHONE|CELL)|HITTING ME UP)';
+/** A negation in front of a wish: "don't", "do not", "no longer", "never". */
+const NOT_ANYMORE = '(?:DONT|DO NOT|NO LONGER|DONT EVER|NEVER|DONT REALLY|DO NOT REALLY)';
+/** Being contacted, in the passive: what a person no longer wants to be. */
+const CONTACTED =
+  '(?:CONTACTED|TEXTED|MESSAGED|CALLED|EMAILED|BOTHERED|SPAMMED|HARASSED|ON (?:YOUR|UR|THE|THIS|ANY) (?:LIST|LISTS|MAILING LIST|TEXT LIST|CONTACT LIST))';
+/** Contacting someone, as the verb after "permission to". */
+const CONTACT = '(?:TEXT|TXT|MESSAGE|MSG|CONTACT|CALL|EMAIL|SEND|SMS)';
+/** Whoever sends the messages. */
+const YOU = '(?:YOU|U|YALL|Y ALL|YOU GUYS|YOU PEOPLE|YOUR COMPANY|THIS NUMBER|THIS COMPANY)';
+/** Courtesy words that may close a clause-long revocation ("go away thanks", "take me off ok?"). */
+const CLOSING = '(?: (?:PLEASE|PLS|PLZ|THANKS|THANK YOU|THX|TY|OK|OKAY|NOW|ASAP|ALREADY|LOL|SERIOUSLY)){0,2}';
+/** Which messages: "these", "your", "all the", … before a message noun. */
+const WHICH = '(?:ANY ?MORE |THESE |THIS |THOSE |YOUR |UR |ANY |ALL |THE |ALL THESE |ALL YOUR |ALL THE |ALL OF THESE |ALL OF YOUR )';
+/** A contact list and what people call one. */
+const LIST = '(?:LISTS?|MAILING LIST|TEXT LIST|TEXTING LIST|CONTACT LIST|CONTACTS|DATABASE|SYSTEM|TEXTS|MESSAGES)';
+/** After "removed": from a list or from these messages, if from anything ("removed from the carpool schedule" is not a revocation). */
+const REMOVED_FROM = `(?! FROM (?!(?:(?:YOUR |UR |THE |THIS |THAT |ALL |ALL YOUR |ANY )?${LIST}|THIS|THESE|HERE|IT|THEM|YOU|YOUR|UR)(?: |$)))`;
 const ME = '(?:ME|US|MY NUMBER|MY PHONE|MY CELL|THIS NUMBER|THIS PHONE|MY NAME|MY INFO)';
 
 /**
@@ -125,35 +162,69 @@ export const englishPhrases: readonly PhraseRule[] = [
   { id: 'stop-contacting', pattern: `(?:STOP|QUIT|CEASE|STOPPING) ${CONTACTING}` },
   {
     id: 'stop-messages',
-    pattern: `(?:STOP|QUIT|END|CANCEL|STOP ALL|ENOUGH) (?:(?:WITH )?(?:THE|THESE|THOSE|THIS|ALL|YOUR|UR|ALL THE|ALL THESE|ALL YOUR|MY)(?: [^ |]+)? )?${NOUNS}`,
+    pattern: `(?:STOP|QUIT|END|CANCEL|STOP ALL|ENOUGH)(?: IT)? (?:(?:WITH )?(?:THE|THESE|THOSE|THIS|ALL|YOUR|UR|ALL THE|ALL THESE|ALL YOUR|MY)(?: [^ |]+)? )?${NOUNS}`,
   },
   { id: 'stop-receiving', pattern: `(?:STOP|QUIT|CEASE|END) (?:RECEIVING|GETTING)` },
+  { id: 'cease-contact', pattern: `CEASE (?:ALL |ANY )?(?:COMMUNICATIONS?|CONTACT|CONTACTING)|CEASE AND DESIST` },
+  /** Weariness with the messages: "I've had enough of these texts", "sick of getting these messages". */
+  {
+    id: 'tired-of-messages',
+    pattern: `(?:HAD ENOUGH|TIRED|SICK|SICK AND TIRED|FED UP|DONE) (?:OF|WITH) (?:(?:GETTING|RECEIVING) )?${WHICH}?${NOUNS}`,
+  },
   { id: 'unsubscribe', pattern: `UNSUBSCRIBE|UNSUB|UNSUBSCRIBING` },
   { id: 'opt-out', pattern: `OPT OUT|OPTOUT|OPT ME OUT|OPT ${ME} OUT|OPTING OUT` },
-  { id: 'revoke-consent', pattern: `REVOKE|REVOKING|WITHDRAW (?:MY )?CONSENT` },
+  { id: 'revoke-consent', pattern: `REVOKE|REVOKING|(?:WITHDRAW|WITHDRAWING|RESCIND|RESCINDING) (?:MY |ALL |ANY )?(?:CONSENT|PERMISSION)` },
+  /**
+   * Consent denied: "I do not consent", "you don't have my permission", "I never signed up for
+   * this". Past refusals count only about these messages ("I never agreed to pay that" does not).
+   */
+  {
+    id: 'no-consent',
+    pattern: `(?:I|WE) (?:DO NOT|DONT|NO LONGER) (?:CONSENT|GIVE (?:YOU )?(?:MY )?(?:CONSENT|PERMISSION))(?:${CLOSING}<END>| TO (?:THIS|THESE|THAT|BEING|RECEIVING|RECEIVE|BE|ANY|YOUR|UR))|${YOU} (?:DO NOT|DONT|NO LONGER) HAVE (?:MY |OUR )?(?:CONSENT|PERMISSION)(?:${CLOSING}<END>| TO ${CONTACT})|${YOU} HAVE NO (?:CONSENT|PERMISSION) TO ${CONTACT}|(?:NEVER|DIDNT|DID NOT) (?:AUTHORIZE|AUTHORIZED|PERMIT|PERMITTED) (?:THESE|THESE ${NOUNS}|${YOU} TO ${CONTACT})|(?:NEVER|DIDNT|DID NOT) (?:SIGN UP|SIGNED UP|SUBSCRIBE|SUBSCRIBED|OPT IN|OPTED IN) (?:FOR|TO) (?:(?:THIS|THESE|THAT|ANY OF THIS|ANY OF THESE|ANYTHING|IT)(?: (?:CRAP|STUFF|JUNK|SPAM|NONSENSE|SERVICE|LIST))?${CLOSING}<END>|(?:THIS |THESE |YOUR |UR |ANY )?${NOUNS})|(?:NEVER|DIDNT|DID NOT) (?:SIGN UP|SIGNED UP|SUBSCRIBE|SUBSCRIBED|OPT IN|OPTED IN|AGREE|AGREED|CONSENT|CONSENTED|ASK|ASKED) (?:FOR|TO) (?:(?:THIS |THESE |YOUR |UR |ANY )?${NOUNS}|(?:RECEIVE|RECEIVING|GET|GETTING|BE CONTACTED|BE TEXTED|BEING CONTACTED|BEING TEXTED))`,
+    negatable: false,
+  },
   { id: 'already-opted-out', pattern: `(?:I|IVE|I HAVE|I ALREADY|IVE ALREADY|I HAVE ALREADY|ALREADY) (?:UNSUBSCRIBED|OPTED OUT)` },
   {
     id: 'told-to-stop',
-    pattern: `(?:SAID|TOLD (?:YOU|U|YALL|Y ALL)|ASKED (?:YOU|U|YALL|Y ALL)|TEXTED|REPLIED|REPLIED WITH|SENT|TYPED|WROTE|ANSWERED) (?:TO )?(?:STOP(?! (?:BY|IN|OVER|AT|OFF|FOR|AND|ON)(?: |$))|STOPALL|UNSUBSCRIBE|REMOVE ME|OPT OUT)`,
+    pattern: `(?:SAID|TOLD (?:YOU|U|YALL|Y ALL)|(?:ASK|ASKED|TELL) (?:YOU|U|YALL|Y ALL)|TEXTED|REPLIED|REPLIED WITH|SENT|TYPED|WROTE|ANSWERED) (?:TO )?(?:STOP(?! (?:BY|IN|OVER|AT|OFF|FOR|AND|ON)(?: |$))|STOPALL|UNSUBSCRIBE|REMOVE ME|OPT OUT)`,
   },
-  { id: 'remove-me', pattern: `(?:REMOVE|DELETE|ERASE) ${ME}` },
+  { id: 'remove-me', pattern: `(?:REMOVE|DELETE|ERASE|LOSE|SCRUB|PURGE) ${ME}|<START>(?:PLEASE|PLS|PLZ|KINDLY) (?:REMOVE|DELETE)${CLOSING}<END>` },
+  /** Asking to be removed, in the passive: "I'd like to be removed", "please have my number removed". */
+  {
+    id: 'be-removed',
+    pattern: `(?:WANT|WANNA|LIKE|WISH|NEED|ASK|ASKING|ASKED|REQUEST|REQUESTING|PLEASE|PLS|PLZ|CAN I|HOW DO I|HOW CAN I|COULD I|MAY I)(?: TO)? (?:BE|GET) (?:(?:REMOVED|DELETED)${REMOVED_FROM}|UNSUBSCRIBED|OPTED OUT|TAKEN (?:OFF|OUT)(?:(?: OF)? (?:YOUR |UR |THE |THIS |THAT )?${LIST}|${CLOSING}<END>))|(?:HAVE|GET|WANT|NEED|LIKE) ${ME} (?:REMOVED|DELETED|ERASED|TAKEN OFF|UNSUBSCRIBED|OPTED OUT)${REMOVED_FROM}`,
+  },
   {
     id: 'take-me-off',
-    pattern: `(?:TAKE|DROP|GET|PULL|KICK|PUT) ${ME} (?:OFF|OUT OF|FROM)(?: OF)? (?:YOUR |UR |THE |THIS |ALL |ALL YOUR |YOUR TEXT |THE TEXT |YOUR MAILING |THE MAILING |YOUR TEXTING )?(?:LISTS?|CONTACTS|DATABASE|SYSTEM|TEXTS|MESSAGES)`,
+    pattern: `(?:TAKE|DROP|GET|PULL|KICK|PUT) ${ME} (?:OFF|OUT OF|FROM)(?: OF)? (?:YOUR |UR |THE |THIS |THAT |ALL |ALL YOUR |YOUR TEXT |THE TEXT |YOUR MAILING |THE MAILING |YOUR TEXTING )?${LIST}|(?:GET|WANT|WANNA|NEED|WANT TO BE|NEED TO BE) (?:OFF|OUT)(?: OF)? (?:YOUR |UR |THE |THIS |THAT )?(?:LIST|LISTS|MAILING LIST|TEXT LIST|TEXTING LIST|CONTACT LIST)|(?:TAKE|GET|PULL|KICK|DROP) ${ME} OFF(?: OF)?(?: (?:THIS|THESE|HERE|IT|THAT|THIS THING|THIS CRAP)){0,2}${CLOSING}<END>`,
   },
   { id: 'do-not-contact-list', pattern: `(?:PUT|ADD|PLACE) ${ME} (?:ON|TO|IN) (?:YOUR |UR |THE )?(?:DO NOT|DONT|DNC)` },
   {
     id: 'no-more',
-    pattern: `NO MORE (?:${NOUNS}|TEXTING|MESSAGING|CONTACT)|<START>(?:(?:PLEASE|PLS|PLZ|OK|OH) )?NO MORE(?: (?:PLEASE|PLS|PLZ|THANKS|THANK YOU|THX|EVER))?<END>`,
+    pattern: `NO MORE (?:${NOUNS}|TEXTING|MESSAGING|CONTACT)|<START>(?:(?:PLEASE|PLS|PLZ|OK|OH) )?NO MORE(?: (?:PLEASE|PLS|PLZ|THANKS|THANK YOU|THX|EVER))?<END>|<START>(?:(?:PLEASE|PLS|PLZ) )?NO (?:CONTACT|TEXTING|TEXTS|MESSAGES|MESSAGING|SMS|CALLS|PROMOS|SPAM)${CLOSING}<END>`,
   },
   {
     id: 'dont-contact',
-    pattern: `(?:DONT|DO NOT|NEVER|DONT EVER|DO NOT EVER|PLEASE DONT|PLEASE DO NOT) (?:TEXT|TXT|MESSAGE|MSG|CONTACT|SMS|SPAM|BOTHER|SEND)(?: (?:ME|US|THIS NUMBER|MY NUMBER|MY PHONE|THIS PHONE|HERE)| ANY(?: ?MORE)? ${NOUNS}|(?: (?:ANYMORE|ANY MORE|AGAIN|EVER AGAIN))?<END>)`,
+    pattern: `(?:DONT|DO NOT|NEVER|DONT EVER|DO NOT EVER|PLEASE DONT|PLEASE DO NOT|(?:CAN|COULD|WOULD|WILL) (?:YOU|U|YALL)(?: PLEASE| PLS| PLZ| JUST)? NOT) (?:(?:CALL|EMAIL) (?:OR|AND|NOR) )?(?:TEXT|TXT|MESSAGE|MSG|CONTACT|SMS|SPAM|BOTHER|SEND)(?: (?:ME|US|THIS NUMBER|MY NUMBER|MY PHONE|THIS PHONE|HERE)| ANY(?: ?MORE)? ${NOUNS}|(?: (?:ANYMORE|ANY MORE|AGAIN|EVER AGAIN))?<END>)`,
   },
-  { id: 'dont-want', pattern: `(?:DONT|DO NOT) (?:WANT|NEED) (?:TO (?:RECEIVE|GET) |ANY ?MORE |THESE |THIS |THOSE |YOUR |UR )?(?:ANY ?MORE )?${NOUNS}` },
+  {
+    id: 'dont-want',
+    pattern: `${NOT_ANYMORE} (?:WANT|NEED|WISH) (?:TO (?:RECEIVE|GET) )?${WHICH}?(?:ANY ?MORE )?${NOUNS}`,
+  },
+  /** Not wanting to be contacted, or to hear from the sender, or to receive "these" (messages, as the reply to them). */
+  /** A preference stated as a refusal: "I'd rather not receive these", "I would prefer not to be contacted". */
+  {
+    id: 'rather-not',
+    pattern: `(?:RATHER NOT|PREFER NOT TO|PREFER TO NOT|PREFER NOT) (?:(?:RECEIVE|GET) (?:(?:THESE|THEM|THIS|ANY|ANYTHING)(?: ANY ?MORE)?${CLOSING}<END>|${WHICH}?${NOUNS})|BE ${CONTACTED})`,
+  },
+  {
+    id: 'dont-want-contact',
+    pattern: `${NOT_ANYMORE} (?:WANT|WANNA|WISH|NEED|LIKE)(?: TO)? (?:BE ${CONTACTED}|HEAR FROM ${YOU}|(?:RECEIVE|GET) (?:THESE|THEM|THIS|ANY|ANYTHING)(?: (?:ANY ?MORE|AGAIN|EVER AGAIN|FROM ${YOU}))?${CLOSING}<END>)`,
+  },
   { id: 'leave-me-alone', pattern: `LEAVE (?:ME|US|MY NUMBER|MY PHONE) (?:ALONE|BE)` },
   { id: 'wrong-number', pattern: `WRONG (?:NUMBER|NUMBR|NUM|PERSON)` },
-  { id: 'not-interested', pattern: `<START>(?:IM |I AM )?NOT INTERESTED(?: (?:ANYMORE|ANY MORE|THANKS|THANK YOU))?<END>` },
+  { id: 'not-interested', pattern: `<START>(?:IM |I AM )?(?:NOT|NO LONGER) INTERESTED(?: (?:ANYMORE|ANY MORE))?${CLOSING}<END>` },
+  { id: 'go-away', pattern: `<START>(?:(?:PLEASE|PLS|PLZ|JUST|OK|NOW) ){0,2}GO AWAY${CLOSING}<END>` },
   { id: 'cancel-subscription', pattern: `(?:CANCEL|END|STOP|TERMINATE) (?:MY |THE |THIS |ALL |YOUR )?(?:SUBSCRIPTIONS?|TEXT SUBSCRIPTION|SMS SUBSCRIPTION)` },
 ];
 
@@ -164,13 +235,33 @@ export const spanishPhrases: readonly PhraseRule[] = [
     id: 'es-no-me-envien',
     pattern: `NO (?:ME|NOS) (?:ENVIE|ENVIEN|ENVIES|MANDE|MANDEN|MANDES|ESCRIBA|ESCRIBAN|ESCRIBAS|CONTACTE|CONTACTEN|CONTACTES|MOLESTE|MOLESTEN|MOLESTES|TEXTEE|TEXTEEN)`,
   },
-  { id: 'es-no-quiero', pattern: `NO QUIERO (?:(?:RECIBIR|MAS|SUS|TUS|ESTOS|LOS) )*(?:MENSAJES|TEXTOS|SMS|PROMOCIONES|NOTIFICACIONES)` },
+  {
+    id: 'es-no-quiero',
+    pattern: `NO (?:QUIERO|DESEO|QUEREMOS|DESEAMOS) (?:(?:RECIBIR|MAS|SUS|TUS|ESTOS|LOS) )*(?:MENSAJES|TEXTOS|SMS|PROMOCIONES|NOTIFICACIONES)`,
+  },
+  {
+    id: 'es-no-quiero-que',
+    pattern: `NO (?:QUIERO|DESEO|QUEREMOS) QUE (?:ME|NOS) (?:CONTACTEN|CONTACTE|ESCRIBAN|ESCRIBA|ENVIEN|ENVIE|MANDEN|MANDE|TEXTEEN|MOLESTEN|MOLESTE|LLAMEN|SIGAN)|NO (?:QUIERO|DESEO|QUEREMOS|DESEAMOS) SER (?:CONTACTADO|CONTACTADA|CONTACTADOS|MOLESTADO|MOLESTADA)`,
+  },
+  {
+    id: 'es-no-me-vuelvan',
+    pattern: `NO (?:ME|NOS) (?:VUELVAN|VUELVA|VUELVAS) A (?:ENVIAR|MANDAR|ESCRIBIR|CONTACTAR|MOLESTAR|TEXTEAR|LLAMAR)|NO (?:ME|NOS) (?:SIGAN|SIGA|SIGAS) (?:ENVIANDO|MANDANDO|ESCRIBIENDO|MOLESTANDO|CONTACTANDO|TEXTEANDO)`,
+  },
+  {
+    id: 'es-sacame-de-la-lista',
+    pattern: `(?:SAQUENME|SACAME|SAQUEME|SACARME|QUITENME|QUITAME|QUITEME|QUITARME|BORRENME|BORRAME|BORREME|BORRARME|ELIMINENME|ELIMINAME|ELIMINEME|ELIMINARME|EXCLUYANME|RETIRENME|DENME DE BAJA) (?:DE|DEL) (?:(?:SU|TU|LA|ESTA|ESA|SUS|LAS) )?(?:LISTAS?|BASE DE DATOS|SISTEMA|DIFUSION)|(?:BORREN|BORRA|BORRE|ELIMINEN|ELIMINA|ELIMINE|QUITEN|QUITA|QUITE|SAQUEN|SACA|SAQUE) (?:MI NUMERO|MIS DATOS|ESTE NUMERO|MI TELEFONO|MI CONTACTO)|<START>(?:POR FAVOR )?(?:SAQUENME|SACAME|QUITENME|QUITAME|BORRENME|BORRAME|ELIMINENME|ELIMINAME)(?: (?:POR FAVOR|YA|GRACIAS|PORFA))?<END>`,
+  },
+  { id: 'es-no-me-interesa', pattern: `<START>(?:YA )?NO (?:ME INTERESA|ME INTERESAN|ESTOY INTERESADO|ESTOY INTERESADA)(?: (?:GRACIAS|MAS|POR FAVOR))?<END>` },
+  { id: 'es-consentimiento', pattern: `(?:RETIRO|REVOCO|RETIRAR|REVOCAR) (?:MI )?(?:CONSENTIMIENTO|PERMISO|AUTORIZACION)` },
   {
     id: 'es-dejar-de',
     pattern: `(?<!(?:^| )NO )(?:DEJA|DEJEN|DEJE|DEJAR|PAREN|PARE|PARA|PARAR|DETENGAN|DETENGA) DE (?:ENVIAR|MANDAR|ESCRIBIR|CONTACTAR|MOLESTAR|LLAMAR|TEXTEAR)(?:ME|NOS)?`,
   },
   { id: 'es-baja', pattern: `(?<!(?:^| )NO (?:ME )?)(?:DAR|DARME|DARSE|DENME|DEME|DOY|DEN) DE BAJA` },
-  { id: 'es-desuscribir', pattern: `DESUSCRIBIR(?:ME|SE)?|DESUSCRIBAN(?:ME)?|DESUSCRIBEME|DESINSCRIBIR(?:ME)?|CANCELAR (?:MI |LA )?SUSCRIPCION` },
+  {
+    id: 'es-desuscribir',
+    pattern: `DESUSCRIBIR(?:ME|SE)?|DESUSCRIBAN(?:ME)?|DESUSCRIBEME|DESINSCRIBIR(?:ME)?|(?:CANCELAR|CANCELEN|CANCELE|CANCELA|CANCELO) (?:MI |LA )?SUSCRIPCION`,
+  },
   { id: 'es-numero-equivocado', pattern: `NUMERO EQUIVOCADO|EQUIVOCADO DE NUMERO` },
   { id: 'es-dejame-en-paz', pattern: `(?:DEJAME|DEJENME|DEJEME) EN PAZ` },
   { id: 'es-basta', pattern: `<START>(?:YA )?BASTA(?: (?:YA|POR FAVOR|PORFA|DE MENSAJES|GRACIAS))?<END>` },
@@ -186,16 +277,22 @@ export const frenchPhrases: readonly PhraseRule[] = [
   },
   {
     id: 'fr-arret-messages',
-    pattern: `(?:ARRETEZ|ARRETE|ARRET|ARRETER) (?:DE |D |LES |VOS |CES |DES |AUX )?${FR_NOUNS}|<START>(?:PLUS|PAS) (?:DE|D) ${FR_NOUNS}`,
+    pattern: `(?:ARRETEZ|ARRETE|ARRET|ARRETER) (?:DE |D |LES |VOS |CES |DES |AUX )?${FR_NOUNS}|<START>(?:PLUS|PAS)(?: JAMAIS)? (?:DE|D) ${FR_NOUNS}`,
   },
   { id: 'fr-arretez', pattern: `<START>(?:(?:OK|SVP|MERCI) )?ARRETEZ(?: (?:SVP|STP|MERCI|TOUT|CA|S IL VOUS PLAIT))*<END>` },
   { id: 'fr-desabonner', pattern: `DESABONNE[RZ]?(?: MOI)?|DESINSCRI(?:RE|VEZ|S)(?: MOI)?|DESABONNEMENT|DESINSCRIPTION` },
   {
     id: 'fr-ne-plus',
-    pattern: `(?:NE|N) (?:M|ME|NOUS) (?:ENVOYEZ|ENVOIE|ENVOIES|ECRIVEZ|ECRIS|CONTACTEZ|CONTACTE|TEXTEZ|APPELEZ|DERANGEZ) PLUS|(?:NE|N) VEUX PLUS (?:RECEVOIR|DE|D|VOS|CES|LES|DES|ETRE CONTACTE)`,
+    pattern: `(?:NE|N) (?:M|ME|NOUS) (?:ENVOYEZ|ENVOIE|ENVOIES|ECRIVEZ|ECRIS|CONTACTEZ|CONTACTE|TEXTEZ|TEXTE|TEXTES|APPELEZ|DERANGEZ) PLUS|(?:NE|N) (?:VEUX|VEUT|VOULONS|SOUHAITE|SOUHAITONS|DESIRE) PLUS (?:RECEVOIR|DE|D|VOS|CES|LES|DES|ETRE CONTACTE)|NE PLUS (?:ME |M |NOUS )?(?:CONTACTER|ENVOYER|ECRIRE|TEXTER|APPELER|DERANGER|RECEVOIR)`,
   },
   { id: 'fr-laissez-moi', pattern: `(?:LAISSEZ|LAISSE) MOI TRANQUILLE|(?:FICHEZ|FICHE|FOUTEZ|FOUS) MOI LA PAIX` },
   { id: 'fr-mauvais-numero', pattern: `(?:MAUVAIS|FAUX) NUMERO|ERREUR DE NUMERO` },
+  {
+    id: 'fr-retirez-moi',
+    pattern: `(?:RETIREZ|RETIRE|ENLEVEZ|ENLEVE|SUPPRIMEZ|SUPPRIME|EFFACEZ|EFFACE|OTEZ|OTE|RAYEZ) (?:MOI|MON NUMERO|MES COORDONNEES|MES DONNEES|CE NUMERO)|(?:ETRE|SOIS) (?:RETIRE|RETIREE|SUPPRIME|SUPPRIMEE|RAYE|RAYEE) (?:DE|DES) (?:VOTRE |TA |LA |CETTE |VOS |LES )?(?:LISTES?|FICHIERS?|BASE)`,
+  },
+  { id: 'fr-pas-interesse', pattern: `(?:CA )?(?:NE|N) M INTERESSE(?:NT)? PAS|<START>(?:JE )?(?:NE )?SUIS PAS INTERESSEE?(?: (?:MERCI|DU TOUT))?<END>` },
+  { id: 'fr-consentement', pattern: `(?:RETIRE|REVOQUE|RETIRER|REVOQUER|RETIRONS) (?:MON |NOTRE )?(?:CONSENTEMENT|AUTORISATION|ACCORD)` },
 ];
 
 /**
@@ -356,6 +453,24 @@ const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}]+/gu;
 const MARKS = /[\p{Mn}\p{Me}]+/gu;
 const EMOJI = /[\p{Extended_Pictographic}\p{Emoji_Modifier}\p{Regional_Indicator}]+/gu;
 const DASHES = /[\p{Pd}_]+/gu;
+const HYPHENS = /-/g;
+/** Letters that look like a Latin capital (UTS #39 confusables), each to that capital. */
+const LOOKALIKE = new Map(Object.entries(latinLookalikes).flatMap(([latin, sources]) => [...sources].map((source) => [source, latin] as const)));
+const LOOKALIKE_CLASS = `[${[...LOOKALIKE.keys()].join('')}]`;
+const ANY_LOOKALIKE = new RegExp(LOOKALIKE_CLASS, 'u');
+const LOOKALIKES = new RegExp(LOOKALIKE_CLASS, 'gu');
+/** A letter that is neither Latin nor a look-alike of one. */
+const OTHER_SCRIPT_LETTER = new RegExp(`(?!\\p{Script=Latin}|${LOOKALIKE_CLASS})\\p{L}`, 'u');
+/**
+ * Cyrillic С looks like a C but is the letter for S, and is typed for either ("СТОР", "САNСЕL"):
+ * it is written as this stand-in (Latin Ꞓ, which nobody types) until `words` knows which reading
+ * spells a keyword, and as C otherwise.
+ */
+const C_OR_S = '\ua792';
+const CYRILLIC_ES = /^[\u0421\u0441]$/;
+const STAND_IN = /\ua792/g;
+/** A word with its accents (the text is decomposed at this point) and digits. */
+const DECOMPOSED_WORD = /[\p{L}\p{M}\p{N}]+/gu;
 /** One character that is trimmed from either end of a message: whitespace, punctuation or a symbol. */
 const EDGE = /^[\s\p{P}\p{S}]$/u;
 const SPACES = /\s+/g;
@@ -388,28 +503,46 @@ function trimEdges(s: string): string {
   return s.slice(start, end);
 }
 
+/**
+ * A word whose every letter is Latin or looks like a Latin letter, spelled in Latin ("ЅТОР" → STOP,
+ * "sТоp" → sTOp); any other word as it is. A word with a letter that looks like no Latin letter
+ * (Russian "стоп" has П) is a word of its own script, and is left alone.
+ */
+function latinWord(word: string): string {
+  if (!ANY_LOOKALIKE.test(word) || OTHER_SCRIPT_LETTER.test(word)) return word;
+  return word.replace(LOOKALIKES, (c) => (CYRILLIC_ES.test(c) ? C_OR_S : LOOKALIKE.get(c)!));
+}
+
+/**
+ * Dashes and underscores become "-" (a gap between words, which `words` may join across: "un-
+ * subscribe"); `normalizeText` shows them as spaces.
+ */
 function normalize(text: string, fold: boolean): string {
   let s = text;
   if (NON_ASCII.test(s)) {
     // Compatibility forms (full-width letters, ligatures, ideographic space) first, then what is
     // invisible: phones and copy-paste put zero-width and direction characters into keywords.
-    s = s.normalize('NFKC').replace(INVISIBLE, '').toUpperCase();
-    if (fold) s = s.normalize('NFD').replace(MARKS, '').normalize('NFC');
-    s = s.replace(EMOJI, ' ');
+    // Decomposed, so that an accent on a look-alike letter does not hide it.
+    s = s.normalize('NFKC').replace(INVISIBLE, '').normalize('NFD');
+    if (ANY_LOOKALIKE.test(s)) s = s.replace(DECOMPOSED_WORD, latinWord);
+    s = s.toUpperCase();
+    if (fold) s = s.replace(MARKS, '');
+    s = s.normalize('NFC').replace(EMOJI, ' ');
   } else {
     s = s.toUpperCase();
   }
-  return trimEdges(s.replace(DASHES, ' ')).replace(SPACES, ' ');
+  return trimEdges(s.replace(DASHES, '-')).replace(SPACES, ' ');
 }
 
 /**
  * The canonical form matching works on: compatibility characters folded (full-width letters),
- * invisible format characters removed, upper case, accents removed (ARRÊT = ARRET, NO MÁS = NO
- * MAS), emoji made spaces, dashes and underscores between words made spaces, surrounding
- * whitespace, punctuation and symbols removed, runs of whitespace made one space.
+ * invisible format characters removed, letters of other scripts that look Latin spelled in Latin
+ * (Unicode confusables, UTS #39: Cyrillic "СТОР" is STOP), upper case, accents removed (ARRÊT =
+ * ARRET, NO MÁS = NO MAS), emoji made spaces, dashes and underscores between words made spaces,
+ * surrounding whitespace, punctuation and symbols removed, runs of whitespace made one space.
  */
 export function normalizeText(text: string): string {
-  return normalize(text, true);
+  return normalize(text, true).replace(HYPHENS, ' ').replace(STAND_IN, 'C').replace(SPACES, ' ');
 }
 
 const APOSTROPHES = /[’‘ʼ`´]/g;
@@ -430,22 +563,147 @@ interface Words {
   sentenceStarts: number[];
 }
 
-function words(normalized: string): Words {
+/**
+ * The opt-out keywords' words (STOP, UNSUBSCRIBE, OPT, OUT, …) and their beginnings: what pieces
+ * of a message may be joined into, and when to stop trying.
+ */
+interface Joins {
+  words: ReadonlySet<string>;
+  prefixes: ReadonlySet<string>;
+  /** The most pieces a word can be written in: one per letter of the longest keyword word. */
+  longest: number;
+}
+
+/** Digits typed for the letters they look like. A 1 is an I or an L, a Cyrillic С a C or an S: each reading is tried. */
+const DIGIT_LETTERS: Readonly<Record<string, string>> = { '0': 'O', '3': 'E', '4': 'A', '5': 'S', '7': 'T', '8': 'B' };
+const DIGIT = /[0-9]/;
+const REREAD = /[0-9\ua792]/;
+const READINGS = [
+  ['I', 'C'],
+  ['L', 'C'],
+  ['I', 'S'],
+  ['L', 'S'],
+] as const;
+const ONLY_DIGITS = /^\p{N}+$/u;
+const ANY_LETTER = /\p{L}/u;
+const REPEATED_LETTER = /(\p{L})\1{2,}/gu;
+
+function reread(piece: string, [one, es]: (typeof READINGS)[number]): string {
+  if (!REREAD.test(piece)) return piece;
+  let letters = '';
+  for (const c of piece) letters += c === '1' ? one : c === C_OR_S ? es : (DIGIT_LETTERS[c] ?? c);
+  return letters.replace(REPEATED_LETTER, '$1'); // ST000P: the zeros were an elongated O
+}
+
+/**
+ * The keyword word that the pieces from `from` on spell, if any (`spelledNext` is then the index
+ * after the last piece used). Pieces join when they are single characters separated by at most
+ * three characters of spaces or punctuation ("S T O P", "S.T.O.P", "s - t - o - p"), or pieces of
+ * any length separated by punctuation without a space ("ST.OP", "un-subscribe"); digits read as
+ * the letters they look like ("ST0P", "5 T 0 P"). Only what then spells a keyword word is joined,
+ * and never pieces that are keyword words already ("opt-out" stays OPT OUT). A word of digits
+ * alone is a number, never a keyword, and a digit-spelled word has at least three letters (a seat
+ * "7D" is not TD).
+ */
+function spelledAt(pieces: readonly string[], gaps: readonly string[], from: number, joins: Joins): string | undefined {
+  const first = pieces[from]!;
+  // Most words start no keyword word: answered before anything else is done.
+  if (!REREAD.test(first) && !joins.prefixes.has(first)) return undefined;
+  // One spelling while nothing can be read two ways; the four readings once a 1 or a С appears.
+  let plain = '';
+  let readings: string[] | undefined;
+  let hasLetter = false;
+  let hasDigit = false;
+  let hasReread = false;
+  let allKeywordWords = true;
+  let allSingle = true;
+  let found: string | undefined;
+  const end = Math.min(pieces.length, from + joins.longest);
+  for (let at = from; at < end; at++) {
+    const word = pieces[at]!;
+    const gap = gaps[at]!;
+    const single = word.length === 1;
+    if (at > from && gap.includes(' ') && !(single && pieces[at - 1]!.length === 1 && gap.length <= 3)) break;
+    allSingle &&= single;
+    // A number is joined only letter by letter ("5 T 0 P"), never to a longer piece ("5-top").
+    if (!allSingle && ONLY_DIGITS.test(word)) break;
+    hasLetter ||= ANY_LETTER.test(word);
+    allKeywordWords &&= joins.words.has(word);
+    let spelled: string | undefined;
+    if (readings || REREAD.test(word)) {
+      hasReread = true;
+      hasDigit ||= DIGIT.test(word);
+      readings ??= [plain, plain, plain, plain];
+      let prefix = false;
+      for (let r = 0; r < READINGS.length; r++) {
+        const reading = readings[r]! + reread(word, READINGS[r]!);
+        readings[r] = reading;
+        prefix ||= joins.prefixes.has(reading);
+        if (spelled === undefined && joins.words.has(reading)) spelled = reading;
+      }
+      if (!prefix) break;
+    } else {
+      plain += word;
+      if (!joins.prefixes.has(plain)) break;
+      if (joins.words.has(plain)) spelled = plain;
+    }
+    const joined = at > from;
+    if (spelled && hasLetter && (joined ? !allKeywordWords : hasReread) && (!hasDigit || spelled.length >= 3)) {
+      found = spelled;
+      spelledNext = at + 1;
+    }
+  }
+  return found;
+}
+
+/** Where the pieces `spelledAt` last joined end. */
+let spelledNext = 0;
+
+/**
+ * Joins, in place, the pieces that spell a keyword word, and resolves the Cyrillic С stand-in.
+ * Linear: each try looks at most `longest` pieces ahead.
+ */
+function joinSpelled(pieces: string[], gaps: string[], joins: Joins | undefined, standIn: boolean): void {
+  let kept = 0;
+  for (let at = 0; at < pieces.length; kept++) {
+    const spelled = joins && spelledAt(pieces, gaps, at, joins);
+    gaps[kept] = gaps[at]!;
+    if (spelled) {
+      pieces[kept] = spelled;
+      at = spelledNext;
+    } else {
+      pieces[kept] = standIn ? pieces[at]!.replace(STAND_IN, 'C') : pieces[at]!;
+      at++;
+    }
+  }
+  pieces.length = kept;
+  gaps.length = kept;
+}
+
+function words(normalized: string, joins?: Joins): Words {
   const s = normalized.replace(APOSTROPHES, "'").replace(CONTRACTION, '$1$2').replace(ELONGATION, '$1');
+  const pieces: string[] = [];
+  const gaps: string[] = [];
+  let last = 0;
+  for (const match of s.matchAll(WORD)) {
+    pieces.push(match[0]);
+    gaps.push(s.slice(last, match.index));
+    last = match.index + match[0].length;
+  }
+  const standIn = s.includes(C_OR_S);
+  if (joins || standIn) joinSpelled(pieces, gaps, joins, standIn);
   const list: string[] = [];
   const sentenceStarts: number[] = [];
   let joined = '';
-  let last = 0;
   let clauseBreak = false;
   let sentenceBreak = false;
-  for (const match of s.matchAll(WORD)) {
-    const gap = s.slice(last, match.index);
-    last = match.index + match[0].length;
+  for (let i = 0; i < pieces.length; i++) {
+    const word = pieces[i]!;
+    const gap = gaps[i]!;
     if (gap.length > 1 || (gap.length === 1 && gap !== ' ')) {
       if (CLAUSE_BREAK.test(gap)) clauseBreak = true;
       if (SENTENCE_END.test(gap)) sentenceBreak = true;
     }
-    const word = match[0];
     if (list.length && list[list.length - 1] === word && !clauseBreak) continue;
     if (list.length) {
       if (sentenceBreak) sentenceStarts.push(list.length);
@@ -492,6 +750,7 @@ const NEGATED_BEFORE = new RegExp(`(?:^| )(?:${NEGATION}(?: ${NEGATION_MODAL})?|
 
 /** Words that, after STOP at the start of a short message, give it its ordinary meaning ("stop by", "stop sign"). */
 const AFTER_VETO = new Set([
+  'SHOP',
   'BY',
   'IN',
   'OVER',
@@ -570,6 +829,7 @@ interface Compiled {
   typoTargets: Keyword[];
   shortMessageWords: number;
   sentences: boolean;
+  joins: Joins;
 }
 
 const compiledLists = new WeakMap<KeywordLists, Compiled>();
@@ -645,6 +905,10 @@ function compile(lists: KeywordLists): Compiled {
     }
   }
   const courtesyWords = lists.courtesy ?? Object.values(keywordLanguages).flatMap((language) => language.courtesy ?? []);
+  const keywordWords = new Set([...byFirst.values()].flat().flatMap((keyword) => keyword.tokens));
+  // The built-in unsubscribe phrase's short word, spelled out as "U-N-S-U-B" as often as STOP is.
+  if (lists.phrases?.some((rule) => rule.id === 'unsubscribe')) keywordWords.add('UNSUB');
+  const prefixes = new Set([...keywordWords].flatMap((word) => [...word].map((_c, i) => word.slice(0, i + 1))));
   return {
     exact,
     byFirst,
@@ -655,6 +919,7 @@ function compile(lists: KeywordLists): Compiled {
     typoTargets: lists.typos === false ? [] : typoTargets,
     shortMessageWords: lists.shortMessageWords ?? 6,
     sentences: lists.sentences ?? true,
+    joins: { words: keywordWords, prefixes, longest: Math.max(0, ...[...keywordWords].map((word) => word.length)) },
   };
 }
 
@@ -757,7 +1022,7 @@ const none = (): Classification => ({ intent: 'none' });
 
 export function classify(text: string, lists: KeywordLists = defaultKeywords): Classification {
   const c = compiled(lists);
-  const all = words(normalize(text, true));
+  const all = words(normalize(text, true), c.joins);
   if (!all.words.length) return none();
   const whole = unrepeated(all.words);
   const found = c.exact.get(whole.join(' '));

@@ -163,7 +163,8 @@ export function topicMessage(change: Change) {
   };
 }
 
-function deliveryOf(change: Change) {
+/** The DELIVERY item fan-out records for a change once it is published. */
+export function deliveryRecordOf(change: Change) {
   const { message } = change;
   return {
     channel: message.channel,
@@ -179,7 +180,7 @@ function deliveryOf(change: Change) {
 function deliveryPorts(store: StoreContext, send: FanoutPorts['send']): FanoutPorts {
   return {
     send,
-    recordDelivery: (change) => recordDelivery(store, deliveryOf(change)),
+    recordDelivery: (change) => recordDelivery(store, deliveryRecordOf(change)),
     delivered: (message) => isDelivered(store, message.channel, message.address, message.version),
   };
 }

@@ -68,6 +68,14 @@ export function plivoV2SignaturesAllowed(): boolean {
   return process.env.PLIVO_ALLOW_V2_SIGNATURES?.trim().toLowerCase() === 'true';
 }
 
+/**
+ * Where DynamoDB Streams answers: AWS_ENDPOINT_URL_DYNAMODB_STREAMS (the SDK's own variable), else
+ * AWS_ENDPOINT_URL_DYNAMODB, since DynamoDB Local serves its streams on its one endpoint; unset on AWS.
+ */
+export function dynamoDbStreamsEndpoint(): string | undefined {
+  return process.env.AWS_ENDPOINT_URL_DYNAMODB_STREAMS?.trim() || process.env.AWS_ENDPOINT_URL_DYNAMODB?.trim() || undefined;
+}
+
 /** Path-style S3 addressing, which an emulator standing in for S3 (AWS_ENDPOINT_URL_S3) needs. */
 export function s3PathStyle(): boolean {
   return Boolean(process.env.AWS_ENDPOINT_URL_S3);

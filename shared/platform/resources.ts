@@ -270,6 +270,11 @@ export const functions = {
     // The SLA check on the health page reads every channel, as reconciliation does; API Gateway waits 30 s at most.
     timeoutSeconds: 29,
   },
+  'api-docs': {
+    entry: 'functions/api-docs.ts',
+    description: 'Serves the OpenAPI document of the HTTP API and its reference page, both generated from the code',
+    tables: {},
+  },
 } as const satisfies Record<string, FunctionDeclaration>;
 
 export type FunctionName = keyof typeof functions;
@@ -339,6 +344,9 @@ export const routes: readonly RouteDeclaration[] = [
   { method: 'POST', path: '/v1/people/merge', function: 'people-changes', auth: 'api-key', scope: 'admin' },
   { method: 'GET', path: '/v1/health', function: 'health', auth: 'none' },
   { method: 'POST', path: '/v1/acks', function: 'acks', auth: 'api-key', scope: 'ack' },
+  // The contract of this API (OpenAPI 3.1) and its reference page, generated from the schemas the handlers use.
+  { method: 'GET', path: '/v1/openapi.json', function: 'api-docs', auth: 'none' },
+  { method: 'GET', path: '/v1/docs', function: 'api-docs', auth: 'none' },
   // The console (docs/console.md): pages and forms behind a signed session cookie; every POST also carries a CSRF token.
   ...(
     [

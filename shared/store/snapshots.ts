@@ -3,7 +3,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { PassThrough } from 'node:stream';
 import type { Channel } from '../core/channels.js';
 import { DependencyError } from '../core/errors.js';
-import { s3PathStyle } from '../platform/config.js';
+import { s3PathStyle, storeClientOptions } from '../platform/config.js';
 
 /**
  * The snapshots bucket: reconciliation streams each channel's snapshot there and leaves its
@@ -17,9 +17,12 @@ export interface SnapshotSink {
   abort(): Promise<void>;
 }
 
-/** An S3 client for the configured endpoint; path-style when an emulator (fauxqs) stands in for S3. */
+/**
+ * An S3 client for the configured endpoint; path-style when an emulator (fauxqs) stands in for S3.
+ * Each call (a part of an upload is one) has the store's timeouts and tries (storeClientOptions).
+ */
 export function snapshotClient(): S3Client {
-  return new S3Client({ forcePathStyle: s3PathStyle() });
+  return new S3Client({ ...storeClientOptions(), forcePathStyle: s3PathStyle() });
 }
 
 const stamp = (at: Date) => at.toISOString().replace(/[:.]/g, '-');

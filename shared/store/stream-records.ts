@@ -2,6 +2,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, TrimmedDataAccessException } from '@aws-sdk/client-dynamodb-streams';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Suppression } from '../core/preferences.js';
+import { dynamoDbStreamsEndpoint, storeClientOptions } from '../platform/config.js';
 
 /**
  * Reading back the suppressions-table stream records a failed fan-out batch names: Lambda's
@@ -9,9 +10,14 @@ import type { Suppression } from '../core/preferences.js';
  * suppression items a stream record carries, in DynamoDB's attribute-value form.
  */
 
-/** A stream client for the endpoint AWS_ENDPOINT_URL_DYNAMODB names (the SDK's own variable). */
+/**
+ * A stream client for the configured endpoint (dynamoDbStreamsEndpoint: DynamoDB Local's own when
+ * it stands in), with the store's timeouts and tries (storeClientOptions), so a stream that stops
+ * answering fails the redrive quickly instead of holding it.
+ */
 export function streamsClient(): DynamoDBStreamsClient {
-  return new DynamoDBStreamsClient({});
+  const endpoint = dynamoDbStreamsEndpoint();
+  return new DynamoDBStreamsClient({ ...storeClientOptions(), ...(endpoint ? { endpoint } : {}) });
 }
 
 /** A suppression item from a stream record image, as the write path stored it. */

@@ -83,7 +83,9 @@ describe('audit', () => {
     const env = { ...process.env, DYNAMODB_PORT: String(system.ports.dynamodb), SQS_PORT: String(system.ports.sqs) };
     const text = spawnSync(process.execPath, ['bin/optout-hub.mjs', 'trace', phone], { encoding: 'utf8', env });
     expect(text.status, text.stderr).toBe(0);
-    expect(text.stdout).toMatch(new RegExp(`voice \\${phone} v1: applied; enqueued .*; acked .* by dialer-east \\(key dialer\\); target met`));
+    expect(text.stdout).toMatch(
+      new RegExp(`voice \\${phone} v1: applied; enqueued .*; acked [^;]*; integrations: dialer-east \\(key dialer\\) applied [^;]*; target met`),
+    );
     const html = spawnSync(process.execPath, ['bin/optout-hub.mjs', 'trace', phone, '--format', 'html'], { encoding: 'utf8', env });
     expect(html.status, html.stderr).toBe(0);
     expect(html.stdout).toContain('<td class="ok">met (due ');

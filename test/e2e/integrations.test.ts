@@ -1,14 +1,15 @@
-import { SendMessageCommand, SQSClient, GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, PurgeQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import twilioWebhooks from 'twilio/lib/webhooks/webhooks.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localDefaults } from '../../infra/local/runtime.js';
 import { localClientOptions } from '../../infra/local/services.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/contracts/webhook-receiver.js';
+import { twilioSms } from '../support/provider-signing.js';
 import { startSystem, type RunningSystem } from '../support/system.js';
 
 /**
@@ -63,16 +64,8 @@ async function call(method: string, path: string, body?: unknown) {
 }
 
 async function signedStop(from: string) {
-  const url = `${system.url}/webhooks/sms/twilio`;
-  const params = { MessageSid: `SM${randomBytes(16).toString('hex')}`, From: from, To: '+15005550006', Body: 'STOP', AccountSid: `AC${'0'.repeat(32)}` };
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-twilio-signature': twilioWebhooks.getExpectedTwilioSignature(localDefaults.TWILIO_AUTH_TOKEN, url, params),
-    },
-    body: new URLSearchParams(params).toString(),
-  });
+  const { url, init } = twilioSms(localDefaults.TWILIO_AUTH_TOKEN, system.url, from, 'STOP');
+  const response = await fetch(url, init);
   expect(response.status).toBe(200);
 }
 
@@ -83,6 +76,20 @@ async function until<T>(what: string, probe: () => T | Promise<T>, attempts = 24
     await sleep(250);
   }
   throw new Error(`Timed out waiting for ${what}.`);
+}
+
+const INTEGRATIONS_JSON = JSON.stringify([
+  { name: 'crm-sync', connector: 'webhook', channels: ['sms', 'email'], settings: { url: '' } },
+  { name: 'sms-dialer', connector: 'webhook', channels: ['sms'], settings: { url: '' } },
+  { name: 'own-consumer', connector: 'queue', channels: ['voice'] },
+]);
+
+async function dlqDepth(sqs: SQSClient, integration: string): Promise<number> {
+  const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: `integration-${integration}-dlq` }));
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+  );
+  return Number(Attributes?.ApproximateNumberOfMessages) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible);
 }
 
 const addressesOf = (receiver: WebhookReceiver) => new Set(receiver.received.map((message) => String(message.body.address)));
@@ -160,9 +167,42 @@ describe('integrations', () => {
         const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq, AttributeNames: ['ApproximateNumberOfMessages'] }));
         return Number(Attributes?.ApproximateNumberOfMessages) === 1;
       });
-      const { QueueUrl: crmDlq } = await sqs.send(new GetQueueUrlCommand({ QueueName: 'integration-crm-sync-dlq' }));
-      const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: crmDlq, AttributeNames: ['ApproximateNumberOfMessages'] }));
-      expect(Number(Attributes?.ApproximateNumberOfMessages)).toBe(0);
+      expect(await dlqDepth(sqs, 'crm-sync')).toBe(0);
+      await sqs.send(new PurgeQueueCommand({ QueueUrl: dlq }));
+    } finally {
+      sqs.destroy();
+    }
+  }, 120_000);
+
+  it('parks what a vendor kept refusing on that integration DLQ, and replay-dlq --integration delivers it to that integration only', async () => {
+    const sqs = new SQSClient(localClientOptions(`http://localhost:${system.ports.sqs}`));
+    try {
+      // Retry-After 0: every try fails at once, so the 10 receives before the DLQ take seconds.
+      dialer.setMode({ kind: 'down', retryAfterSeconds: 0 });
+      const lost = phone(6000 + (randomBytes(2).readUInt16BE() % 1000));
+      await signedStop(lost);
+      await until('the change on the dialer DLQ', async () => (await dlqDepth(sqs, 'sms-dialer')) === 1);
+      expect(addressesOf(crm).has(lost)).toBe(true);
+      expect(addressesOf(dialer).has(lost)).toBe(false);
+      dialer.setMode({ kind: 'ok' });
+      const crmCopies = crm.received.filter((message) => message.body.address === lost).length;
+
+      const replay = spawnSync(process.execPath, ['bin/optout-hub.mjs', 'replay-dlq', '--integration', 'sms-dialer'], {
+        encoding: 'utf8',
+        env: { ...process.env, DYNAMODB_PORT: String(system.ports.dynamodb), SQS_PORT: String(system.ports.sqs), INTEGRATIONS: INTEGRATIONS_JSON },
+      });
+      expect(replay.status, replay.stdout + replay.stderr).toBe(0);
+      expect(replay.stdout).toMatch(/1 dead letter\(s\): 1 replayed/);
+      await until('the dialer to receive the replayed change', () => addressesOf(dialer).has(lost));
+      expect(await dlqDepth(sqs, 'sms-dialer')).toBe(0);
+      expect(crm.received.filter((message) => message.body.address === lost)).toHaveLength(crmCopies);
+
+      const unknown = spawnSync(process.execPath, ['bin/optout-hub.mjs', 'replay-dlq', '--integration', 'nosuch'], {
+        encoding: 'utf8',
+        env: { ...process.env, DYNAMODB_PORT: String(system.ports.dynamodb), SQS_PORT: String(system.ports.sqs), INTEGRATIONS: INTEGRATIONS_JSON },
+      });
+      expect(unknown.status).toBe(2);
+      expect(unknown.stderr).toMatch(/--integration: "nosuch" is not declared in INTEGRATIONS \(declared: crm-sync, sms-dialer, own-consumer\)/);
     } finally {
       sqs.destroy();
     }

@@ -65,15 +65,24 @@ describe.each(providers)('%s', (_name, make) => {
   it('refuses a forged request, writing nothing', async () => {
     const number = phone();
     const signed = request(number, 'STOP');
-    // Basic credentials do not cover the body, so a Bandwidth forgery is a wrong password.
-    const forged: SignedRequest =
-      signed.method === 'GET'
-        ? { ...signed, path: signed.path.replace(/msisdn=\d+/, `msisdn=${phone().slice(1)}`) }
-        : signed.headers.authorization
-          ? { ...signed, headers: { ...signed.headers, authorization: `Basic ${Buffer.from('bandwidth-user:guess').toString('base64')}` } }
-          : { ...signed, body: signed.body!.replace('STOP', 'STOP ') };
+    // The number the forged request names, which must stay allowed: Vonage's GET forgery swaps the
+    // signed sender for another number; every other forgery names the signed one.
+    let named = number;
+    let forged: SignedRequest;
+    if (signed.method === 'GET') {
+      named = phone();
+      const path = signed.path.replace(/msisdn=\d+/, `msisdn=${named.slice(1)}`);
+      expect(path).not.toBe(signed.path);
+      forged = { ...signed, path };
+    } else if (signed.headers.authorization) {
+      // Basic credentials do not cover the body, so a Bandwidth forgery is a wrong password.
+      forged = { ...signed, headers: { ...signed.headers, authorization: `Basic ${Buffer.from('bandwidth-user:guess').toString('base64')}` } };
+    } else {
+      forged = { ...signed, body: signed.body!.replace('STOP', 'STOP ') };
+    }
     const response = await send(forged);
     expect([401, 403]).toContain(response.status);
+    expect(await suppressed(named)).toBe(false);
     expect(await suppressed(number)).toBe(false);
   });
 });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RetryLater, type ChangeOutcome, type Connector } from '../../shared/connectors/connector.js';
 import { applyBatch, type QueueRecord } from '../../shared/connectors/runtime.js';
 import { webhookConnector } from '../../shared/connectors/webhook.js';
-import { suppressionMessage, type SuppressionMessage } from '../../shared/distribution/fanout.js';
+import { deliveryRecordOf, suppressionMessage, type SuppressionMessage } from '../../shared/distribution/fanout.js';
 import { getDelivery, recordDelivery } from '../../shared/store/deliveries.js';
 import { appliedVersions } from '../../shared/store/applied.js';
 import { keys } from '../../shared/store/keys.js';
@@ -41,16 +41,7 @@ function change(address: string, version: number, status: 'suppressed' | 'allowe
 
 /** What fan-out does before a connector can ack: the delivery item of each version. */
 async function published(...messages: SuppressionMessage[]): Promise<void> {
-  for (const message of messages) {
-    await recordDelivery(stack.store, {
-      channel: message.channel,
-      address: message.address,
-      version: message.version,
-      eventId: message.eventId,
-      messageId: message.messageId,
-      personId: message.personId,
-    });
-  }
+  for (const message of messages) await recordDelivery(stack.store, deliveryRecordOf({ message }));
 }
 
 let sequence = 0;

@@ -27,11 +27,14 @@ beforeAll(async () => {
   const { port } = server.address() as { port: number };
   Object.assign(process.env, localAwsEnvironment, {
     AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${port}`,
+    AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}`,
     PREFERENCES_TABLE: 'frozen-preferences',
     SUPPRESSIONS_TABLE: 'frozen-suppressions',
     API_KEYS: `reader:${KEY}:check`,
   });
-  for (const name of ['STORE_CONNECT_TIMEOUT_MS', 'STORE_REQUEST_TIMEOUT_MS', 'STORE_MAX_ATTEMPTS']) delete process.env[name];
+  // The stream client follows AWS_ENDPOINT_URL_DYNAMODB when no streams endpoint of its own is set.
+  for (const name of ['STORE_CONNECT_TIMEOUT_MS', 'STORE_REQUEST_TIMEOUT_MS', 'STORE_MAX_ATTEMPTS', 'AWS_ENDPOINT_URL_DYNAMODB_STREAMS'])
+    delete process.env[name];
 });
 
 afterAll(async () => {
@@ -65,5 +68,32 @@ describe('a store that accepts connections and never answers', () => {
     const response = await handler({ ...base, headers: { ...base.headers, 'x-api-key': KEY } });
     expect(response.statusCode).toBe(503);
     expect(JSON.parse(response.body ?? '{}')).toMatchObject({ status: 503 });
+  });
+
+  it('fails a snapshot write to S3 after the configured tries', { timeout: 15_000 }, async () => {
+    const { snapshotClient, writeReport } = await import('../../shared/store/snapshots.js');
+    const before = connections;
+    const s3 = snapshotClient();
+    const failure = await writeReport(s3, 'frozen-snapshots', { channel: 'sms', startedAt: '2026-06-01T00:00:00.000Z' }).catch((error: unknown) => error);
+    s3.destroy();
+    expect(failure).toBeInstanceOf(Error);
+    expect(connections - before).toBe(2);
+  });
+
+  it('fails a read of the DynamoDB stream (redrive, replay-dlq) after the configured tries', { timeout: 15_000 }, async () => {
+    const { streamsClient, keysOfStreamFailure } = await import('../../shared/store/stream-records.js');
+    const before = connections;
+    const streams = streamsClient();
+    const failure = await keysOfStreamFailure(streams, {
+      DDBStreamBatchInfo: {
+        shardId: 'shardId-00000001',
+        startSequenceNumber: '100',
+        endSequenceNumber: '200',
+        streamArn: 'arn:aws:dynamodb:us-east-1:000000000000:table/frozen-suppressions/stream/2026-06-01T00:00:00.000',
+      },
+    }).catch((error: unknown) => error);
+    streams.destroy();
+    expect(failure).toBeInstanceOf(Error);
+    expect(connections - before).toBe(2);
   });
 });

@@ -1,4 +1,5 @@
 import { createHash, createHmac, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import twilioWebhooks from 'twilio/lib/webhooks/webhooks.js';
 
 /**
  * Inbound SMS requests signed the way each provider documents it, with node:crypto alone (never
@@ -11,6 +12,23 @@ export interface SignedRequest {
   path: string;
   headers: Record<string, string>;
   body?: string;
+}
+
+/**
+ * A Twilio inbound SMS to `baseUrl`'s webhook, signed with Twilio's own SDK (X-Twilio-Signature
+ * over the URL and the sorted form parameters) with the auth token given.
+ */
+export function twilioSms(authToken: string, baseUrl: string, from: string, text: string): { url: string; init: RequestInit } {
+  const url = `${baseUrl}/webhooks/sms/twilio`;
+  const params = { MessageSid: `SM${randomBytes(16).toString('hex')}`, From: from, To: '+15005550006', Body: text, AccountSid: `AC${'0'.repeat(32)}` };
+  return {
+    url,
+    init: {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioWebhooks.getExpectedTwilioSignature(authToken, url, params) },
+      body: new URLSearchParams(params).toString(),
+    },
+  };
 }
 
 const unix = (at: Date) => String(Math.floor(at.getTime() / 1000));

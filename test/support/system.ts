@@ -42,6 +42,12 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Origins of the systems these tests started: the e2e setup (contract-setup.ts) checks every
+ * answer from them against the OpenAPI document.
+ */
+export const systemOrigins = new Set<string>();
+
 export interface RunningSystem {
   url: string;
   ports: { http: number; dynamodb: number; sqs: number };
@@ -103,6 +109,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   });
 
   const java = dynamoDbLocalPid(ports.dynamodb);
+  systemOrigins.add(`http://localhost:${ports.http}`);
   return {
     url: `http://localhost:${ports.http}`,
     ports,

@@ -86,13 +86,13 @@ describe('normalizePhone', () => {
     expect((caught as InvalidAddressError).detail).not.toContain('555');
   });
 
-  // BUG (shared/core/addresses.ts): digits-only input of 11–15 digits is tried as international first,
-  // even where 11 digits is the ordinary national length. With default region CN the mobile number
-  // "13812345678" becomes +1 381 234 5678 (a NANP number), while the same number written
-  // "138 1234 5678" becomes +86 138 1234 5678 — one person, two addresses, so a STOP recorded
-  // under one form does not suppress the other. Failing input: normalizePhone('13812345678', 'CN').
+  // Eleven bare digits are the ordinary national length of a Chinese mobile. They are read as
+  // international only when that makes a valid number, which +1 381 234 5678 is not, so the number
+  // has one address however it is written, and a STOP under one form suppresses the other.
   it('reads a digits-only national number as national when the default region says so (CN)', () => {
     expect(normalizePhone('138 1234 5678', 'CN')).toBe('+8613812345678');
     expect(normalizePhone('13812345678', 'CN')).toBe('+8613812345678');
+    // Bare digits that do make a valid international number still read as one.
+    expect(normalizePhone('447911123456', 'CN')).toBe('+447911123456');
   });
 });

@@ -52,11 +52,9 @@ describe('parseApiKeys', () => {
     expect(() => parseApiKeys('dialer:key:bogus')).toThrow(/entry 1 /);
   });
 
-  // BUG (shared/core/api-keys.ts parseApiKeys): the error detail quotes the first `:`-separated part
-  // of a malformed entry as its "id". When the operator forgets the id (or all separators), that
-  // part is the secret key itself, and ConfigurationError's detail is returned to any HTTP caller
-  // in the 500 problem body (shared/http/problem.ts copies `detail`). Failing inputs:
-  // parseApiKeys('s3cr3t-key-value') and parseApiKeys('s3cr3t-key-value:ingest').
+  // A malformed entry is named by its position, never by its first part: when the operator forgets
+  // the id (or every separator) that part is the secret key itself, and a ConfigurationError's
+  // detail reaches HTTP callers in the 500 problem body.
   it.each(['s3cr3t-key-value', 's3cr3t-key-value:ingest'])('does not echo what may be the secret key in the error for the malformed entry %j', (spec) => {
     let caught: unknown;
     try {

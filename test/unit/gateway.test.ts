@@ -68,6 +68,20 @@ describe('local gateway', () => {
   it('still answers an unknown path with 404', async () => {
     const answer = await raw('GET /nowhere HTTP/1.1');
     expect(statusOf(answer)).toBe(404);
-    expect(bodyOf(answer)).toMatchObject({ status: 404, instance: '/nowhere' });
+    expect(answer).toMatch(/content-type: application\/problem\+json/i);
+    expect(bodyOf(answer)).toMatchObject({ status: 404, type: 'https://optout-hub.dev/problems/not-found' });
   });
+
+  it.each(['/unsubscribe/k1.secret-token.mac/extra', '/v1/suppressions/sms/%2B14155550100/extra'])(
+    'answers the unmatched path %j with a 404 that does not echo it',
+    async (path) => {
+      const answer = await raw(`GET ${path} HTTP/1.1`);
+      expect(statusOf(answer)).toBe(404);
+      const problem = bodyOf(answer);
+      expect(problem).not.toHaveProperty('instance');
+      expect(answer).not.toContain('secret-token');
+      expect(answer).not.toContain('14155550100');
+      expect(answer).not.toContain('/extra');
+    },
+  );
 });

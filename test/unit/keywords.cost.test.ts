@@ -28,26 +28,44 @@ const hostile: Record<string, string> = {
   'elongated letters and apostrophes': filled('', "SSSTOOOP'''T ", 'x'),
   'unpunctuated Spanish': filled('NO QUIERO ', 'MAS LOS ', 'x'),
   'full-width spaces and accents': filled('ＳＴＯＰ', '\u3000é', 'x'),
+  'letters spelled out with punctuation': filled('', 'S.T.O.U.N.S.U.B.S.C.R.I.B ', 'x'),
+  'single letters and spaces': filled('', 'S T O ', 'P'),
+  'digits for letters': filled('', '5T0 UN5UB5CR1B 0PT0 ', 'x'),
+  'pieces of keywords joined by punctuation': filled('', 'UN-SUB-SCRIB-', 'x'),
+  'look-alike letters from other scripts': filled('', '\u0405\u0422\u041e \u0421\u0442\u043e\u043f ', 'x'),
 };
 
-/** The fastest of a few runs: the least disturbed by anything else the machine is doing. */
-function cost(text: string): number {
-  let best = Number.POSITIVE_INFINITY;
+/**
+ * Hostile text's cost over ordinary text's, each the fastest of a few runs taken in turn: the least
+ * disturbed by anything else the machine is doing, and both sides disturbed alike when the load
+ * changes during the test.
+ */
+function costRatio(text: string): number {
+  let hostileBest = Number.POSITIVE_INFINITY;
+  let ordinaryBest = Number.POSITIVE_INFINITY;
   for (let run = 0; run < 3; run++) {
-    const start = performance.now();
+    let start = performance.now();
+    classify(ordinary);
+    ordinaryBest = Math.min(ordinaryBest, performance.now() - start);
+    start = performance.now();
     classify(text);
-    best = Math.min(best, performance.now() - start);
+    hostileBest = Math.min(hostileBest, performance.now() - start);
   }
-  return best;
+  return hostileBest / ordinaryBest;
 }
 
 describe('classifying hostile text', () => {
   // Compiles the default lists and warms the engine, so that neither side pays for it.
   classify('STOP');
-  const baseline = cost(ordinary);
+  classify(ordinary);
 
-  it.each(Object.entries(hostile))('costs no more than a few times ordinary text for %s (about 1 MB)', (_name, text) => {
-    expect(text.length).toBeGreaterThan(SIZE * 0.99);
-    expect(cost(text) / baseline).toBeLessThan(5);
-  });
+  // Six classifications of a megabyte each: more than the default five seconds on a busy machine.
+  it.each(Object.entries(hostile))(
+    'costs no more than a few times ordinary text for %s (about 1 MB)',
+    (_name, text) => {
+      expect(text.length).toBeGreaterThan(SIZE * 0.99);
+      expect(costRatio(text)).toBeLessThan(5);
+    },
+    60_000,
+  );
 });

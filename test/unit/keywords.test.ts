@@ -142,7 +142,6 @@ describe('classify with the default keywords', () => {
     'stopping',
     'stops',
     'unstoppable',
-    'S T O P',
     'ST OP',
     'helpful',
     'information',
@@ -263,7 +262,7 @@ describe('configureKeywords', () => {
   it('turns the looser rules off when asked', () => {
     const strict = configureKeywords({ shortMessageWords: 0, sentences: false, typos: false });
     expect(classify('stop lol', strict)).toEqual({ intent: 'none' });
-    expect(classify('I never signed up for this, who are you. STOP.', strict)).toEqual({ intent: 'none' });
+    expect(classify('Who are you, how did you get this number. STOP.', strict)).toEqual({ intent: 'none' });
     expect(classify('STPO', strict)).toEqual({ intent: 'none' });
     expect(classify('stop texting me', strict).intent).toBe('opt-out');
   });

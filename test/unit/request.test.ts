@@ -61,17 +61,17 @@ describe('formParams', () => {
     expect(formParams(new URLSearchParams(pairs).toString())).toEqual({ Body: ['a=b&c=d+e%20 ✋', ''], To: '+1 (415)' });
   });
 
-  // BUG (shared/http/request.ts formParams): the accumulator is a plain object, so a field named
-  // like an Object.prototype member is merged with the inherited member (constructor → [Object, 'a'])
-  // or, for __proto__, replaces the object's prototype and is lost. Failing input:
-  // formParams('constructor=a&toString=b&__proto__=c').
+  // The fields are kept in an object without a prototype: a field named like an Object.prototype
+  // member is neither merged with the inherited member nor, for __proto__, taken as the prototype.
   it('reads fields named like Object.prototype members as ordinary fields', () => {
     const params = formParams('constructor=a&toString=b&__proto__=c');
+    expect(Object.getPrototypeOf(params)).toBeNull();
     expect(Object.entries(params)).toEqual([
       ['constructor', 'a'],
       ['toString', 'b'],
       ['__proto__', 'c'],
     ]);
+    expect(formParams('constructor=a&constructor=b').constructor).toEqual(['a', 'b']);
   });
 });
 
