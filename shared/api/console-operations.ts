@@ -4,7 +4,7 @@
  * (`text`); a caller that does not accept HTML gets every refusal as problem+json.
  */
 
-type Text = Record<string, 'text'>;
+type Text = Record<string, 'text' | 'Problem'>;
 
 interface ConsoleOperation {
   tag: 'Console';
@@ -16,11 +16,13 @@ interface ConsoleOperation {
 }
 
 const page = (description: string) => ({ description, content: { 'text/html': 'text' } as Text });
+/** A refusal: a page for a browser (a request accepting text/html), problem+json for anything else. */
+const refusal = (description: string) => ({ description, content: { 'text/html': 'text', 'application/problem+json': 'Problem' } as Text });
 const form = (description: string) => ({ description, content: { 'application/x-www-form-urlencoded': 'text' } as Text });
 const seeOther = (to: string) => ({ description: `Done: the browser is sent to ${to}.`, headers: { location: to } });
 const refusals = {
-  '401': page('Not signed in, or the session expired (a GET is sent to the sign-in page instead).'),
-  '403': page('The role may not do this, or a POST lacks this session’s CSRF token or comes from another site. Nothing was written.'),
+  '401': refusal('Not signed in, or the session expired (a GET is sent to the sign-in page instead).'),
+  '403': refusal('The role may not do this, or a POST lacks this session’s CSRF token or comes from another site. Nothing was written.'),
 };
 
 export const consoleOperations: Record<string, ConsoleOperation> = {
@@ -47,7 +49,7 @@ export const consoleOperations: Record<string, ConsoleOperation> = {
     summary: 'Development sign-in',
     description: 'Any `user` with any `role`, no password: only where CONSOLE_DEV_SIGN_IN is on (never in Lambda).',
     body: form('`user`, `role` (`viewer`, `agent` or `compliance-admin`)'),
-    responses: { '303': seeOther('/console'), '400': page('No user name or no known role.'), '404': page('The development sign-in is off.') },
+    responses: { '303': seeOther('/console'), '400': refusal('No user name or no known role.'), '404': refusal('The development sign-in is off.') },
   },
   'GET /console/sign-in/start': {
     tag: 'Console',
@@ -55,7 +57,7 @@ export const consoleOperations: Record<string, ConsoleOperation> = {
     description: 'Redirects to the provider with PKCE, a state and a nonce.',
     responses: {
       '302': { description: 'To the provider.', headers: { location: 'https://provider.example/authorize?…' } },
-      '404': page('No provider is configured.'),
+      '404': refusal('No provider is configured.'),
     },
   },
   'GET /console/callback': {
@@ -69,8 +71,8 @@ export const consoleOperations: Record<string, ConsoleOperation> = {
     ],
     responses: {
       '303': seeOther('/console'),
-      '401': page('The answer does not match this sign-in, or the token is not valid.'),
-      '403': page('The user has no console role.'),
+      '401': refusal('The answer does not match this sign-in, or the token is not valid.'),
+      '403': refusal('The user has no console role.'),
     },
   },
   'POST /console/sign-out': {
@@ -87,8 +89,8 @@ export const consoleOperations: Record<string, ConsoleOperation> = {
     body: form('`csrf`, `kind` (`phone`, `email`, `externalId`, `postal`), `value` or `line1`, `line2`, `city`, `state`, `postalCode`, `country`'),
     responses: {
       '303': seeOther('/console/people/{id}'),
-      '400': page('Not a phone, email, external id or address that can be read.'),
-      '404': page('Nobody has it.'),
+      '400': refusal('Not a phone, email, external id or address that can be read.'),
+      '404': refusal('Nobody has it.'),
       ...refusals,
     },
   },
@@ -96,7 +98,7 @@ export const consoleOperations: Record<string, ConsoleOperation> = {
     tag: 'Console',
     summary: 'Person page',
     description: 'Identities, the channel × purpose matrix, history, distribution per channel and integration, deadlines, console actions.',
-    responses: { '200': page('The page.'), '404': page('No such person.'), ...refusals },
+    responses: { '200': page('The page.'), '404': refusal('No such person.'), ...refusals },
   },
   'GET /console/people/{id}/proof': {
     tag: 'Console',
@@ -105,7 +107,7 @@ export const consoleOperations: Record<string, ConsoleOperation> = {
     query: [{ name: 'format', description: '`pdf` for a PDF; HTML otherwise.' }],
     responses: {
       '200': { description: 'The proof, as an attachment.', content: { 'text/html': 'text', 'application/pdf': 'text' } },
-      '404': page('No such person.'),
+      '404': refusal('No such person.'),
       ...refusals,
     },
   },
@@ -125,7 +127,7 @@ export const consoleOperations: Record<string, ConsoleOperation> = {
     responses: {
       '201': page('Recorded: the receipt with each channel’s target and deadline.'),
       '200': page('Already recorded: the receipt, nothing changed.'),
-      '400': page('The form again, with what is wrong. Nothing was written.'),
+      '400': refusal('The form again, with what is wrong. Nothing was written.'),
       ...refusals,
     },
   },
@@ -142,7 +144,7 @@ export const consoleOperations: Record<string, ConsoleOperation> = {
     summary: 'Test a text',
     description: 'What the SMS engine would do with it, and why; nothing is recorded.',
     body: form('`csrf`, `text`'),
-    responses: { '200': page('The verdict.'), '400': page('Longer than 2,048 characters.'), ...refusals },
+    responses: { '200': page('The verdict.'), '400': refusal('Longer than 2,048 characters.'), ...refusals },
   },
   'GET /console/api-keys': {
     tag: 'Console',
@@ -155,20 +157,20 @@ export const consoleOperations: Record<string, ConsoleOperation> = {
     summary: 'Create an API key',
     description: 'Shown once, on the page that answers.',
     body: form('`csrf`, `name`, `scopes` (repeated), `expiresOn`'),
-    responses: { '201': page('The key, once.'), '400': page('A bad name, no or unknown scopes, or a past expiry.'), ...refusals },
+    responses: { '201': page('The key, once.'), '400': refusal('A bad name, no or unknown scopes, or a past expiry.'), ...refusals },
   },
   'POST /console/api-keys/{id}/revoke': {
     tag: 'Console',
     summary: 'Revoke an API key',
     description: 'Refused from its next call.',
     body: form('`csrf`'),
-    responses: { '303': seeOther('/console/api-keys'), '404': page('No such key.'), ...refusals },
+    responses: { '303': seeOther('/console/api-keys'), '404': refusal('No such key.'), ...refusals },
   },
   'GET /console/activity': {
     tag: 'Console',
     summary: 'Console activity page',
     description: 'A day’s console log.',
     query: [{ name: 'day', description: 'YYYY-MM-DD (UTC); today when absent.' }],
-    responses: { '200': page('The page.'), '400': page('Not a date.'), ...refusals },
+    responses: { '200': page('The page.'), '400': refusal('Not a date.'), ...refusals },
   },
 };
