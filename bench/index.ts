@@ -161,7 +161,7 @@ try {
 }
 
 // Each of these starts its own local system, in a process of its own (see bench/section.ts).
-for (const section of ['enforcement', 'import', 'connectors']) {
+for (const section of ['enforcement', 'import', 'registries', 'connectors']) {
   console.log('');
   const run = spawnSync(process.execPath, [fileURLToPath(import.meta.resolve('tsx/cli')), 'bench/section.ts', section], {
     stdio: 'inherit',

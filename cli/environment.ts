@@ -20,6 +20,8 @@ export function useLocalSystemUnlessConfigured(): 'aws' | 'local' {
     AWS_ENDPOINT_URL_SNS: endpoints.sqs,
     [tables.preferences.env]: tables.preferences.name,
     [tables.suppressions.env]: tables.suppressions.name,
+    [tables.registries.env]: tables.registries.name,
+    [tables.reassignedAnswers.env]: tables.reassignedAnswers.name,
   };
   for (const [name, value] of Object.entries(defaults)) process.env[name] ??= value;
   return 'local';

@@ -1,7 +1,7 @@
-import { publicBaseUrl, secrets } from '../shared/platform/config.js';
+import { pinnedSnsSigningCertificate, publicBaseUrl, secrets } from '../shared/platform/config.js';
 import { signalFromEmailEvent, type HttpsGet } from '../shared/intake/email/events.js';
 import { emailProvider } from '../shared/intake/email/providers.js';
-import { fetchHttps } from '../shared/intake/email/ses.js';
+import { fetchHttps, pinnedCertificateGet } from '../shared/intake/email/ses.js';
 import { httpHandler } from '../shared/http/middleware.js';
 import { pathParameter, webhookRequest } from '../shared/http/request.js';
 import { logger, redact } from '../shared/platform/logger.js';
@@ -44,4 +44,10 @@ export function createEmailInboundHandler(dependencies: { store: StoreContext; r
   });
 }
 
-export const handler = createEmailInboundHandler({ store: storeFromEnvironment(), replayGuards: replayGuardsFromEnvironment(), httpsGet: fetchHttps });
+const pinned = pinnedSnsSigningCertificate();
+
+export const handler = createEmailInboundHandler({
+  store: storeFromEnvironment(),
+  replayGuards: replayGuardsFromEnvironment(),
+  httpsGet: pinned ? pinnedCertificateGet(pinned, fetchHttps) : fetchHttps,
+});

@@ -425,6 +425,11 @@ export class OptoutHubStack extends Stack {
       if ((secretNames as readonly string[]).includes(name)) {
         throw new Error(`${name} is a secret: put it in the config secret, not in the deployed configuration.`);
       }
+      if (name === 'SNS_SIGNING_CERTIFICATE_PEM') {
+        throw new Error(
+          'SNS_SIGNING_CERTIFICATE_PEM is for local development only: on AWS, SES notifications are verified against the certificate SNS publishes.',
+        );
+      }
     }
     const sharedEnvironment = this.sharedEnvironment(props);
 

@@ -1,6 +1,7 @@
 import type { Command } from '../command.js';
 import { apiKeysCommand } from './api-keys.js';
 import { importCommand } from './import.js';
+import { registryCommand } from './registry.js';
 import { replayDlq } from './replay-dlq.js';
 import { scrub } from './scrub.js';
 import { slaCommand } from './sla.js';
@@ -11,6 +12,7 @@ import { unsubscribeHeadersCommand } from './unsubscribe-headers.js';
 export const commands: Record<string, Command> = {
   'api-keys': apiKeysCommand,
   import: importCommand,
+  registry: registryCommand,
   'replay-dlq': replayDlq,
   scrub,
   sla: slaCommand,

@@ -1,12 +1,12 @@
 import { ChangeMessageVisibilityCommand, GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { createPrivateKey, randomBytes, randomUUID, sign } from 'node:crypto';
+import { createPrivateKey, createSign, randomBytes, randomUUID, sign } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import twilioWebhooks from 'twilio/lib/webhooks/webhooks.js';
 import type { Channel } from '../../shared/core/channels.js';
 import { webhookSecretFor } from '../../shared/intake/calls/adapters.js';
 import { createUnsubscribeToken, parseTokenKeys } from '../../shared/intake/email/tokens.js';
 import { channelQueues } from '../../shared/platform/resources.js';
-import { localDialerWebhookSecret, localSendgridPrivateKeyPem, localTelnyxPrivateKeyPem } from './dev-keys.js';
+import { localDialerWebhookSecret, localSendgridPrivateKeyPem, localSesTopicArn, localSnsSigningPrivateKeyPem, localTelnyxPrivateKeyPem } from './dev-keys.js';
 import { localDefaults } from './runtime.js';
 import { localClientOptions } from './services.js';
 
@@ -19,13 +19,14 @@ import { localClientOptions } from './services.js';
  *   npm run demo -- telnyx [+14155550100]   a Telnyx STOP, signed with the committed local Ed25519 key
  *   npm run demo -- email [you@example.com] a signed SendGrid unsubscribe event, then a one-click unsubscribe link
  *   npm run demo -- call [+14155550100]     a signed dialer "DNC" disposition, and its receipt
+ *   npm run demo -- ses [you@example.com]   an SES complaint notification, signed as SNS signs (with the local certificate's key)
  */
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const base = process.env.OPTOUT_HUB_URL ?? `http://localhost:${process.env.PORT ?? 3000}`;
 const apiKey = process.env.API_KEY ?? localDefaults.API_KEY;
-const flows = ['sms', 'telnyx', 'email', 'call'] as const;
+const flows = ['sms', 'telnyx', 'email', 'call', 'ses'] as const;
 type Flow = (typeof flows)[number];
 // A bare address keeps the original `npm run demo -- +447700900123` working as the SMS demo.
 const flow: Flow = (flows as readonly string[]).includes(process.argv[2] ?? '') ? (process.argv[2] as Flow) : 'sms';
@@ -131,6 +132,44 @@ async function email(address: string): Promise<string> {
   return address;
 }
 
+async function ses(address: string): Promise<string> {
+  // An SES complaint as SNS delivers it: SignatureVersion 2 (SHA256withRSA) over AWS's canonical
+  // string of the notification's fields, in their documented order.
+  const url = `${base}/webhooks/email/ses`;
+  const fields: Record<string, string> = {
+    Message: JSON.stringify({
+      notificationType: 'Complaint',
+      complaint: {
+        complainedRecipients: [{ emailAddress: address }],
+        timestamp: new Date().toISOString(),
+        feedbackId: randomUUID(),
+        complaintFeedbackType: 'abuse',
+      },
+      mail: { timestamp: new Date().toISOString(), messageId: randomUUID(), source: 'news@example.com', destination: [address] },
+    }),
+    MessageId: randomUUID(),
+    Timestamp: new Date().toISOString(),
+    TopicArn: localSesTopicArn,
+    Type: 'Notification',
+  };
+  const canonical = ['Message', 'MessageId', 'Timestamp', 'TopicArn', 'Type'].map((key) => `${key}\n${fields[key]}\n`).join('');
+  const signature = createSign('RSA-SHA256').update(canonical).sign(localSnsSigningPrivateKeyPem, 'base64');
+  const body = JSON.stringify({
+    ...fields,
+    SignatureVersion: '2',
+    Signature: signature,
+    // Checked as SNS's; under `npm start` the certificate itself is the pinned local one.
+    SigningCertURL: 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-local.pem',
+  });
+  const webhook = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': 'Notification' },
+    body,
+  });
+  await show(`POST ${url}  (a signed SES complaint for ${address})`, webhook);
+  return address;
+}
+
 async function call(phone: string): Promise<string> {
   // The generic dialer shape, signed the Standard Webhooks way with the local dialer secret.
   const url = `${base}/webhooks/calls/generic`;
@@ -189,11 +228,13 @@ async function main() {
   const [address, channel] =
     flow === 'email'
       ? [await email(argument ?? 'you@example.com'), 'email' as const]
-      : flow === 'call'
-        ? [await call(argument ?? '+14155550100'), 'voice' as const]
-        : flow === 'telnyx'
-          ? [await telnyx(argument ?? '+14155550100'), 'sms' as const]
-          : [await sms(argument ?? '+14155550100'), 'sms' as const];
+      : flow === 'ses'
+        ? [await ses(argument ?? 'you@example.com'), 'email' as const]
+        : flow === 'call'
+          ? [await call(argument ?? '+14155550100'), 'voice' as const]
+          : flow === 'telnyx'
+            ? [await telnyx(argument ?? '+14155550100'), 'sms' as const]
+            : [await sms(argument ?? '+14155550100'), 'sms' as const];
   const checkUrl = `${base}/v1/suppressions/${channel}/${encodeURIComponent(address)}`;
   await show(`GET ${checkUrl}`, await fetch(checkUrl, { headers: { 'x-api-key': apiKey } }));
   await showQueued(channel, address);

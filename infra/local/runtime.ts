@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { functions, routes, streamConsumers, type FunctionName } from '../../shared/platform/resources.js';
 import { localDevUnsubscribeKeys } from '../../shared/intake/email/tokens.js';
 import { buckets, schedules } from '../../shared/platform/resources.js';
-import { localDialerWebhookSecret, localSendgridPublicKey, localTelnyxPublicKey } from './dev-keys.js';
+import { localDialerWebhookSecret, localSendgridPublicKey, localSesTopicArn, localSnsSigningCertificatePem, localTelnyxPublicKey } from './dev-keys.js';
 import { createGateway, type HttpFunction } from './gateway.js';
 import { provision, provisionTables, resourceEnvironment, type LocalResources } from './provision.js';
 import { startQueuePoller } from './queue-poller.js';
@@ -45,6 +45,9 @@ export const localDefaults = {
   TELNYX_PUBLIC_KEY: localTelnyxPublicKey,
   SENDGRID_WEBHOOK_PUBLIC_KEY: localSendgridPublicKey,
   DIALER_WEBHOOK_SECRETS: localDialerWebhookSecrets,
+  // SES notifications: the local topic, and the committed certificate in place of SNS's (dev-keys.ts).
+  SES_SNS_TOPIC_ARNS: localSesTopicArn,
+  SNS_SIGNING_CERTIFICATE_PEM: localSnsSigningCertificatePem,
   API_KEY: 'local-dev-key',
   // The console's clearly marked development sign-in, and a session key that is public (docs/console.md).
   CONSOLE_DEV_SIGN_IN: 'true',

@@ -7,6 +7,10 @@ import { routes, type RouteDeclaration } from '../platform/resources.js';
 import { linkIdentitySchema, mergeSchema } from '../record/people.js';
 import {
   ackAnswerSchema,
+  contactCheckAnswerSchema,
+  contactCheckRequestSchema,
+  contactExemptionAnswerSchema,
+  contactExemptionRequestSchema,
   batchAnswerSchema,
   batchCheckAnswerSchema,
   batchCheckSchema,
@@ -60,6 +64,10 @@ const components = {
   CallAnswer: { schema: callAnswerSchema, io: 'output' },
   UnsubscribeAnswer: { schema: unsubscribeAnswerSchema, io: 'output' },
   OpenApiDocument: { schema: openApiDocumentSchema, io: 'output' },
+  ContactCheckRequest: { schema: contactCheckRequestSchema, io: 'input' },
+  ContactCheckAnswer: { schema: contactCheckAnswerSchema, io: 'output' },
+  ContactExemptionRequest: { schema: contactExemptionRequestSchema, io: 'input' },
+  ContactExemptionAnswer: { schema: contactExemptionAnswerSchema, io: 'output' },
 } as const satisfies Record<string, { schema: z.ZodType; io: 'input' | 'output' }>;
 
 export type ComponentName = keyof typeof components;
@@ -314,6 +322,30 @@ export const operations: Record<string, OperationSpec> = {
     description: `Up to ${MAX_ACKS_PER_REQUEST.toLocaleString('en-US')} (channel, address, version)s. Acking version N also acks the older versions of that address. Unknown versions are reported per item, not refused; retrying is safe.`,
     body: { content: json('AckRequest') },
     responses: { '200': { description: 'One result per item, in order.', content: json('AckAnswer') }, ...keyProblems },
+  },
+  'POST /v1/contact-check': {
+    tag: 'Enforcement',
+    summary: 'May this number be called or texted now, for this purpose?',
+    description:
+      'Opt-outs, the Do-Not-Call lists (national, state, litigator, your own) with exemptions, the calling window at the called party, and reassigned numbers, in one answer (docs/registries-and-calling-windows.md). One check is answered with its answer (503 when a source could not be read: never allowed); a batch of `checks` with a summary and one answer per check.',
+    body: { content: json('ContactCheckRequest') },
+    responses: {
+      '200': { description: 'The answer (one check) or `{ summary, results }` (a batch).', content: json('ContactCheckAnswer') },
+      ...keyProblems,
+      '503': problem('A source of the check did not answer: the number may not be contacted.'),
+    },
+  },
+  'POST /v1/contact-exemptions': {
+    tag: 'Enforcement',
+    summary: 'Record an established business relationship or written consent for a number',
+    description:
+      'Exempts the number from the national and state Do-Not-Call lists only, from its date until it expires (EBR) or is revoked (consent); never from an internal opt-out.',
+    body: { content: json('ContactExemptionRequest') },
+    responses: {
+      '201': { description: 'Recorded.', content: json('ContactExemptionAnswer') },
+      '200': { description: 'The same exemption was already recorded.', content: json('ContactExemptionAnswer') },
+      ...keyProblems,
+    },
   },
   'GET /v1/openapi.json': {
     tag: 'Operations',

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { channels } from '../core/channels.js';
 import { identityTypes } from '../core/identity.js';
 import { MAX_BATCH_CHECK } from '../distribution/enforcement.js';
+import { MAX_CONTACT_CHECKS } from '../distribution/contact-check.js';
+import { exemptionSchema } from '../core/exemptions.js';
 import { MAX_BATCH_ITEMS } from '../intake/requests/batch.js';
 import { requestSchema } from '../intake/requests/requests.js';
 
@@ -297,4 +299,55 @@ export const openApiDocumentSchema = z.looseObject({
   openapi: z.string(),
   info: z.looseObject({ title: z.string(), version: z.string() }),
   paths: z.record(z.string(), z.unknown()),
+});
+
+/** One pre-contact question (POST /v1/contact-check; docs/registries-and-calling-windows.md). */
+const contactCheckSchema = z.object({
+  channel: z.enum(['voice', 'sms']),
+  phone: z.string().min(1).max(100),
+  purpose: z.string().min(1).max(100),
+  at: z.string().max(64).optional(),
+  kind: z.enum(['solicitation', 'informational']).optional(),
+  state: z.string().max(5).optional(),
+  timeZone: z.string().max(64).optional(),
+});
+
+/** One check, or a batch of up to MAX_CONTACT_CHECKS. */
+export const contactCheckRequestSchema = z.union([
+  z.object({ checks: z.array(contactCheckSchema).min(1).max(MAX_CONTACT_CHECKS) }).strict(),
+  contactCheckSchema.strict(),
+]);
+
+/** The answer to one check: the decision, then every fact it rests on. */
+export const contactAnswerSchema = z.looseObject({
+  allowed: z.boolean(),
+  reasons: z.array(z.string()),
+  exemptionsApplied: z.array(z.looseObject({})),
+  nextAllowedAt: timestamp.nullable(),
+  listedOn: z.array(z.string()),
+  staleLists: z.array(z.object({ list: z.string(), asOf: z.string() })),
+  failures: z.array(z.string()),
+  phone: z.string(),
+  address: z.string().nullable(),
+  channel: z.string(),
+  purpose: z.string(),
+  at: z.string(),
+});
+
+const contactBatchAnswerSchema = z.object({ summary: z.looseObject({}), results: z.array(contactAnswerSchema) });
+
+/** One check's answer, or a batch's summary and answers. */
+export const contactCheckAnswerSchema = z.union([contactAnswerSchema, contactBatchAnswerSchema]);
+
+/** POST /v1/contact-exemptions: an exemption from the national and state lists, with its evidence. */
+export const contactExemptionRequestSchema = exemptionSchema.extend({ phone: z.string().min(1).max(100) }).strict();
+
+export const contactExemptionAnswerSchema = z.looseObject({
+  phone: z.string(),
+  kind: z.string(),
+  date: z.string(),
+  evidence: z.string(),
+  expiresOn: z.string().nullable(),
+  recordedAt: timestamp,
+  created: z.boolean(),
 });

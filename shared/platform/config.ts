@@ -207,6 +207,14 @@ export function postmarkStreamPurposes(): Map<string, string> {
   return pairsFrom('POSTMARK_STREAM_PURPOSES');
 }
 
+/**
+ * SNS_SIGNING_CERTIFICATE_PEM: a certificate trusted instead of fetching each SES notification's
+ * SigningCertURL. Local development only (`npm start` sets its own); `cdk synth` refuses it.
+ */
+export function pinnedSnsSigningCertificate(): string | undefined {
+  return process.env.SNS_SIGNING_CERTIFICATE_PEM?.trim() || undefined;
+}
+
 /** The SNS topics whose SES notifications are accepted, from SES_SNS_TOPIC_ARNS (comma-separated); none means all are refused. */
 export function sesSnsTopicArns(): string[] {
   return listFrom('SES_SNS_TOPIC_ARNS');
@@ -417,6 +425,8 @@ export const secretNames = [
   'POSTMARK_WEBHOOK_PASSWORD',
   // The key of the address pseudonyms in the logs (shared/platform/logger.ts redact()).
   'LOG_PSEUDONYM_KEY',
+  // The reassigned-numbers database's API key (docs/registries-and-calling-windows.md).
+  'REASSIGNED_NUMBERS_API_KEY',
   // The console (docs/console.md): the key its session cookies are signed with, and its OIDC client secret.
   'CONSOLE_SESSION_KEY',
   'CONSOLE_OIDC_CLIENT_SECRET',

@@ -68,6 +68,28 @@ export const tables = {
     partitionKey: 'pk',
     timeToLiveAttribute: 'expiresAt',
   },
+  /**
+   * Do-Not-Call lists (national, state, litigator, internal) as one item per list and block of
+   * 10,000 numbers, their catalogue and load checkpoints, and exemptions per number
+   * (shared/store/registries.ts; docs/registries-and-calling-windows.md).
+   */
+  registries: {
+    name: 'registries',
+    env: 'REGISTRIES_TABLE',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+  },
+  /**
+   * Answers of the reassigned-numbers database per number and consent date
+   * (`REASSIGNED#<NPANXXXXXX>#<date>`), kept a day and then expired by TTL: the database changes
+   * monthly and every query is paid for. Nothing else is ever stored here.
+   */
+  reassignedAnswers: {
+    name: 'reassigned-answers',
+    env: 'REASSIGNED_ANSWERS_TABLE',
+    partitionKey: 'pk',
+    timeToLiveAttribute: 'expiresAt',
+  },
 } as const satisfies Record<string, TableDeclaration>;
 
 export type TableKey = keyof typeof tables;
@@ -275,6 +297,19 @@ export const functions = {
     description: 'Serves the OpenAPI document of the HTTP API and its reference page, both generated from the code',
     tables: {},
   },
+  'contact-check': {
+    entry: 'functions/contact-check.ts',
+    description: 'Answers whether a number may be called or texted now: opt-outs, Do-Not-Call lists, exemptions, calling windows, reassigned numbers',
+    // preferences: the postal address on record says where a person is when the caller does not.
+    tables: { preferences: 'read', suppressions: 'read', registries: 'read', reassignedAnswers: 'readWrite' },
+    readsSecrets: true,
+  },
+  'contact-exemptions': {
+    entry: 'functions/contact-exemptions.ts',
+    description: 'Records an established business relationship or written consent for a number, with its evidence and dates',
+    tables: { registries: 'readWrite' },
+    readsSecrets: true,
+  },
 } as const satisfies Record<string, FunctionDeclaration>;
 
 export type FunctionName = keyof typeof functions;
@@ -347,6 +382,8 @@ export const routes: readonly RouteDeclaration[] = [
   // The contract of this API (OpenAPI 3.1) and its reference page, generated from the schemas the handlers use.
   { method: 'GET', path: '/v1/openapi.json', function: 'api-docs', auth: 'none' },
   { method: 'GET', path: '/v1/docs', function: 'api-docs', auth: 'none' },
+  { method: 'POST', path: '/v1/contact-check', function: 'contact-check', auth: 'api-key', scope: 'check' },
+  { method: 'POST', path: '/v1/contact-exemptions', function: 'contact-exemptions', auth: 'api-key', scope: 'ingest' },
   // The console (docs/console.md): pages and forms behind a signed session cookie; every POST also carries a CSRF token.
   ...(
     [

@@ -80,6 +80,14 @@ describe('npm run demo against npm start', () => {
     expect(await check('email', address)).toMatchObject({ suppressed: true });
   });
 
+  it('SES: a complaint signed as SNS signs, verified against the pinned local certificate, no topic or secret configured', async () => {
+    const address = `ses-demo-${Date.now()}@example.com`;
+    const output = await demo('ses', address);
+    expect(output).toMatch(/POST .*\/webhooks\/email\/ses.*\n {2}→ 200 /);
+    expect(output).toContain(`suppressions-email queue, the message for ${address}:`);
+    expect(await check('email', address)).toMatchObject({ suppressed: true });
+  });
+
   it('call: a signed dialer disposition answered with its receipt, no dialer secret configured', async () => {
     const number = phone();
     const output = await demo('call', number);

@@ -176,7 +176,7 @@ describe('a Twilio STOP through the local system', () => {
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({
       status: 'ok',
-      store: { preferences: 'ok', suppressions: 'ok', apiKeys: 'ok', replayGuards: 'ok' },
+      store: { preferences: 'ok', suppressions: 'ok', apiKeys: 'ok', replayGuards: 'ok', registries: 'ok', reassignedAnswers: 'ok' },
       queues: { sms: 'ok', email: 'ok', voice: 'ok', mail: 'ok' },
     });
   });

@@ -128,5 +128,7 @@ describe('integrations on AWS', () => {
       synth({ INTEGRATIONS: JSON.stringify([{ name: 'x1', connector: 'webhook', channels: ['sms'], settings: { url: 'http://insecure.example.com' } }]) }),
     ).toThrow(/settings.url: must be https/);
     expect(() => synth({ INTEGRATIONS: '[{' })).toThrow(/INTEGRATIONS is not JSON/);
+    // The local SES certificate pin never reaches AWS.
+    expect(() => synth({ SNS_SIGNING_CERTIFICATE_PEM: 'pem' })).toThrow(/for local development only/);
   });
 });

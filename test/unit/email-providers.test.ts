@@ -384,3 +384,17 @@ describe('SES via SNS', () => {
     expect(parseSesNotification('mid', JSON.stringify({ notificationType: 'Bounce', bounce: { bounceType: 'Permanent' } }))).toEqual([]);
   });
 });
+
+describe('a pinned SNS signing certificate (local development)', () => {
+  it('answers certificate fetches with the pin and passes every other GET on', async () => {
+    const { pinnedCertificateGet } = await import('../../shared/intake/email/ses.js');
+    const passed: string[] = [];
+    const get = pinnedCertificateGet('PINNED PEM', async (url) => {
+      passed.push(url);
+      return 'fetched';
+    });
+    expect(await get('https://sns.us-east-1.amazonaws.com/SimpleNotificationService-abc.pem')).toBe('PINNED PEM');
+    expect(await get('https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&Token=t')).toBe('fetched');
+    expect(passed).toEqual(['https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&Token=t']);
+  });
+});

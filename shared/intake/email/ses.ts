@@ -284,3 +284,12 @@ export const ses: EmailProvider = {
     return { events };
   },
 };
+
+/**
+ * Certificate fetches answered with one pinned certificate (SNS_SIGNING_CERTIFICATE_PEM), every
+ * other GET (a SubscribeURL) passed on. For trying SES notifications on one machine, where no
+ * message is signed by SNS: the URL is still checked as SNS's, and the signature against the pin.
+ */
+export function pinnedCertificateGet(certificatePem: string, fallback: HttpsGet): HttpsGet {
+  return async (url) => (new URL(url).pathname.endsWith('.pem') ? certificatePem : fallback(url));
+}
