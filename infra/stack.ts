@@ -14,7 +14,6 @@ import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription, SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -31,7 +30,7 @@ import {
   functions,
   integrationQueue,
   routes,
-  secretEnv,
+  secretGroups,
   schedules,
   streamConsumers,
   tables,
@@ -39,16 +38,21 @@ import {
   type FunctionDeclaration,
   type FunctionName,
   type RouteAuth,
+  type SecretGroupDeclaration,
+  type SecretGroupKey,
   type TableDeclaration,
   type TableKey,
 } from '../shared/platform/resources.js';
 import { channels, type Channel } from '../shared/core/channels.js';
-import { purposesFrom, secretNames } from '../shared/platform/config.js';
+import { purposesFrom } from '../shared/platform/config.js';
 import { parseIntegrations, subscriptionFilterPolicy } from '../shared/platform/integrations.js';
 import { checkIntegrations, type CheckedIntegration } from '../shared/connectors/registry.js';
 import { queueBatchSize } from '../shared/connectors/connector.js';
 import { ConsoleSignIn } from './constructs/console-sign-in.js';
 import { HandlerFunction } from './constructs/handler-function.js';
+import { OptoutHubSecrets } from './constructs/secrets.js';
+import { applyProductionOptions, type ProductionConstructs, type ProductionOptions } from './constructs/production.js';
+import { grantTableAccess } from './constructs/table-access.js';
 
 export interface OptoutHubStackProps extends StackProps {
   /** The base URL providers were told to call (they sign it); without it the request's own URL is used. */
@@ -59,9 +63,13 @@ export interface OptoutHubStackProps extends StackProps {
   readonly alarmEmail?: string;
   /**
    * Settings every function receives as environment variables (PURPOSES, SLA_TARGET_MINUTES,
-   * DISPOSITION_MAP, …; see README.md and docs/). Never secrets: those live in the config secret.
+   * DISPOSITION_MAP, …; see README.md and docs/). Never secrets: those live in the secrets (docs/operations.md).
    */
   readonly configuration?: Record<string, string>;
+  /** Alarm routing, edge protection, backups: see infra/constructs/production.ts and docs/operations.md. */
+  readonly production?: ProductionOptions;
+  /** The single config secret of earlier releases, read after each function's own secrets while values move (README, Deploy). */
+  readonly legacyConfigSecretArn?: string;
   /** The console's Cognito hosted UI domain prefix (docs/console.md); unused when CONSOLE_OIDC_ISSUER is configured. */
   readonly consoleDomainPrefix?: string;
 }
@@ -109,7 +117,7 @@ const unauthorizedRouteReasons: Record<RouteAuth, string> = {
   'provider-signature':
     'Provider webhooks cannot send AWS credentials or tokens; the handler verifies the provider signature (e.g. X-Twilio-Signature) over the public URL and body and refuses anything unsigned.',
   'api-key':
-    'Callers authenticate with an API key (x-api-key or Bearer) that the handler checks, in constant time and per scope, against the keys held in the config secret.',
+    'Callers authenticate with an API key (x-api-key or Bearer) that the handler checks, in constant time and per scope, against the keys in the api-keys secret and table.',
   'signed-token':
     'Unsubscribe links are opened by mail clients and browsers that cannot send credentials (RFC 8058 forbids them); the handler verifies the HMAC-signed token in the path and refuses anything tampered with.',
   none: 'Health is deliberately public so load balancers and uptime monitors can probe it; it reveals only ok/unavailable per dependency.',
@@ -136,12 +144,13 @@ export class OptoutHubStack extends Stack {
   readonly channelTopics: Record<Channel, sns.Topic>;
   readonly integrations: IntegrationResources[];
   readonly fanoutFailureQueue: sqs.Queue;
-  readonly configSecret: secretsmanager.Secret;
+  readonly secrets: OptoutHubSecrets;
   readonly handlers: Record<FunctionName, HandlerFunction>;
   readonly api: HttpApi;
   readonly apiStage: HttpStage;
   readonly alarmTopic: sns.Topic;
   readonly buckets: Record<BucketKey, s3.Bucket>;
+  readonly operations: ProductionConstructs;
 
   constructor(scope: Construct, id: string, props: OptoutHubStackProps = {}) {
     super(scope, id, props);
@@ -152,7 +161,7 @@ export class OptoutHubStack extends Stack {
     this.channelTopics = this.createChannelTopics();
     this.channelQueues = Object.fromEntries(channels.map((channel) => [channel, this.createChannelQueue(channel)])) as Record<Channel, ChannelQueue>;
     this.fanoutFailureQueue = this.createFanoutFailureQueue();
-    this.configSecret = this.createConfigSecret();
+    this.secrets = new OptoutHubSecrets(this, 'Secrets', { legacyConfigSecretArn: props.legacyConfigSecretArn });
     this.buckets = this.createBuckets();
     this.handlers = this.createHandlers(props);
     this.integrations = declaredIntegrations.map((integration) => this.createIntegration(integration, props));
@@ -165,12 +174,9 @@ export class OptoutHubStack extends Stack {
     this.alarmTopic = this.createAlarms(props.alarmEmail);
     this.createSchedules();
     this.createReconcileAlarms(this.alarmTopic);
+    this.operations = applyProductionOptions(this, props.production);
 
     new CfnOutput(this, 'ApiUrl', { value: this.apiStage.url, description: 'Base URL of the HTTP API' });
-    new CfnOutput(this, 'ConfigSecretArn', {
-      value: this.configSecret.secretArn,
-      description: 'Secret holding TWILIO_AUTH_TOKEN and API_KEYS; set real values after the first deploy',
-    });
     this.createOperatorOutputs();
   }
 
@@ -234,6 +240,11 @@ export class OptoutHubStack extends Stack {
         [integrationQueue(integration.name).dlqEnv, deadLetterQueue.queueUrl, `Dead-letter queue of integration ${integration.name}`],
       ]),
       [fanoutFailureQueue.env, this.fanoutFailureQueue.queueUrl, 'Where fan-out puts stream records it could not deliver'],
+      ...entries<SecretGroupKey, SecretGroupDeclaration>(secretGroups).map(([key, group]): [string, string, string] => [
+        group.env,
+        this.secrets.secrets[key].secretArn,
+        `Secret holding ${group.keys.join(', ')}`,
+      ]),
       ...entries<BucketKey, { name: string; env: string }>(buckets).map(([key, declaration]): [string, string, string] => [
         declaration.env,
         this.buckets[key].bucketName,
@@ -276,13 +287,6 @@ export class OptoutHubStack extends Stack {
             sortKey: index.sortKey ? { name: index.sortKey, type: dynamodb.AttributeType.STRING } : undefined,
             projectionType: dynamodb.ProjectionType.ALL,
           });
-        }
-        if (declaration.indexes?.length) {
-          acknowledge(
-            this,
-            `AwsSolutions-IAM5[Resource::<${this.getLogicalId(table.node.defaultChild as dynamodb.CfnTable)}.Arn>/index/*]`,
-            `Access to the ${declaration.name} table includes its indexes (index/*); each projects the same items the table holds, so it grants no data the table grant does not.`,
-          );
         }
         return [key, table];
       }),
@@ -353,9 +357,26 @@ export class OptoutHubStack extends Stack {
       environment: { ...this.sharedEnvironment(props), INTEGRATION_NAME: integration.name, [declaration.env]: queue.queueUrl },
       timeout: Duration.seconds(connectorFunction.timeoutSeconds),
     });
-    this.grantDeclaredAccess(handler, connectorFunction);
+    this.grantDeclaredAccess(handler, {
+      ...connectorFunction,
+      ...(integration.definition.queriesIndexes ? { queriesIndexes: integration.definition.queriesIndexes } : {}),
+    });
     for (const statement of integration.definition.awsPermissions?.(integration.checkedSettings) ?? []) {
-      handler.role.addToPrincipalPolicy(new iam.PolicyStatement(statement));
+      // Settings cannot know the account: this stack's account and region stand in for the wildcard.
+      const resources = statement.resources.map((resource) =>
+        resource.replace(
+          /^arn:aws:([a-z0-9-]+):([a-z0-9-]+|\*):\*:/,
+          (_, service: string, region: string) => `arn:${this.partition}:${service}:${region === '*' ? this.region : region}:${this.account}:`,
+        ),
+      );
+      handler.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: statement.actions, resources }));
+      for (const resource of resources.filter((candidate) => candidate.includes('*'))) {
+        acknowledge(
+          handler.role,
+          `AwsSolutions-IAM5[Resource::${resource}]`,
+          `The ${integration.connector} connector of ${integration.name} needs ${statement.actions.join(', ')} on ${resource === '*' ? 'a resource that cannot be scoped (the account-level suppression list)' : 'the objects under the configured prefix, whose names change every run'}.`,
+        );
+      }
     }
     handler.lambda.addEventSource(
       new SqsEventSource(queue, {
@@ -386,31 +407,6 @@ export class OptoutHubStack extends Stack {
     return queue;
   }
 
-  private createConfigSecret(): secretsmanager.Secret {
-    const secret = new secretsmanager.Secret(this, 'ConfigSecret', {
-      description: 'optout-hub provider secrets and API keys (JSON; keys named like the environment variables)',
-      /**
-       * Nothing real is ever in the template. TWILIO_AUTH_TOKEN starts as a random value no
-       * provider knows (so webhooks are refused until the real token is set) and API_KEYS starts
-       * empty (so every API call is refused until keys are issued).
-       */
-      generateSecretString: {
-        secretStringTemplate: JSON.stringify({ API_KEYS: '' }),
-        generateStringKey: 'TWILIO_AUTH_TOKEN',
-        excludePunctuation: true,
-        passwordLength: 32,
-      },
-      /** Operators put issued API keys here; deleting the stack must not revoke every integration. */
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    acknowledge(
-      secret,
-      'AwsSolutions-SMG4',
-      'The values are issued by others: the Twilio auth token is rotated in the Twilio console and API keys are rotated with the integrators holding them, so rotation is an operator procedure that no rotation Lambda could perform alone.',
-    );
-    return secret;
-  }
-
   private sharedEnvironment(props: OptoutHubStackProps): Record<string, string> {
     const environment: Record<string, string> = { ...props.configuration };
     if (props.defaultPhoneRegion) environment.DEFAULT_PHONE_REGION = props.defaultPhoneRegion;
@@ -422,9 +418,8 @@ export class OptoutHubStack extends Stack {
   private createHandlers(props: OptoutHubStackProps): Record<FunctionName, HandlerFunction> {
     for (const name of Object.keys(props.configuration ?? {})) {
       if (!/^[A-Z][A-Z0-9_]*$/.test(name)) throw new Error(`Configuration name "${name}" is not an environment variable name.`);
-      if ((secretNames as readonly string[]).includes(name)) {
-        throw new Error(`${name} is a secret: put it in the config secret, not in the deployed configuration.`);
-      }
+      const group = Object.values(secretGroups).find((candidate) => (candidate.keys as readonly string[]).includes(name));
+      if (group) throw new Error(`${name} is a secret: put it in the ${group.name} secret, not in the deployed configuration.`);
       if (name === 'SNS_SIGNING_CERTIFICATE_PEM') {
         throw new Error(
           'SNS_SIGNING_CERTIFICATE_PEM is for local development only: on AWS, SES notifications are verified against the certificate SNS publishes.',
@@ -449,12 +444,7 @@ export class OptoutHubStack extends Stack {
 
   /** Exactly the access a function's declaration asks for, and the environment that names it. */
   private grantDeclaredAccess(handler: HandlerFunction, declaration: FunctionDeclaration): void {
-    for (const [key, access] of entries(declaration.tables)) {
-      const table = this.tables[key];
-      handler.addEnvironment(tables[key].env, table.tableName);
-      if (access === 'readWrite') table.grantReadWriteData(handler);
-      else table.grantReadData(handler);
-    }
+    grantTableAccess(handler, declaration, this.tables);
 
     for (const channel of declaration.sendsTo ?? []) {
       const { queue } = this.channelQueues[channel];
@@ -525,10 +515,7 @@ export class OptoutHubStack extends Stack {
       );
     }
 
-    if (declaration.readsSecrets) {
-      handler.addEnvironment(secretEnv, this.configSecret.secretArn);
-      this.configSecret.grantRead(handler);
-    }
+    this.secrets.grantDeclared(handler, declaration);
 
     for (const key of declaration.writesTo ?? []) {
       handler.addEnvironment(buckets[key].env, this.buckets[key].bucketName);

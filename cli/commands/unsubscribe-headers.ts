@@ -14,7 +14,8 @@ ADDRESS about PURPOSE (marketing, or a topic in PURPOSES), and the link for the 
   --mailto    also offer unsubscribing by mail to this mailbox
   --base-url  where /unsubscribe/{token} is served (default PUBLIC_BASE_URL, else http://localhost:$PORT)
 
-Keys come from UNSUBSCRIBE_TOKEN_KEYS (environment or CONFIG_SECRET_ARN); without them, the
+Keys come from UNSUBSCRIBE_TOKEN_KEYS (environment, or the secret UNSUBSCRIBE_TOKENS_SECRET_ARN names,
+or CONFIG_SECRET_ARN); without them, the
 development key that \`npm start\` uses. Sign the message with DKIM covering both headers.`;
 
 export const unsubscribeHeadersCommand: Command = {

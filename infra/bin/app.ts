@@ -1,6 +1,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { readConfigurationFile } from '../config-file.js';
+import { assertFrontMatchesPublicBaseUrl, productionOptionsFromContext } from '../constructs/production.js';
 import { OptoutHubStack } from '../stack.js';
 
 /**
@@ -8,6 +9,8 @@ import { OptoutHubStack } from '../stack.js';
  * account and the same template deploys to any account and region.
  *
  *   npx cdk synth -c publicBaseUrl=https://hooks.example.com -c defaultPhoneRegion=GB -c alarmEmail=ops@example.com
+ *
+ * Every context value is listed in README.md (Deploy) and docs/operations.md.
  */
 const app = new App();
 
@@ -24,13 +27,28 @@ function configuration(): Record<string, string> | undefined {
   return readConfigurationFile(context('configFile') ?? 'optout-hub.config.json', { required: context('configFile') !== undefined });
 }
 
-new OptoutHubStack(app, 'OptoutHub', {
+/**
+ * `-c environment=prod` (or dev, stage, …) deploys a stack of its own, OptoutHub-prod; prod gets
+ * termination protection. Without it the stack is OptoutHub, as in every earlier release.
+ */
+const environment = context('environment');
+if (environment !== undefined && !/^[a-z][a-z0-9-]{0,20}$/.test(environment)) {
+  throw new Error(`environment "${environment}" must be lower-case letters, digits and dashes, e.g. prod.`);
+}
+
+const production = productionOptionsFromContext(app.node);
+assertFrontMatchesPublicBaseUrl(production, context('publicBaseUrl'));
+
+new OptoutHubStack(app, environment ? `OptoutHub-${environment}` : 'OptoutHub', {
   description: 'optout-hub: one master opt-out record, pushed to every channel and checked before every send',
+  terminationProtection: environment === 'prod' || context('terminationProtection') === 'true',
   publicBaseUrl: context('publicBaseUrl'),
   defaultPhoneRegion: context('defaultPhoneRegion'),
   alarmEmail: context('alarmEmail'),
   consoleDomainPrefix: context('consoleDomainPrefix'),
   configuration: configuration(),
+  legacyConfigSecretArn: context('legacyConfigSecretArn'),
+  production,
 });
 
 // Synth fails on any unacknowledged AWS Solutions finding; acknowledgments live in the stack.

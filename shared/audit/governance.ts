@@ -62,7 +62,7 @@ export function governanceDocument(policy: SlaPolicy): string {
     '',
     '## Who may change rules',
     '',
-    'Every API call carries an API key (`x-api-key` or `Authorization: Bearer`); each key has scopes. Keys are issued in `API_KEYS` (or the config secret on AWS); `optout-hub api-keys` helps issue them.',
+    'Every API call carries an API key (`x-api-key` or `Authorization: Bearer`); each key has scopes. Keys are issued in `API_KEYS` (or the `api-keys` secret on AWS); `optout-hub api-keys` helps issue them.',
     '',
     '| scope | may |',
     '|---|---|',

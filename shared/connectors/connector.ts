@@ -50,6 +50,8 @@ export interface ConnectorDefinition<S = unknown> {
    * from its settings; the stack grants exactly these and nothing else.
    */
   awsPermissions?: (settings: S) => { actions: string[]; resources: string[] }[];
+  /** Indexes the function queries besides what every connector does (print-file reads the mail channel's changes). */
+  queriesIndexes?: Partial<Record<'suppressions', readonly string[]>>;
   /**
    * Work the connector does on a schedule besides applying changes (the print vendor's file):
    * the stack adds an EventBridge rule and the local runtime a timer, each invoking the

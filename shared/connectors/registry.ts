@@ -2,11 +2,14 @@ import { ConfigurationError } from '../core/errors.js';
 import type { IntegrationDeclaration } from '../platform/integrations.js';
 import type { ConnectorDefinition } from './connector.js';
 import { brazeConnector } from './braze.js';
+import { endUserMessagingSmsConnector } from './end-user-messaging-sms.js';
 import { klaviyoConnector } from './klaviyo.js';
+import { printFileConnector } from './print-file.js';
 import { sendgridConnector } from './sendgrid.js';
 import { five9Connector } from './five9.js';
 import { genesysCloudConnector } from './genesys-cloud.js';
 import { salesforceConnector } from './salesforce.js';
+import { sesConnector } from './ses.js';
 import { queueConnector, webhookConnector } from './webhook.js';
 
 /** A connector of any settings type: checkIntegrations pairs each with settings its own schema parsed. */
@@ -15,9 +18,19 @@ export type AnyConnectorDefinition = ConnectorDefinition<any>;
 
 /** Every connector optout-hub ships, by the `connector` name an integration declares. */
 export const connectors: Record<string, AnyConnectorDefinition> = Object.fromEntries(
-  [webhookConnector, queueConnector, sendgridConnector, brazeConnector, klaviyoConnector, genesysCloudConnector, five9Connector, salesforceConnector].map(
-    (definition) => [definition.kind, definition],
-  ),
+  [
+    webhookConnector,
+    queueConnector,
+    sendgridConnector,
+    brazeConnector,
+    klaviyoConnector,
+    genesysCloudConnector,
+    five9Connector,
+    salesforceConnector,
+    sesConnector,
+    endUserMessagingSmsConnector,
+    printFileConnector,
+  ].map((definition) => [definition.kind, definition]),
 );
 
 export interface CheckedIntegration extends IntegrationDeclaration {

@@ -4,7 +4,17 @@ import { BadRequestError, ConfigurationError } from '../core/errors.js';
 import { configureKeywords, keywordLanguages, type KeywordLists, type Language } from '../core/keywords.js';
 import { slaPolicy, type SlaPolicy } from '../core/sla.js';
 import { businessCalendar, type BusinessCalendar } from '../core/time.js';
-import { buckets, channelQueues, channelTopics, fanoutFailureQueue, secretEnv, tables, type TableKey } from './resources.js';
+import {
+  buckets,
+  channelQueues,
+  channelTopics,
+  fanoutFailureQueue,
+  secretEnv,
+  secretGroups,
+  tables,
+  type SecretGroupDeclaration,
+  type TableKey,
+} from './resources.js';
 import { builtInPurposes, type Channel } from '../core/channels.js';
 import { localEndpoint, localPorts } from './local-defaults.js';
 import { filterTakes, parseIntegrations, type IntegrationDeclaration } from './integrations.js';
@@ -389,49 +399,9 @@ export function queueUrlFrom(variable: string): string | undefined {
   return process.env[variable]?.trim() || undefined;
 }
 
-export const secretNames = [
-  'API_KEYS',
-  'TWILIO_AUTH_TOKEN',
-  'TWILIO_WEBHOOK_SHARED_KEY',
-  'VONAGE_SIGNATURE_SECRET',
-  'VONAGE_SIGNATURE_METHOD',
-  'TELNYX_PUBLIC_KEY',
-  'PLIVO_AUTH_TOKEN',
-  'BANDWIDTH_USERNAME',
-  'BANDWIDTH_PASSWORD',
-  'SINCH_WEBHOOK_SECRET',
-  'SINCH_USERNAME',
-  'SINCH_PASSWORD',
-  // Per-dialer Standard Webhooks secrets, `dialer:whsec_…,dialer:whsec_…` (docs/calls-and-requests.md).
-  'DIALER_WEBHOOK_SECRETS',
-  // Each integration's secret, `name:secret,…` (docs/connectors/).
-  'INTEGRATION_SECRETS',
-  // Outbound opt-out confirmations through the providers' REST APIs (docs/sms-confirmations.md).
-  'VONAGE_API_KEY',
-  'VONAGE_API_SECRET',
-  'TELNYX_API_KEY',
-  'BANDWIDTH_ACCOUNT_ID',
-  'BANDWIDTH_API_USERNAME',
-  'BANDWIDTH_API_PASSWORD',
-  'BANDWIDTH_APPLICATION_ID',
-  'SINCH_SERVICE_PLAN_ID',
-  'SINCH_API_TOKEN',
-  'SINCH_REGION',
-  // Email (docs/email.md): unsubscribe-link keys and the ESPs' webhook credentials.
-  'UNSUBSCRIBE_TOKEN_KEYS',
-  'SENDGRID_WEBHOOK_PUBLIC_KEY',
-  'MAILGUN_WEBHOOK_SIGNING_KEY',
-  'POSTMARK_WEBHOOK_USERNAME',
-  'POSTMARK_WEBHOOK_PASSWORD',
-  // The key of the address pseudonyms in the logs (shared/platform/logger.ts redact()).
-  'LOG_PSEUDONYM_KEY',
-  // The reassigned-numbers database's API key (docs/registries-and-calling-windows.md).
-  'REASSIGNED_NUMBERS_API_KEY',
-  // The console (docs/console.md): the key its session cookies are signed with, and its OIDC client secret.
-  'CONSOLE_SESSION_KEY',
-  'CONSOLE_OIDC_CLIENT_SECRET',
-] as const;
-export type SecretName = (typeof secretNames)[number];
+/** Every secret's name, from the secrets declared in resources.ts (one per provider or purpose). */
+export const secretNames = Object.values(secretGroups).flatMap((group) => group.keys);
+export type SecretName = (typeof secretGroups)[keyof typeof secretGroups]['keys'][number];
 
 const SECRET_CACHE_SECONDS = 300;
 
@@ -441,14 +411,24 @@ export async function secrets<N extends SecretName>(names: readonly N[]): Promis
   return Object.fromEntries(names.map((name, i) => [name, values[i]]).filter(([, value]) => value !== undefined));
 }
 
+/** The secret declared to hold `name` (resources.ts), by key. */
+const groupOf = new Map<string, SecretGroupDeclaration>(Object.values(secretGroups).flatMap((group) => group.keys.map((key) => [key, group] as const)));
+
+/**
+ * A secret by name: the environment variable of that name, else the secret declared to hold it
+ * (its ARN in e.g. TWILIO_SECRET_ARN), else the single config secret (CONFIG_SECRET_ARN).
+ */
 export async function secret(name: SecretName): Promise<string | undefined> {
   const fromEnv = process.env[name];
   if (fromEnv) return fromEnv;
-  const arn = process.env[secretEnv];
-  if (!arn) return undefined;
-  const values = await getSecret<Record<string, unknown>>(arn, { transform: 'json', maxAge: SECRET_CACHE_SECONDS });
-  const value = values?.[name];
-  return typeof value === 'string' && value !== '' ? value : undefined;
+  const groupEnv = groupOf.get(name)?.env;
+  for (const arn of [groupEnv && process.env[groupEnv], process.env[secretEnv]]) {
+    if (!arn) continue;
+    const values = await getSecret<Record<string, unknown>>(arn, { transform: 'json', maxAge: SECRET_CACHE_SECONDS });
+    const value = values?.[name];
+    if (typeof value === 'string' && value !== '') return value;
+  }
+  return undefined;
 }
 
 /**

@@ -139,22 +139,36 @@ export function dlqName(queueName: string): string {
   return `${queueName}-dlq`;
 }
 
-export type Access = 'read' | 'readWrite';
+/**
+ * The DynamoDB item actions a function performs on a table: exactly what its code sends (a
+ * TransactWriteItems of Puts needs PutItem), and the stack grants nothing more. test/infra checks
+ * each granted action against the SDK commands in the function's bundle.
+ */
+export type TableOperation = 'GetItem' | 'BatchGetItem' | 'Query' | 'Scan' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'ConditionCheckItem';
+
+export type Access = readonly TableOperation[];
 
 export interface FunctionDeclaration {
   /** Path of the handler module, relative to the repository root. */
   entry: string;
   description: string;
-  /** Least privilege: the tables this function touches and how. */
+  /** Least privilege: the tables this function touches and the exact operations on each. */
   tables: Partial<Record<TableKey, Access>>;
+  /** Global secondary indexes this function queries (dynamodb:Query on that index only), by table. */
+  queriesIndexes?: Partial<Record<TableKey, readonly string[]>>;
+  /**
+   * The partition-key prefixes of every item this function touches, by table: IAM then refuses any
+   * other item (dynamodb:LeadingKeys), so a function that keeps delivery records cannot touch a person.
+   */
+  keyPrefixes?: Partial<Record<TableKey, readonly string[]>>;
   /** Channel queues this function sends to. */
   sendsTo?: readonly Channel[];
   /** Channel topics this function publishes changes to. */
   publishesTo?: readonly Channel[];
   /** Needs describe/attributes access to every table and queue (health checks only). */
   inspectsResources?: boolean;
-  /** Reads provider secrets and API keys. */
-  readsSecrets?: boolean;
+  /** The secrets (one per provider or purpose, see `secretGroups`) this function may read. */
+  secrets?: readonly SecretGroupKey[];
   /** Buckets this function writes objects to. */
   writesTo?: readonly BucketKey[];
   /**
@@ -180,44 +194,49 @@ export const functions = {
   'sms-inbound': {
     entry: 'functions/sms-inbound.ts',
     description: 'Verifies inbound SMS webhooks and records opt-out and opt-in keywords',
-    tables: { preferences: 'readWrite', suppressions: 'readWrite' },
-    readsSecrets: true,
+    // recordSignal: reads the event, the claims and the person, then one transaction of Puts.
+    tables: { preferences: ['GetItem', 'BatchGetItem', 'PutItem'], suppressions: ['BatchGetItem', 'PutItem'] },
+    secrets: ['twilio', 'smsWebhooks', 'smsSending', 'logPseudonyms'],
   },
   check: {
     entry: 'functions/check.ts',
     description: 'Answers whether an address may be contacted on a channel',
-    tables: { suppressions: 'read' },
-    readsSecrets: true,
+    tables: { suppressions: ['GetItem'] },
+    // The authorizer has checked the key; no API key secret here.
+    secrets: ['logPseudonyms'],
   },
   requests: {
     entry: 'functions/requests.ts',
     description: 'Records opt-out and opt-in requests from back offices, CRMs and other systems',
-    tables: { preferences: 'readWrite', suppressions: 'readWrite' },
-    readsSecrets: true,
+    tables: { preferences: ['GetItem', 'BatchGetItem', 'PutItem'], suppressions: ['BatchGetItem', 'PutItem'] },
+    secrets: ['logPseudonyms'],
   },
   people: {
     entry: 'functions/people.ts',
     description: 'Reads a person: identities, preferences, suppressions and history',
-    tables: { preferences: 'read', suppressions: 'read' },
-    readsSecrets: true,
+    // The person, their claims and history, the deliveries of each event (trace) and the current suppressions.
+    tables: { preferences: ['GetItem', 'BatchGetItem', 'Query'], suppressions: ['GetItem'] },
+    secrets: ['logPseudonyms'],
   },
   'people-changes': {
     entry: 'functions/people-changes.ts',
     description: 'Links identities to people and merges people',
-    tables: { preferences: 'readWrite', suppressions: 'readWrite' },
-    readsSecrets: true,
+    tables: { preferences: ['GetItem', 'BatchGetItem', 'PutItem'], suppressions: ['BatchGetItem', 'PutItem'] },
+    secrets: ['logPseudonyms'],
   },
   'calls-inbound': {
     entry: 'functions/calls-inbound.ts',
     description: 'Verifies dialer disposition webhooks, records do-not-call, do-not-contact and wrong-number, and returns the receipt',
-    tables: { preferences: 'readWrite', suppressions: 'readWrite' },
-    readsSecrets: true,
+    // recordSignal, plus the event's receipt: kept once (UpdateItem) and read back (suppressions by GetItem).
+    tables: { preferences: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], suppressions: ['GetItem', 'BatchGetItem', 'PutItem'] },
+    secrets: ['twilio', 'dialers', 'logPseudonyms'],
   },
   authorizer: {
     entry: 'functions/authorizer.ts',
     description: 'API Gateway authorizer for /v1: checks the API key and the scope the route needs',
-    tables: { apiKeys: 'read' },
-    readsSecrets: true,
+    // Looks a key up by id and notes its use (lastUsedAt, at most once per interval).
+    tables: { apiKeys: ['GetItem', 'UpdateItem'] },
+    secrets: ['apiKeys', 'logPseudonyms'],
   },
   health: {
     entry: 'functions/health.ts',
@@ -229,44 +248,55 @@ export const functions = {
     entry: 'functions/fanout.ts',
     description: 'Turns each changed suppression into one versioned message on its channel topic',
     // Writes the DELIVERY# item of each message it published (acks and trace read them).
-    tables: { preferences: 'readWrite' },
+    tables: { preferences: ['GetItem', 'UpdateItem'] },
     publishesTo: channels,
+    keyPrefixes: { preferences: ['DELIVERY#'] },
     // No secrets (least privilege): it logs which event a change came from, never an address.
   },
   unsubscribe: {
     entry: 'functions/unsubscribe.ts',
     description: 'Unsubscribe links: shows the page (GET changes nothing) and records the RFC 8058 one-click POST',
-    tables: { preferences: 'readWrite', suppressions: 'readWrite' },
-    readsSecrets: true,
+    // recordSignal; a repeated POST reads back what the check answers (GetItem).
+    tables: { preferences: ['GetItem', 'BatchGetItem', 'PutItem'], suppressions: ['GetItem', 'BatchGetItem', 'PutItem'] },
+    secrets: ['unsubscribeTokens', 'logPseudonyms'],
   },
   'email-inbound': {
     entry: 'functions/email-inbound.ts',
     description: 'Verifies ESP webhooks (SendGrid, Mailgun, Postmark, SES via SNS) and records unsubscribes and complaints',
-    tables: { preferences: 'readWrite', suppressions: 'readWrite', replayGuards: 'readWrite' },
-    readsSecrets: true,
+    tables: {
+      preferences: ['GetItem', 'BatchGetItem', 'PutItem'],
+      suppressions: ['BatchGetItem', 'PutItem'],
+      // Claims a Mailgun token once: a conditional Put, or an Update of an expired claim.
+      replayGuards: ['PutItem', 'UpdateItem'],
+    },
+    secrets: ['emailWebhooks', 'logPseudonyms'],
   },
   'check-batch': {
     entry: 'functions/check-batch.ts',
     description: 'Answers, per address, whether up to 1,000 addresses may be contacted on a channel',
-    tables: { suppressions: 'read' },
-    readsSecrets: true,
+    tables: { suppressions: ['BatchGetItem'] },
+    secrets: ['logPseudonyms'],
   },
   'suppressions-export': {
     entry: 'functions/suppressions-export.ts',
     description: 'Pages through every suppression change of a channel since a cursor (reconciliation)',
-    tables: { suppressions: 'read' },
-    readsSecrets: true,
+    // Pages through the changes index only: never a Scan, never a single item.
+    tables: { suppressions: [] },
+    queriesIndexes: { suppressions: ['changes'] },
+    secrets: ['logPseudonyms'],
   },
   acks: {
     entry: 'functions/acks.ts',
     description: 'Records that an integration applied given suppression versions',
-    tables: { preferences: 'readWrite', suppressions: 'read' },
-    readsSecrets: true,
+    // Reads and updates DELIVERY# items (older versions by Query) and reads the current suppression.
+    tables: { preferences: ['GetItem', 'UpdateItem', 'Query'], suppressions: ['GetItem'] },
+    keyPrefixes: { preferences: ['DELIVERY#'] },
+    secrets: ['logPseudonyms'],
   },
   reconcile: {
     entry: 'functions/reconcile.ts',
     description: 'Snapshots each channel to S3, reports drift and flags changes not applied within target or deadline',
-    tables: { preferences: 'read', suppressions: 'read' },
+    tables: { preferences: ['Scan', 'GetItem', 'BatchGetItem'], suppressions: ['Scan', 'BatchGetItem'] },
     writesTo: ['snapshots'],
     timeoutSeconds: 900,
   },
@@ -274,7 +304,8 @@ export const functions = {
     entry: 'functions/redrive.ts',
     description: 'Publishes changes parked on the fan-out failure queue to their channel topics once those answer again',
     // Reads the current suppression of each parked change; writes its DELIVERY# item, as fan-out does.
-    tables: { preferences: 'readWrite', suppressions: 'read' },
+    tables: { preferences: ['GetItem', 'UpdateItem'], suppressions: ['GetItem'] },
+    keyPrefixes: { preferences: ['DELIVERY#'] },
     // Publishing also grants GetTopicAttributes: the probe that says the topic answers again.
     publishesTo: channels,
     redrivesFanoutFailures: true,
@@ -284,11 +315,19 @@ export const functions = {
   console: {
     entry: 'functions/console.ts',
     description: 'The browser console for compliance staff and agents: sign-in, search, people, recording requests, SLA and health, keywords, API keys',
-    // Records requests as POST /v1/requests does, and logs every console action beside the record.
-    tables: { preferences: 'readWrite', suppressions: 'readWrite', apiKeys: 'readWrite' },
+    // Records requests as POST /v1/requests does (GetItem, BatchGetItem, PutItem); reads people, history,
+    // deliveries and its own log (Query) and writes that log (PutItem); the SLA check walks every channel
+    // as reconcile does (Scan); the propagation charts page the changes index; API keys are listed,
+    // created and revoked.
+    tables: {
+      preferences: ['GetItem', 'BatchGetItem', 'Query', 'Scan', 'PutItem'],
+      suppressions: ['GetItem', 'BatchGetItem', 'Scan', 'PutItem'],
+      apiKeys: ['Scan', 'PutItem', 'UpdateItem'],
+    },
+    queriesIndexes: { suppressions: ['changes'] },
     inspectsResources: true,
     inspectsDeadLetters: true,
-    readsSecrets: true,
+    secrets: ['console', 'apiKeys', 'logPseudonyms'],
     // The SLA check on the health page reads every channel, as reconciliation does; API Gateway waits 30 s at most.
     timeoutSeconds: 29,
   },
@@ -301,14 +340,20 @@ export const functions = {
     entry: 'functions/contact-check.ts',
     description: 'Answers whether a number may be called or texted now: opt-outs, Do-Not-Call lists, exemptions, calling windows, reassigned numbers',
     // preferences: the postal address on record says where a person is when the caller does not.
-    tables: { preferences: 'read', suppressions: 'read', registries: 'read', reassignedAnswers: 'readWrite' },
-    readsSecrets: true,
+    tables: {
+      preferences: ['GetItem'],
+      suppressions: ['GetItem', 'BatchGetItem'],
+      registries: ['GetItem', 'BatchGetItem', 'Query'],
+      reassignedAnswers: ['GetItem', 'PutItem'],
+    },
+    secrets: ['reassignedNumbers', 'logPseudonyms'],
   },
   'contact-exemptions': {
     entry: 'functions/contact-exemptions.ts',
     description: 'Records an established business relationship or written consent for a number, with its evidence and dates',
-    tables: { registries: 'readWrite' },
-    readsSecrets: true,
+    // An exemption is read and written whole, guarded by its version.
+    tables: { registries: ['GetItem', 'PutItem'] },
+    secrets: ['logPseudonyms'],
   },
 } as const satisfies Record<string, FunctionDeclaration>;
 
@@ -322,8 +367,10 @@ export const connectorFunction = {
   entry: 'functions/connector.ts',
   description: 'Applies suppression changes to one integration (a vendor API) and records its acks',
   // Applied versions and acks (preferences); the current suppression when an ack names an unknown version.
-  tables: { preferences: 'readWrite', suppressions: 'read' },
-  readsSecrets: true,
+  // Applied versions (BatchGetItem, UpdateItem) and acks (UpdateItem, GetItem, Query of older versions).
+  tables: { preferences: ['GetItem', 'BatchGetItem', 'UpdateItem', 'Query'], suppressions: ['GetItem'] },
+  keyPrefixes: { preferences: ['DELIVERY#', 'APPLIED#'] },
+  secrets: ['integrations', 'logPseudonyms'],
   timeoutSeconds: 60,
 } as const satisfies FunctionDeclaration;
 
@@ -440,11 +487,125 @@ export const streamConsumers = [{ table: 'suppressions', function: 'fanout' }] a
   function: FunctionName;
 }[];
 
-/** Environment variable naming the Secrets Manager secret that holds provider secrets and API keys. */
+/**
+ * A Secrets Manager secret: a JSON object whose keys are the names below (the same names as the
+ * environment variables that override them locally). One secret per provider or purpose, so a
+ * function can read only the credentials it needs, and each is rotated on its own.
+ */
+export interface SecretGroupDeclaration {
+  /** Logical name; the secret on AWS is named `optout-hub/${name}` (prefixed by the stack's `secretPrefix`). */
+  name: string;
+  /** Environment variable through which a function learns the secret's ARN. */
+  env: string;
+  keys: readonly string[];
+  description: string;
+}
+
+export const secretGroups = {
+  integrations: {
+    name: 'integrations',
+    env: 'INTEGRATIONS_SECRET_ARN',
+    keys: ['INTEGRATION_SECRETS'],
+    description: "Each integration connector's vendor credential, `name:secret,…` (docs/connectors/)",
+  },
+  reassignedNumbers: {
+    name: 'reassigned-numbers',
+    env: 'REASSIGNED_NUMBERS_SECRET_ARN',
+    keys: ['REASSIGNED_NUMBERS_API_KEY'],
+    description: 'The reassigned-numbers query key (docs/registries-and-calling-windows.md)',
+  },
+  apiKeys: {
+    name: 'api-keys',
+    env: 'API_KEYS_SECRET_ARN',
+    keys: ['API_KEYS'],
+    description: 'Bootstrap API keys (API_KEYS); keys issued later live hashed in the api-keys table',
+  },
+  twilio: {
+    name: 'twilio',
+    env: 'TWILIO_SECRET_ARN',
+    keys: ['TWILIO_AUTH_TOKEN', 'TWILIO_WEBHOOK_SHARED_KEY'],
+    description: 'Twilio webhook verification (SMS and voice callbacks)',
+  },
+  smsWebhooks: {
+    name: 'sms-webhooks',
+    env: 'SMS_WEBHOOKS_SECRET_ARN',
+    keys: [
+      'VONAGE_SIGNATURE_SECRET',
+      'VONAGE_SIGNATURE_METHOD',
+      'TELNYX_PUBLIC_KEY',
+      'PLIVO_AUTH_TOKEN',
+      'BANDWIDTH_USERNAME',
+      'BANDWIDTH_PASSWORD',
+      'SINCH_WEBHOOK_SECRET',
+      'SINCH_USERNAME',
+      'SINCH_PASSWORD',
+    ],
+    description: 'Inbound SMS webhook verification for Vonage, Telnyx, Plivo, Bandwidth and Sinch',
+  },
+  smsSending: {
+    name: 'sms-sending',
+    env: 'SMS_SENDING_SECRET_ARN',
+    keys: [
+      'VONAGE_API_KEY',
+      'VONAGE_API_SECRET',
+      'TELNYX_API_KEY',
+      'BANDWIDTH_ACCOUNT_ID',
+      'BANDWIDTH_API_USERNAME',
+      'BANDWIDTH_API_PASSWORD',
+      'BANDWIDTH_APPLICATION_ID',
+      'SINCH_SERVICE_PLAN_ID',
+      'SINCH_API_TOKEN',
+      'SINCH_REGION',
+    ],
+    description: 'Provider API credentials that can send SMS (the one opt-out confirmation, docs/sms-confirmations.md)',
+  },
+  dialers: {
+    name: 'dialers',
+    env: 'DIALERS_SECRET_ARN',
+    // Per-dialer Standard Webhooks secrets, `dialer:whsec_…,dialer:whsec_…` (docs/calls-and-requests.md).
+    keys: ['DIALER_WEBHOOK_SECRETS'],
+    description: 'Dialer disposition webhook secrets',
+  },
+  emailWebhooks: {
+    name: 'email-webhooks',
+    env: 'EMAIL_WEBHOOKS_SECRET_ARN',
+    keys: ['SENDGRID_WEBHOOK_PUBLIC_KEY', 'MAILGUN_WEBHOOK_SIGNING_KEY', 'POSTMARK_WEBHOOK_USERNAME', 'POSTMARK_WEBHOOK_PASSWORD'],
+    description: 'ESP webhook verification (SendGrid, Mailgun, Postmark)',
+  },
+  unsubscribeTokens: {
+    name: 'unsubscribe-tokens',
+    env: 'UNSUBSCRIBE_TOKENS_SECRET_ARN',
+    keys: ['UNSUBSCRIBE_TOKEN_KEYS'],
+    description: 'Keys that sign and verify unsubscribe links (docs/email.md)',
+  },
+  console: {
+    name: 'console',
+    env: 'CONSOLE_SECRET_ARN',
+    keys: ['CONSOLE_SESSION_KEY', 'CONSOLE_OIDC_CLIENT_SECRET'],
+    description: "The console's session key and, for a confidential OIDC client, its client secret (docs/console.md)",
+  },
+  logPseudonyms: {
+    name: 'log-pseudonyms',
+    env: 'LOG_PSEUDONYMS_SECRET_ARN',
+    // The key of the address pseudonyms in the logs (shared/platform/logger.ts redact()).
+    keys: ['LOG_PSEUDONYM_KEY'],
+    description: 'The key of the address pseudonyms in the logs',
+  },
+} as const satisfies Record<string, SecretGroupDeclaration>;
+
+export type SecretGroupKey = keyof typeof secretGroups;
+
+/**
+ * Environment variable naming one Secrets Manager JSON secret holding any of the names above: the
+ * single config secret of earlier releases, read after a function's own secrets (see README, Deploy).
+ */
 export const secretEnv = 'CONFIG_SECRET_ARN';
 
 /** CloudWatch namespace of the reconciliation metrics (EMF); the stack's alarms watch the same names. */
 export const METRICS_NAMESPACE = 'OptoutHub';
+
+/** Emitted once per channel by every completed reconciliation run: the heartbeat alarm watches it. */
+export const reconcileHeartbeatMetric = 'SnapshotItems';
 
 /** Metric name for each count of a channel report (dimensions: service, channel). */
 export const reconcileMetrics = {

@@ -19,14 +19,16 @@ import {
   functions,
   routes,
   schedules,
-  secretEnv,
+  secretGroups,
   streamConsumers,
   tables,
   type FunctionDeclaration,
   type FunctionName,
+  type SecretGroupKey,
   type TableKey,
 } from '../../shared/platform/resources.js';
 import { channels, type Channel } from '../../shared/core/channels.js';
+import { keys } from '../../shared/store/keys.js';
 
 /**
  * The stack as `cdk synth` builds it: same feature flags (cdk.json context), no env. Assertions
@@ -82,6 +84,18 @@ const statementsOf = (name: FunctionName): { actions: string[]; resources: unkno
     .filter((statement: any) => statement.Effect === 'Allow')
     .map((statement: any) => ({ actions: asArray<string>(statement.Action), resources: asArray(statement.Resource) }));
 };
+/** The policy statement as synthesized (with its Condition), for one of statementsOf's. */
+const rawStatementOf = (name: FunctionName, wanted: { actions: string[]; resources: unknown[] }): any => {
+  const roleId = target(resource(functionId(name)).Properties.Role);
+  return resources('AWS::IAM::Policy')
+    .filter(([, policy]) => policy.Properties.Roles.some((role: unknown) => target(role) === roleId))
+    .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement)
+    .find(
+      (statement: any) =>
+        JSON.stringify(asArray(statement.Action)) === JSON.stringify(wanted.actions) &&
+        JSON.stringify(asArray(statement.Resource)) === JSON.stringify(wanted.resources),
+    );
+};
 const actionsOf = (name: FunctionName) => new Set(statementsOf(name).flatMap((statement) => statement.actions));
 
 /** Logical IDs of tables and channel queues, learnt from the environment the functions receive. */
@@ -94,6 +108,12 @@ const queueId = (channel: Channel): string => {
   const ids = new Set(functionNames.map((name) => target(environmentOf(name)[channelQueues[channel].env])).filter(Boolean));
   expect(ids.size, `${channelQueues[channel].env} names one queue`).toBe(1);
   return [...ids][0]!;
+};
+/** A declared secret, found by its name (`${stack}/${name}`). */
+const secretId = (key: SecretGroupKey): string => {
+  const found = resources('AWS::SecretsManager::Secret').filter(([, secret]) => secret.Properties.Name === `OptoutHub/${secretGroups[key].name}`);
+  expect(found, secretGroups[key].name).toHaveLength(1);
+  return found[0]![0];
 };
 const deadLetterQueueId = (channel: Channel): string => target(resource(queueId(channel)).Properties.RedrivePolicy.deadLetterTargetArn)!;
 
@@ -169,14 +189,14 @@ describe('functions', () => {
     for (const name of functionNames) {
       const declaration = declarationOf(name);
       const expected = new Set(['NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME']);
-      for (const key of Object.keys(declaration.tables) as TableKey[]) expected.add(tables[key].env);
+      for (const key of Object.keys({ ...declaration.tables, ...declaration.queriesIndexes }) as TableKey[]) expected.add(tables[key].env);
       for (const channel of declaration.sendsTo ?? []) expected.add(channelQueues[channel].env);
       for (const channel of declaration.publishesTo ?? []) expected.add(channelTopics[channel].env);
       if (declaration.inspectsResources) {
         for (const key of tableKeys) expected.add(tables[key].env);
         for (const channel of channels) expected.add(channelQueues[channel].env);
       }
-      if (declaration.readsSecrets) expected.add(secretEnv);
+      for (const key of declaration.secrets ?? []) expected.add(secretGroups[key].env);
       for (const key of declaration.writesTo ?? []) expected.add(buckets[key].env);
       if (declaration.redrivesFanoutFailures) expected.add(fanoutFailureQueue.env);
       if (declaration.inspectsDeadLetters) {
@@ -220,7 +240,7 @@ describe('functions', () => {
 
   it('refuses to deploy a secret, or a name that is no environment variable, as configuration', () => {
     const synthWith = (configuration: Record<string, string>) => () => new OptoutHubStack(new App({ context: cdkContext }), 'Misconfigured', { configuration });
-    expect(synthWith({ TWILIO_AUTH_TOKEN: 'abc' })).toThrow(/config secret/);
+    expect(synthWith({ TWILIO_AUTH_TOKEN: 'abc' })).toThrow(/put it in the twilio secret/);
     expect(synthWith({ 'not-a-name': 'x' })).toThrow(/environment variable name/);
   });
 });
@@ -256,25 +276,49 @@ describe('least privilege', () => {
       );
       const touched = dataStatements.flatMap((statement) => statement.resources);
       const isStream = (arn: any) => arn?.['Fn::GetAtt']?.[1] === 'StreamArn';
-      const allowedTables = new Set((declaration.inspectsResources ? tableKeys : (Object.keys(declaration.tables) as TableKey[])).map(tableId));
+      const allowedTables = new Set(
+        (declaration.inspectsResources ? tableKeys : (Object.keys({ ...declaration.tables, ...declaration.queriesIndexes }) as TableKey[])).map(tableId),
+      );
       // Redrive reads back the records a fan-out failure names, from the streams fan-out consumes.
       const consumedStreams = new Set(
         streamConsumers.filter((consumer) => consumer.function === name || declaration.redrivesFanoutFailures).map((consumer) => tableId(consumer.table)),
       );
-      // An index ARN is `${table ARN}/index/*` (Fn::Join): it belongs to that table.
-      const tableOf = (arn: any) => target(arn) ?? (arn?.['Fn::Join']?.[1]?.[1] === '/index/*' ? target(arn['Fn::Join'][1][0]) : undefined);
+      // An index ARN is `${table ARN}/index/${name}` (Fn::Join): it belongs to that table.
+      const tableOf = (arn: any) => target(arn) ?? (String(arn?.['Fn::Join']?.[1]?.[1]).startsWith('/index/') ? target(arn['Fn::Join'][1][0]) : undefined);
       for (const arn of touched.filter((arn) => !isStream(arn))) expect(allowedTables, `${name} touches table ${tableOf(arn)}`).toContain(tableOf(arn));
       for (const arn of touched.filter(isStream)) expect(consumedStreams, `${name} reads the stream of ${target(arn)}`).toContain(target(arn));
       const writes = [...actionsOf(name)].filter((action) => dynamodbWrites.test(action));
-      const writesDeclared = Object.values(declaration.tables).includes('readWrite');
+      const writesDeclared = Object.values(declaration.tables).some((operations) =>
+        operations.some((operation) => dynamodbWrites.test(`dynamodb:${operation}`)),
+      );
       expect(writes.length > 0, `${name} may write exactly when it declares readWrite`).toBe(writesDeclared);
     }
   });
 
-  it('grants the config secret only to functions that read secrets', () => {
+  it('grants each function GetSecretValue on exactly the secrets it declares', () => {
+    const secretIds = new Map(
+      (Object.keys(secretGroups) as SecretGroupKey[]).map((key) => {
+        const ids = new Set(functionNames.map((name) => target(environmentOf(name)[secretGroups[key].env])).filter(Boolean));
+        expect(ids.size, `${secretGroups[key].env} names one secret`).toBeLessThanOrEqual(1);
+        return [key, [...ids][0]];
+      }),
+    );
     for (const name of functionNames) {
-      expect(actionsOf(name).has('secretsmanager:GetSecretValue'), name).toBe(Boolean(declarationOf(name).readsSecrets));
+      const granted = statementsOf(name)
+        .filter((statement) => statement.actions.includes('secretsmanager:GetSecretValue'))
+        .flatMap((statement) => statement.resources.map(target));
+      const declared = (declarationOf(name).secrets ?? []).map((key) => secretIds.get(key));
+      expect(granted.sort(), name).toEqual(declared.sort());
+      expect(
+        statementsOf(name).flatMap((statement) =>
+          statement.actions.filter((action) => action.startsWith('secretsmanager:') && action !== 'secretsmanager:GetSecretValue'),
+        ),
+        name,
+      ).toEqual([]);
     }
+    // Sending credentials and the API keys stay with the one function that needs each.
+    expect(functionNames.filter((name) => declarationOf(name).secrets?.includes('smsSending'))).toEqual(['sms-inbound']);
+    expect(functionNames.filter((name) => declarationOf(name).secrets?.includes('apiKeys'))).toEqual(['authorizer']);
   });
 
   it('grants "*" only for X-Ray and, for stream consumers, dynamodb:ListStreams', () => {
@@ -313,8 +357,128 @@ describe('least privilege', () => {
     expect(actionsOf('email-inbound')).toContain('dynamodb:PutItem');
   });
 
-  it('uses no AWS managed policies', () => {
-    for (const [, role] of resources('AWS::IAM::Role')) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+  /** The item actions granted on each table or index, by the table's logical id (an index as `id/index/name`). */
+  const dynamodbGrants = (name: FunctionName): Map<string, Set<string>> => {
+    const grants = new Map<string, Set<string>>();
+    for (const statement of statementsOf(name)) {
+      for (const arn of statement.resources as any[]) {
+        const joined = arn?.['Fn::Join']?.[1];
+        const key = target(arn) ?? (Array.isArray(joined) ? `${target(joined[0])}${joined[1]}` : undefined);
+        if (!key || arn?.['Fn::GetAtt']?.[1] === 'StreamArn') continue;
+        for (const action of statement.actions.filter((candidate) => candidate.startsWith('dynamodb:') && candidate !== 'dynamodb:DescribeTable')) {
+          grants.set(key, (grants.get(key) ?? new Set()).add(action));
+        }
+      }
+    }
+    return grants;
+  };
+
+  it('grants each function exactly the DynamoDB operations its declaration lists, on the table or index it names', () => {
+    for (const name of functionNames) {
+      const declaration = declarationOf(name);
+      const expected = new Map<string, Set<string>>();
+      for (const [key, operations] of Object.entries(declaration.tables) as [TableKey, readonly string[]][]) {
+        if (operations.length) expected.set(tableId(key), new Set(operations.map((operation) => `dynamodb:${operation}`)));
+      }
+      for (const [key, indexes] of Object.entries(declaration.queriesIndexes ?? {}) as [TableKey, readonly string[]][]) {
+        for (const index of indexes) expected.set(`${tableId(key)}/index/${index}`, new Set(['dynamodb:Query']));
+      }
+      expect(dynamodbGrants(name), name).toEqual(expected);
+    }
+  });
+
+  it('limits fan-out, redrive and acks to DELIVERY# items of the preferences table (dynamodb:LeadingKeys)', () => {
+    const deliveryPrefix = keys.deliveryPartition('sms', '+15551234567').replace(/sms#.*$/, '');
+    for (const name of functionNames) {
+      const declared = declarationOf(name).keyPrefixes ?? {};
+      for (const statement of statementsOf(name).filter((candidate) => candidate.actions.some((action) => action.startsWith('dynamodb:')))) {
+        const table = tableKeys.find((key) => statement.resources.some((arn) => target(arn) === tableId(key)));
+        if (!table || statement.actions.includes('dynamodb:DescribeTable')) continue;
+        const prefixes = declared[table];
+        const condition = rawStatementOf(name, statement)?.Condition;
+        if (prefixes)
+          expect(condition, `${name} on ${table}`).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes.map((prefix) => `${prefix}*`) } });
+        else expect(condition, `${name} on ${table}`).toBeUndefined();
+      }
+    }
+    for (const name of ['fanout', 'redrive', 'acks'] as const) expect(declarationOf(name).keyPrefixes?.preferences, name).toEqual([deliveryPrefix]);
+  });
+
+  it('lets no function Scan but reconcile, and none DeleteItem or BatchWriteItem: check cannot Scan, fan-out cannot delete', () => {
+    for (const name of functionNames) {
+      const actions = actionsOf(name);
+      expect(actions.has('dynamodb:Scan'), `${name} may Scan`).toBe(name === 'reconcile');
+      expect(actions.has('dynamodb:DeleteItem'), `${name} may DeleteItem`).toBe(false);
+      expect(actions.has('dynamodb:BatchWriteItem'), `${name} may BatchWriteItem`).toBe(false);
+    }
+    expect([...actionsOf('check')].filter((action) => action.startsWith('dynamodb:'))).toEqual(['dynamodb:GetItem']);
+    expect([...actionsOf('fanout')].filter((action) => /^dynamodb:(PutItem|UpdateItem|DeleteItem)$/.test(action))).toEqual(['dynamodb:UpdateItem']);
+  });
+
+  /**
+   * What a function's code can send, read from its bundle: the SDK stays external (the Lambda
+   * runtime provides it), so every command the code constructs is an import the bundle keeps.
+   */
+  const commandActions: Record<string, string[]> = {
+    GetCommand: ['GetItem'],
+    GetItemCommand: ['GetItem'],
+    BatchGetCommand: ['BatchGetItem'],
+    BatchGetItemCommand: ['BatchGetItem'],
+    QueryCommand: ['Query'],
+    ScanCommand: ['Scan'],
+    PutCommand: ['PutItem'],
+    PutItemCommand: ['PutItem'],
+    UpdateCommand: ['UpdateItem'],
+    UpdateItemCommand: ['UpdateItem'],
+    DeleteCommand: ['DeleteItem'],
+    DeleteItemCommand: ['DeleteItem'],
+    BatchWriteCommand: ['BatchWriteItem', 'PutItem', 'DeleteItem'],
+    TransactGetCommand: ['GetItem'],
+    TransactWriteCommand: ['PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
+    DescribeTableCommand: ['DescribeTable'],
+    GetRecordsCommand: ['GetRecords'],
+    GetShardIteratorCommand: ['GetShardIterator'],
+  };
+  const bundleOf = (name: FunctionName): string => {
+    const assetHash = String(resource(functionId(name)).Properties.Code.S3Key).replace(/\.zip$/, '');
+    return readFileSync(join(app.synth().directory, `asset.${assetHash}`, 'index.mjs'), 'utf8');
+  };
+
+  it('grants no DynamoDB action that no SDK command in the function bundle sends', () => {
+    // The event source mapping reads a consumer's stream with the function's role, not its code.
+    const consumers = new Set<FunctionName>(streamConsumers.map((consumer) => consumer.function));
+    const eventSourceActions = ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'];
+    for (const name of functionNames) {
+      const imported = [
+        ...bundleOf(name).matchAll(/import\s*\{([^}]*)\}\s*from\s*"@aws-sdk\/(?:lib-dynamodb|client-dynamodb|client-dynamodb-streams)"/g),
+      ].flatMap((match) => match[1]!.split(',').map((specifier) => specifier.trim().split(/\s+as\s+/)[0]!));
+      const sendable = new Set(imported.flatMap((command) => (commandActions[command] ?? []).map((action) => `dynamodb:${action}`)));
+      const granted = [...actionsOf(name)].filter((action) => action.startsWith('dynamodb:'));
+      const unexplained = granted.filter((action) => !sendable.has(action) && !(consumers.has(name) && eventSourceActions.includes(action)));
+      expect(unexplained, name).toEqual([]);
+    }
+  });
+
+  it('creates one retained secret per declared provider or purpose, with a constant empty value and nothing generated', () => {
+    const secrets = resources('AWS::SecretsManager::Secret');
+    expect(secrets).toHaveLength(Object.keys(secretGroups).length);
+    for (const key of Object.keys(secretGroups) as SecretGroupKey[]) {
+      const secret = resource(secretId(key));
+      // A constant value: CloudFormation writes it at creation only, so no stack edit replaces what operators put there.
+      expect(secret.Properties.SecretString).toBe('{}');
+      expect(secret.Properties.GenerateSecretString).toBeUndefined();
+      expect(secret.DeletionPolicy).toBe('Retain');
+    }
+  });
+
+  it('uses no AWS managed policies but the AWS Backup service role, which only AWS Backup assumes', () => {
+    for (const [id, role] of resources('AWS::IAM::Role')) {
+      const principals = JSON.stringify(role.Properties.AssumeRolePolicyDocument);
+      if (principals.includes('backup.amazonaws.com')) {
+        expect(JSON.stringify(role.Properties.ManagedPolicyArns), id).toMatch(/AWSBackupServiceRolePolicyForBackup/);
+        expect(principals, id).not.toContain('lambda.amazonaws.com');
+      } else expect(role.Properties.ManagedPolicyArns, id).toBeUndefined();
+    }
   });
 });
 
@@ -626,6 +790,7 @@ describe('outputs', () => {
       ]),
       [fanoutFailureQueue.env, failureQueueId],
       [buckets.snapshots.env, target(environmentOf('reconcile')[buckets.snapshots.env])!],
+      ...(Object.keys(secretGroups) as SecretGroupKey[]).map((key): [string, string] => [secretGroups[key].env, secretId(key)]),
     ];
   };
 
@@ -649,10 +814,10 @@ describe('outputs', () => {
     );
   });
 
-  it('exports the API URL, every channel queue URL and the config secret ARN', () => {
+  it('exports the API URL, every channel queue URL and every secret ARN', () => {
     const outputs = Object.values(template.findOutputs('*')).map((output) => target(output.Value) ?? JSON.stringify(output.Value));
     for (const channel of channels) expect(outputs).toContain(queueId(channel));
-    expect(outputs).toContain(target(environmentOf('check')[secretEnv]));
+    for (const key of Object.keys(secretGroups) as SecretGroupKey[]) expect(outputs).toContain(secretId(key));
     expect(outputs.some((value) => value.includes('execute-api'))).toBe(true);
   });
 });
