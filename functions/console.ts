@@ -17,7 +17,7 @@ import { MAX_PERSON_ID_LENGTH } from '../shared/core/identity.js';
 import { keyText } from '../shared/core/text.js';
 import { httpHandler, type HttpEvent, type HttpResult } from '../shared/http/middleware.js';
 import { formParams, header, pathParameter, rawBody } from '../shared/http/request.js';
-import { apiKeyStoreFromEnvironment, configuredKeySources } from '../shared/http/authenticate.js';
+import { apiKeyStoreFromEnvironment } from '../shared/http/authenticate.js';
 import { logger } from '../shared/platform/logger.js';
 import { storeFromEnvironment } from '../shared/store/clients.js';
 import { getPerson } from '../shared/store/people.js';
@@ -361,7 +361,7 @@ async function route(event: HttpEvent, now: Date): Promise<HttpResult> {
     }
     case 'GET /console/api-keys': {
       await authorizeRead(signed, 'admin', 'list-api-keys');
-      return pageResponse(200, apiKeysPage(frame, await listApiKeys(apiKeys()), undefined, await configuredKeyIds()));
+      return pageResponse(200, apiKeysPage(frame, await listApiKeys(apiKeys())));
     }
     case 'POST /console/api-keys': {
       const form = readForm(event);
@@ -375,7 +375,7 @@ async function route(event: HttpEvent, now: Date): Promise<HttpResult> {
         ...(expiresOn ? { expiresAt: new Date(`${expiresOn}T00:00:00Z`) } : {}),
       });
       await signed.log({ action: 'create-api-key', detail: `${created.id} (${created.name}: ${created.scopes.join('+')})` });
-      return pageResponse(201, apiKeysPage(frame, await listApiKeys(apiKeys()), created, await configuredKeyIds()));
+      return pageResponse(201, apiKeysPage(frame, await listApiKeys(apiKeys()), created));
     }
     case 'POST /console/api-keys/{id}/revoke': {
       const form = readForm(event);
@@ -400,10 +400,6 @@ function apiKeys() {
   const keys = apiKeyStoreFromEnvironment();
   if (!keys) throw new ConfigurationError('The api-keys table is not configured (API_KEYS_TABLE).');
   return keys;
-}
-
-async function configuredKeyIds(): Promise<string[]> {
-  return (await configuredKeySources()).configured.map((key) => key.id);
 }
 
 const wantsHtml = (event: HttpEvent) => /\btext\/html\b/i.test(header(event, 'accept') ?? '');

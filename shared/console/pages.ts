@@ -449,7 +449,7 @@ function describeMatch(result: Classification): string {
   }
 }
 
-export function apiKeysPage(frame: Frame, keys: readonly StoredApiKey[], created?: StoredApiKey & { key: string }, configured?: readonly string[]): string {
+export function apiKeysPage(frame: Frame, keys: readonly StoredApiKey[], created?: StoredApiKey & { key: string }): string {
   const shown = created
     ? `<section class="notice" role="status" aria-labelledby="created"><h2 id="created">Key ${html(created.name)} created</h2>
 <p>Copy it now: it is shown once and never stored.</p><code class="secret">${html(created.key)}</code></section>`
@@ -470,7 +470,7 @@ export function apiKeysPage(frame: Frame, keys: readonly StoredApiKey[], created
     `${shown}<div class="scroll" role="region" aria-label="Issued API keys" tabindex="0"><table><caption>Issued keys (the api-keys table)</caption>
 <thead><tr><th scope="col">name</th><th scope="col">id</th><th scope="col">scopes</th><th scope="col">created</th><th scope="col">expires</th><th scope="col">last used</th><th scope="col">state</th></tr></thead>
 <tbody>${rows || '<tr><td colspan="7">No keys issued yet.</td></tr>'}</tbody></table></div>
-${configured?.length ? `<p class="hint">Also accepted: keys configured in API_KEYS (${html(configured.join(', '))}); change those in the configuration.</p>` : ''}
+<p class="hint">Keys in API_KEYS (the bootstrap keys, in the api-keys secret) are not listed here; change those in the secret.</p>
 <form class="card" method="post" action="/console/api-keys">${csrfField(frame)}<h2>Create a key</h2>
 <label for="name">Name</label><input type="text" id="name" name="name" required maxlength="64" pattern="[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}">
 <fieldset><legend>Scopes</legend>${['ingest', 'check', 'ack', 'admin'].map((scope) => `<label class="inline"><input type="checkbox" name="scopes" value="${scope}"> ${scope}</label>`).join('')}</fieldset>

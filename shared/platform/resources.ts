@@ -327,7 +327,8 @@ export const functions = {
     queriesIndexes: { suppressions: ['changes'] },
     inspectsResources: true,
     inspectsDeadLetters: true,
-    secrets: ['console', 'apiKeys', 'logPseudonyms'],
+    // Not the API keys secret: only the authorizer reads it; the console manages the keys in the api-keys table.
+    secrets: ['console', 'logPseudonyms'],
     // The SLA check on the health page reads every channel, as reconciliation does; API Gateway waits 30 s at most.
     timeoutSeconds: 29,
   },
