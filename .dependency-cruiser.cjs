@@ -4,7 +4,7 @@
  * functions/, cli/ and infra/ sit on top; only shared/store (and infra, which provisions) talks
  * to DynamoDB or S3; nothing may form a cycle.
  */
-const layers = ['core', 'platform', 'store', 'record', 'distribution', 'audit', 'connectors', 'http', 'intake', 'api'];
+const layers = ['core', 'platform', 'store', 'record', 'distribution', 'audit', 'connectors', 'http', 'intake', 'api', 'console'];
 
 const layerRules = layers.slice(0, -1).map((layer, index) => ({
   name: `${layer}-stays-below`,

@@ -48,6 +48,7 @@ import { purposesFrom } from '../shared/platform/config.js';
 import { parseIntegrations, subscriptionFilterPolicy } from '../shared/platform/integrations.js';
 import { checkIntegrations, type CheckedIntegration } from '../shared/connectors/registry.js';
 import { queueBatchSize } from '../shared/connectors/connector.js';
+import { ConsoleSignIn } from './constructs/console-sign-in.js';
 import { HandlerFunction } from './constructs/handler-function.js';
 import { OptoutHubSecrets } from './constructs/secrets.js';
 import { applyProductionOptions, type ProductionConstructs, type ProductionOptions } from './constructs/production.js';
@@ -69,6 +70,8 @@ export interface OptoutHubStackProps extends StackProps {
   readonly production?: ProductionOptions;
   /** The single config secret of earlier releases, read after each function's own secrets while values move (README, Deploy). */
   readonly legacyConfigSecretArn?: string;
+  /** The console's Cognito hosted UI domain prefix (docs/console.md); unused when CONSOLE_OIDC_ISSUER is configured. */
+  readonly consoleDomainPrefix?: string;
 }
 
 /** A channel's suppression queue and the dead-letter queue behind it. */
@@ -118,6 +121,8 @@ const unauthorizedRouteReasons: Record<RouteAuth, string> = {
   'signed-token':
     'Unsubscribe links are opened by mail clients and browsers that cannot send credentials (RFC 8058 forbids them); the handler verifies the HMAC-signed token in the path and refuses anything tampered with.',
   none: 'Health is deliberately public so load balancers and uptime monitors can probe it; it reveals only ok/unavailable per dependency.',
+  'console-session':
+    'Console pages are opened by browsers, which sign in through the configured OIDC provider; the handler checks the HMAC-signed HttpOnly session cookie, the role, and a CSRF token on every POST.',
 };
 
 const pascal = (name: string) =>
@@ -160,10 +165,12 @@ export class OptoutHubStack extends Stack {
     this.buckets = this.createBuckets();
     this.handlers = this.createHandlers(props);
     this.integrations = declaredIntegrations.map((integration) => this.createIntegration(integration, props));
+    this.inspectIntegrationDeadLetters();
     const { api, stage } = this.createApi();
     this.api = api;
     this.apiStage = stage;
     this.connectStreamConsumers();
+    this.createConsoleSignIn(props);
     this.alarmTopic = this.createAlarms(props.alarmEmail);
     this.createSchedules();
     this.createReconcileAlarms(this.alarmTopic);
@@ -171,6 +178,35 @@ export class OptoutHubStack extends Stack {
 
     new CfnOutput(this, 'ApiUrl', { value: this.apiStage.url, description: 'Base URL of the HTTP API' });
     this.createOperatorOutputs();
+  }
+
+  /** Functions that show dead-letter depths (the console) see each integration's DLQ too: its attributes only. */
+  private inspectIntegrationDeadLetters(): void {
+    if (this.integrations.length === 0) return;
+    for (const [name, declaration] of entries<FunctionName, FunctionDeclaration>(functions)) {
+      if (!('inspectsDeadLetters' in declaration && declaration.inspectsDeadLetters)) continue;
+      const handler = this.handlers[name];
+      for (const { integration, deadLetterQueue } of this.integrations)
+        handler.addEnvironment(integrationQueue(integration.name).dlqEnv, deadLetterQueue.queueUrl);
+      handler.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['sqs:GetQueueAttributes'], resources: this.integrations.map(({ deadLetterQueue }) => deadLetterQueue.queueArn) }),
+      );
+    }
+  }
+
+  /**
+   * The console's sign-in: the OIDC provider named in the configuration (CONSOLE_OIDC_ISSUER), or
+   * else a Cognito user pool made here, with a group per console role (docs/console.md).
+   */
+  private createConsoleSignIn(props: OptoutHubStackProps): void {
+    new CfnOutput(this, 'ConsoleUrl', { value: `${props.publicBaseUrl ?? this.api.apiEndpoint}/console`, description: 'The console' });
+    if (props.configuration?.CONSOLE_OIDC_ISSUER) return;
+    const signIn = new ConsoleSignIn(this, 'ConsoleSignIn', { baseUrl: props.publicBaseUrl ?? this.api.apiEndpoint, domainPrefix: props.consoleDomainPrefix });
+    for (const [name, value] of Object.entries(signIn.environment)) this.handlers.console.lambda.addEnvironment(name, value);
+    new CfnOutput(this, 'ConsoleUserPoolId', {
+      value: signIn.userPool.userPoolId,
+      description: 'Cognito user pool of console users: add each user to the viewer, agent or compliance-admin group',
+    });
   }
 
   /**
@@ -451,6 +487,18 @@ export class OptoutHubStack extends Stack {
         new iam.PolicyStatement({
           actions: ['sqs:GetQueueAttributes'],
           resources: channels.map((channel) => this.channelQueues[channel].queue.queueArn),
+        }),
+      );
+    }
+
+    if (declaration.inspectsDeadLetters) {
+      handler.addEnvironment(fanoutFailureQueue.env, this.fanoutFailureQueue.queueUrl);
+      for (const channel of channels) handler.addEnvironment(channelQueues[channel].dlqEnv, this.channelQueues[channel].deadLetterQueue.queueUrl);
+      // Attributes only (the depth): it can neither read nor delete a dead letter.
+      handler.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['sqs:GetQueueAttributes'],
+          resources: [this.fanoutFailureQueue.queueArn, ...channels.map((channel) => this.channelQueues[channel].deadLetterQueue.queueArn)],
         }),
       );
     }

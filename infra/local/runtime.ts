@@ -49,6 +49,9 @@ export const localDefaults = {
   SES_SNS_TOPIC_ARNS: localSesTopicArn,
   SNS_SIGNING_CERTIFICATE_PEM: localSnsSigningCertificatePem,
   API_KEY: 'local-dev-key',
+  // The console's clearly marked development sign-in, and a session key that is public (docs/console.md).
+  CONSOLE_DEV_SIGN_IN: 'true',
+  CONSOLE_SESSION_KEY: 'optout-hub local console sessions: not a secret',
   DEFAULT_PHONE_REGION: 'US',
   // An emulator on a developer's machine (a JVM warming up, a busy laptop) answers far slower than
   // DynamoDB: a limit meant to turn a frozen store into a quick 503 would refuse healthy calls here.

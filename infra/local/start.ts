@@ -1,6 +1,7 @@
 import { channelQueues, routes } from '../../shared/platform/resources.js';
 import { channels } from '../../shared/core/channels.js';
 import { localPorts } from '../../shared/platform/local-defaults.js';
+import { consoleDevSignIn } from '../../shared/platform/config.js';
 import { localDefaults, startLocalRuntime, type LocalRuntime } from './runtime.js';
 import { LocalServiceError } from './services.js';
 import { readConfigurationFile } from '../config-file.js';
@@ -78,7 +79,11 @@ console.log(`
 optout-hub is running locally.
 
   HTTP API        ${url}
-${routes.map((route) => `                    ${route.method.padEnd(5)}${route.path}`).join('\n')}
+${routes
+  .filter((route) => route.auth !== 'console-session')
+  .map((route) => `                    ${route.method.padEnd(5)}${route.path}`)
+  .join('\n')}
+  Console         ${url}/console   (${consoleDevSignIn() ? 'development sign-in: any name, any role' : 'OIDC sign-in'}; docs/console.md)
   DynamoDB Local  ${endpoints.dynamodb}   (tables kept in ${dataDir})
   SQS/SNS (fauxqs) ${endpoints.sqs}   (topics and queues ${channels.map((c) => channelQueues[c].name).join(', ')}; in memory)
   Integrations

@@ -1,3 +1,4 @@
+import { consoleOperations } from './console-operations.js';
 import { z } from 'zod';
 import { ackRequestSchema, MAX_ACKS_PER_REQUEST } from '../audit/acks.js';
 import { MAX_BATCH_CHECK } from '../distribution/enforcement.js';
@@ -358,6 +359,8 @@ export const operations: Record<string, OperationSpec> = {
     description: 'Rendered from the same document; no script, nothing fetched from elsewhere.',
     responses: { '200': { description: 'The page.', content: { 'text/html': 'text' } } },
   },
+  // The browser console (docs/console.md).
+  ...consoleOperations,
 };
 
 function jsonSchemaOf(name: ComponentName): Record<string, unknown> {
@@ -392,7 +395,9 @@ function operationObject(route: RouteDeclaration, spec: OperationSpec): Record<s
         ? "The caller proves itself with the provider's own signature or credentials."
         : route.auth === 'signed-token'
           ? 'The signed token in the path is the credential.'
-          : 'No credentials.';
+          : route.auth === 'console-session'
+            ? 'A console session cookie (docs/console.md); every POST also carries its CSRF token.'
+            : 'No credentials.';
   return {
     operationId: `${route.method.toLowerCase()}${route.path.replace(/\{(\w+)\}/g, (_m, name: string) => `By${name[0]!.toUpperCase()}${name.slice(1)}`).replace(/[^A-Za-z0-9]+(.)?/g, (_m, next: string | undefined) => (next ?? '').toUpperCase())}`,
     tags: [spec.tag],
@@ -456,7 +461,7 @@ export function openApiDocument(): OpenApiDocument {
     },
     // Relative: the API is wherever this document was fetched from.
     servers: [{ url: '/' }],
-    tags: ['Enforcement', 'Requests', 'Distribution', 'People', 'Webhooks', 'Unsubscribe links', 'Operations'].map((name) => ({ name })),
+    tags: ['Enforcement', 'Requests', 'Distribution', 'People', 'Webhooks', 'Unsubscribe links', 'Operations', 'Console'].map((name) => ({ name })),
     paths,
     components: {
       schemas: Object.fromEntries((Object.keys(components) as ComponentName[]).map((name) => [name, jsonSchemaOf(name)])),

@@ -430,3 +430,36 @@ export async function secret(name: SecretName): Promise<string | undefined> {
   }
   return undefined;
 }
+
+/**
+ * The console's development sign-in (CONSOLE_DEV_SIGN_IN=true, set by `npm start`): anyone signs in
+ * as anyone. Never inside Lambda, whatever the configuration says: AWS sets AWS_LAMBDA_FUNCTION_NAME there.
+ */
+export function consoleDevSignIn(): boolean {
+  return process.env.CONSOLE_DEV_SIGN_IN?.trim().toLowerCase() === 'true' && !process.env.AWS_LAMBDA_FUNCTION_NAME;
+}
+
+export interface ConsoleOidcSettings {
+  issuer: string;
+  clientId: string;
+  /** The claim holding the user's groups or roles (Cognito: `cognito:groups`). */
+  rolesClaim: string;
+  scopes: string;
+}
+
+/** The console's OIDC provider (CONSOLE_OIDC_ISSUER, CONSOLE_OIDC_CLIENT_ID, …), or undefined when none is configured. */
+export function consoleOidc(): ConsoleOidcSettings | undefined {
+  const issuer = process.env.CONSOLE_OIDC_ISSUER?.trim().replace(/\/+$/, '');
+  const clientId = process.env.CONSOLE_OIDC_CLIENT_ID?.trim();
+  if (!issuer && !clientId) return undefined;
+  if (!issuer || !clientId) throw new ConfigurationError('Set both CONSOLE_OIDC_ISSUER and CONSOLE_OIDC_CLIENT_ID, or neither.');
+  if (!/^https:\/\//.test(issuer) && !/^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?(\/|$)/.test(issuer)) {
+    throw new ConfigurationError(`CONSOLE_OIDC_ISSUER "${issuer}" must be an https URL.`);
+  }
+  return {
+    issuer,
+    clientId,
+    rolesClaim: process.env.CONSOLE_OIDC_ROLES_CLAIM?.trim() || 'cognito:groups',
+    scopes: process.env.CONSOLE_OIDC_SCOPES?.trim() || 'openid email profile',
+  };
+}

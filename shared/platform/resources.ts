@@ -176,6 +176,8 @@ export interface FunctionDeclaration {
    * fan-out consumes, the records a letter names (Lambda's on-failure message carries only where they are).
    */
   redrivesFanoutFailures?: boolean;
+  /** Reads how many messages wait on each dead-letter queue and on the fan-out failure queue (the console's health page). */
+  inspectsDeadLetters?: boolean;
   /** Longer than the 10-second default, for scheduled jobs that walk whole tables. */
   timeoutSeconds?: number;
 }
@@ -310,6 +312,26 @@ export const functions = {
     // Under the 5-minute schedule, so runs do not pile up; it stops receiving 30 s before the end.
     timeoutSeconds: 240,
   },
+  console: {
+    entry: 'functions/console.ts',
+    description: 'The browser console for compliance staff and agents: sign-in, search, people, recording requests, SLA and health, keywords, API keys',
+    // Records requests as POST /v1/requests does (GetItem, BatchGetItem, PutItem); reads people, history,
+    // deliveries and its own log (Query) and writes that log (PutItem); the SLA check walks every channel
+    // as reconcile does (Scan); the propagation charts page the changes index; API keys are listed,
+    // created and revoked.
+    tables: {
+      preferences: ['GetItem', 'BatchGetItem', 'Query', 'Scan', 'PutItem'],
+      suppressions: ['GetItem', 'BatchGetItem', 'Scan', 'PutItem'],
+      apiKeys: ['Scan', 'PutItem', 'UpdateItem'],
+    },
+    queriesIndexes: { suppressions: ['changes'] },
+    inspectsResources: true,
+    inspectsDeadLetters: true,
+    // Not the API keys secret: only the authorizer reads it; the console manages the keys in the api-keys table.
+    secrets: ['console', 'logPseudonyms'],
+    // The SLA check on the health page reads every channel, as reconciliation does; API Gateway waits 30 s at most.
+    timeoutSeconds: 29,
+  },
   'api-docs': {
     entry: 'functions/api-docs.ts',
     description: 'Serves the OpenAPI document of the HTTP API and its reference page, both generated from the code',
@@ -365,7 +387,7 @@ export function integrationQueue(integration: string): QueueDeclaration {
   };
 }
 
-export type RouteAuth = 'provider-signature' | 'api-key' | 'none' | 'signed-token';
+export type RouteAuth = 'provider-signature' | 'api-key' | 'none' | 'signed-token' | 'console-session';
 
 interface RouteBase {
   method: 'GET' | 'POST' | 'HEAD' | 'OPTIONS';
@@ -410,6 +432,30 @@ export const routes: readonly RouteDeclaration[] = [
   { method: 'GET', path: '/v1/docs', function: 'api-docs', auth: 'none' },
   { method: 'POST', path: '/v1/contact-check', function: 'contact-check', auth: 'api-key', scope: 'check' },
   { method: 'POST', path: '/v1/contact-exemptions', function: 'contact-exemptions', auth: 'api-key', scope: 'ingest' },
+  // The console (docs/console.md): pages and forms behind a signed session cookie; every POST also carries a CSRF token.
+  ...(
+    [
+      ['GET', '/console'],
+      ['GET', '/console/console.css'],
+      ['GET', '/console/sign-in'],
+      ['POST', '/console/sign-in'],
+      ['GET', '/console/sign-in/start'],
+      ['GET', '/console/callback'],
+      ['POST', '/console/sign-out'],
+      ['POST', '/console/search'],
+      ['GET', '/console/people/{id}'],
+      ['GET', '/console/people/{id}/proof'],
+      ['GET', '/console/requests/new'],
+      ['POST', '/console/requests'],
+      ['GET', '/console/health'],
+      ['GET', '/console/keywords'],
+      ['POST', '/console/keywords'],
+      ['GET', '/console/api-keys'],
+      ['POST', '/console/api-keys'],
+      ['POST', '/console/api-keys/{id}/revoke'],
+      ['GET', '/console/activity'],
+    ] as const
+  ).map(([method, path]): RouteDeclaration => ({ method, path, function: 'console', auth: 'console-session' })),
 ];
 
 export interface ScheduleDeclaration {
@@ -532,6 +578,12 @@ export const secretGroups = {
     env: 'UNSUBSCRIBE_TOKENS_SECRET_ARN',
     keys: ['UNSUBSCRIBE_TOKEN_KEYS'],
     description: 'Keys that sign and verify unsubscribe links (docs/email.md)',
+  },
+  console: {
+    name: 'console',
+    env: 'CONSOLE_SECRET_ARN',
+    keys: ['CONSOLE_SESSION_KEY', 'CONSOLE_OIDC_CLIENT_SECRET'],
+    description: "The console's session key and, for a confidential OIDC client, its client secret (docs/console.md)",
   },
   logPseudonyms: {
     name: 'log-pseudonyms',

@@ -199,6 +199,12 @@ describe('functions', () => {
       for (const key of declaration.secrets ?? []) expected.add(secretGroups[key].env);
       for (const key of declaration.writesTo ?? []) expected.add(buckets[key].env);
       if (declaration.redrivesFanoutFailures) expected.add(fanoutFailureQueue.env);
+      if (declaration.inspectsDeadLetters) {
+        expected.add(fanoutFailureQueue.env);
+        for (const channel of channels) expected.add(channelQueues[channel].dlqEnv);
+      }
+      // The console's sign-in: the stack's Cognito user pool, when no other OIDC provider is configured.
+      if (name === 'console') for (const variable of ['CONSOLE_OIDC_ISSUER', 'CONSOLE_OIDC_CLIENT_ID']) expected.add(variable);
       expect(new Set(Object.keys(environmentOf(name))), name).toEqual(expected);
       expect(environmentOf(name)).toMatchObject({ NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: 'optout-hub' });
     }
@@ -401,7 +407,8 @@ describe('least privilege', () => {
   it('lets no function Scan but reconcile, and none DeleteItem or BatchWriteItem: check cannot Scan, fan-out cannot delete', () => {
     for (const name of functionNames) {
       const actions = actionsOf(name);
-      expect(actions.has('dynamodb:Scan'), `${name} may Scan`).toBe(name === 'reconcile');
+      // The console's on-demand SLA check walks the channels as reconcile does, and it lists the API keys (docs/console.md).
+      expect(actions.has('dynamodb:Scan'), `${name} may Scan`).toBe(name === 'reconcile' || name === 'console');
       expect(actions.has('dynamodb:DeleteItem'), `${name} may DeleteItem`).toBe(false);
       expect(actions.has('dynamodb:BatchWriteItem'), `${name} may BatchWriteItem`).toBe(false);
     }
@@ -726,13 +733,41 @@ describe('redrive of the fan-out failure queue', () => {
         channel,
       ).toBe(false);
     }
-    // Channel DLQs are redriven only by an operator (replay-dlq): nothing may consume them.
+    // Channel DLQs are redriven only by an operator (replay-dlq): nothing may consume them; the console reads their depth.
     for (const name of functionNames) {
       const onDlqs = statementsOf(name)
         .filter((statement) => statement.resources.some((arn) => channels.map(deadLetterQueueId).includes(target(arn)!)))
         .flatMap((statement) => statement.actions);
-      expect(onDlqs, name).toEqual([]);
+      expect(onDlqs, name).toEqual(declarationOf(name).inspectsDeadLetters ? ['sqs:GetQueueAttributes'] : []);
     }
+  });
+});
+
+describe('console sign-in', () => {
+  it('makes a Cognito user pool for the console: invited users only, MFA required, a group per role, a public PKCE client', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPool', {
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+      MfaConfiguration: 'ON',
+      Policies: { PasswordPolicy: Match.objectLike({ MinimumLength: 12 }) },
+    });
+    expect(
+      resources('AWS::Cognito::UserPoolGroup')
+        .map(([, group]) => group.Properties.GroupName)
+        .sort(),
+    ).toEqual(['agent', 'compliance-admin', 'viewer']);
+    const [[, client]] = resources('AWS::Cognito::UserPoolClient') as [[string, Resource]];
+    expect(client.Properties).toMatchObject({ GenerateSecret: false, AllowedOAuthFlows: ['code'], AllowedOAuthFlowsUserPoolClient: true });
+    expect(JSON.stringify(client.Properties.CallbackURLs)).toContain('/console/callback');
+    expect(environmentOf('console')).toMatchObject({ CONSOLE_OIDC_ISSUER: expect.anything(), CONSOLE_OIDC_CLIENT_ID: { Ref: expect.any(String) } });
+  });
+
+  it('makes no user pool when another OIDC provider is configured', () => {
+    const configured = Template.fromStack(
+      new OptoutHubStack(new App({ context: cdkContext }), 'OwnProvider', {
+        configuration: { CONSOLE_OIDC_ISSUER: 'https://login.example.com', CONSOLE_OIDC_CLIENT_ID: 'console' },
+      }),
+    );
+    configured.resourceCountIs('AWS::Cognito::UserPool', 0);
   });
 });
 
