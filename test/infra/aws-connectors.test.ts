@@ -53,7 +53,8 @@ describe('AWS connectors on AWS', () => {
     const granted = statements().map((statement) => ({ actions: actions(statement).sort(), resource: JSON.stringify(statement.Resource) }));
     // CDK merges statements on the same resource, so each expected grant is a subset of one statement.
     // The contact list and the opt-out list are named in this stack's own account (never `*`).
-    const inThisAccount = (service: string, rest: string) => JSON.stringify(['arn:', { Ref: 'AWS::Partition' }, `:${service}:us-east-1:`, { Ref: 'AWS::AccountId' }, rest]);
+    const inThisAccount = (service: string, rest: string) =>
+      JSON.stringify(['arn:', { Ref: 'AWS::Partition' }, `:${service}:us-east-1:`, { Ref: 'AWS::AccountId' }, rest]);
     const expected = [
       { actions: ['ses:UpdateContact', 'ses:CreateContact'], resource: inThisAccount('ses', ':contact-list/customers') },
       { actions: ['ses:PutSuppressedDestination', 'ses:GetSuppressedDestination', 'ses:DeleteSuppressedDestination'], resource: JSON.stringify('*') },
