@@ -12,6 +12,7 @@ import { applyBatch, type QueueRecord } from '../shared/connectors/runtime.js';
 import { deliveryRecordOf, suppressionMessage } from '../shared/distribution/fanout.js';
 import { storeFromEnvironment } from '../shared/store/clients.js';
 import { recordDelivery } from '../shared/store/deliveries.js';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { twilioSms } from '../test/support/provider-signing.js';
 
 /**
@@ -41,7 +42,46 @@ async function benchCases(): Promise<ConnectorBenchCase[]> {
 const percentile = (values: number[], p: number) =>
   [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil((p / 100) * values.length) - 1)] ?? NaN;
 
-async function throughput(benchCase: ConnectorBenchCase): Promise<string> {
+/**
+ * The store's side of one applied change, done raw: the runtime writes the integration's ack on
+ * the delivery item and raises its applied version, two conditional UpdateItems, 16 changes at a
+ * time (its ack concurrency). Changes/s cannot exceed this on the same store. Measured after one
+ * unmeasured pass, so the emulator is as warm as it is for the connectors after it.
+ */
+async function rawStoreChangesPerSecond(): Promise<number> {
+  await rawStorePass();
+  return rawStorePass();
+}
+
+async function rawStorePass(): Promise<number> {
+  const store = storeFromEnvironment();
+  const run = randomBytes(3).toString('hex');
+  const started = performance.now();
+  for (let start = 0; start < CHANGES; start += 16) {
+    await Promise.all(
+      Array.from({ length: Math.min(16, CHANGES - start) }, async (_, offset) => {
+        const key = `RAW#${run}#${start + offset}`;
+        for (const sk of ['DELIVERY', 'APPLIED']) {
+          await store.documents.send(
+            new UpdateCommand({
+              TableName: store.tables.preferences,
+              Key: { pk: key, sk },
+              UpdateExpression: 'SET #version = :version, #at = :at',
+              ConditionExpression: 'attribute_not_exists(#version) OR #version < :version',
+              ExpressionAttributeNames: { '#version': 'version', '#at': 'at' },
+              ExpressionAttributeValues: { ':version': 1, ':at': new Date().toISOString() },
+            }),
+          );
+        }
+      }),
+    );
+  }
+  return CHANGES / ((performance.now() - started) / 1000);
+}
+
+const figure = (value: number) => (value >= 100 ? value.toFixed(0) : value.toPrecision(2));
+
+async function throughput(benchCase: ConnectorBenchCase, storeLimit: number): Promise<string> {
   const definition = connectors[benchCase.kind];
   if (!definition) return `${benchCase.kind.padEnd(24)} (not a registered connector)`;
   const server = await benchCase.start();
@@ -89,8 +129,9 @@ async function throughput(benchCase: ConnectorBenchCase): Promise<string> {
     }
     const seconds = (performance.now() - started) / 1000;
     const perSecond = applied / seconds;
-    const limit = rate * definition.batchSize;
-    return `${benchCase.kind.padEnd(24)} ${perSecond.toFixed(0).padStart(6)} changes/s   vendor limit ${String(rate).padStart(5)} calls/s × ${String(definition.batchSize).padStart(4)} = ${String(limit).padStart(7)} changes/s   ratio ${(perSecond / limit).toFixed(2)}   (${applied}/${CHANGES} applied)`;
+    const vendorLimit = rate * definition.batchSize;
+    const limit = Math.min(vendorLimit, storeLimit);
+    return `${benchCase.kind.padEnd(24)} ${perSecond.toFixed(0).padStart(6)} changes/s   vendor ${figure(rate).padStart(5)} calls/s × ${String(definition.batchSize).padStart(5)} = ${figure(vendorLimit).padStart(6)}/s   limit ${figure(limit).padStart(5)}/s (${limit === vendorLimit ? 'vendor' : 'store'})   ratio ${(perSecond / limit).toFixed(2)}   (${applied}/${CHANGES} applied)`;
   } finally {
     await server.close();
   }
@@ -151,9 +192,11 @@ export async function benchConnectors(): Promise<string[]> {
   process.env.INTEGRATION_SECRETS = `bench-webhook:${secret}`;
   const runtime = await startLocalRuntime({ port: 0, dynamodbPort: 0, sqsPort: 0, log: () => undefined, onFatal: console.error });
   try {
+    const storeLimit = await rawStoreChangesPerSecond();
+    lines.push(`raw store, the writes of one applied change (2 conditional UpdateItems, 16 at a time): ${storeLimit.toFixed(0)} changes/s`);
     for (const benchCase of await benchCases()) {
       try {
-        lines.push(await throughput(benchCase));
+        lines.push(await throughput(benchCase, storeLimit));
       } catch (error) {
         lines.push(`${benchCase.kind.padEnd(24)} failed: ${error instanceof Error ? error.message : String(error)}`);
       }
